@@ -1,0 +1,11 @@
+// kernels.wasm: every export the SDK reaches through src/kernels/.
+export { alloc, free } from './memory';
+export { summary, firstBad } from './summary';
+export { quantiles } from './select';
+export {
+  sketchCreate, sketchFree, sketchAdd, sketchAddMany, sketchStats, sketchQuantiles, sketchMerge,
+  sketchSerializedSize, sketchSerialize, sketchPeekAccuracy, sketchDeserialize,
+} from './sketch';
+export {
+  detectorCreate, detectorFree, detectorReset, detectorPush, detectorPushMany, detectorScoreMany,
+} from './detect';

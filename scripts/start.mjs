@@ -1,0 +1,34 @@
+// npm start: builds dist/ when it is missing or older than the sources, then serves the
+// playground (demo/) and its local collector on 127.0.0.1. PORT picks the port (default 5173).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevServer } from './dev-server.mjs';
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+const stale =
+  !existsSync('dist/avila-telemetry.iife.js') ||
+  Math.max(newest('src'), newest('assembly')) > statSync('dist/avila-telemetry.iife.js').mtimeMs;
+if (stale) {
+  console.log('building dist/ …');
+  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+}
+
+const port = Number(process.env.PORT ?? 5173);
+const server = await startDevServer({ port });
+console.log(`\n  avila-telemetry playground: ${server.url}/\n  collector endpoint:         ${server.url}/collect\n\n  Ctrl-C stops it.`);
+
+const stop = () => {
+  console.log('\nstopping');
+  server.close().then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

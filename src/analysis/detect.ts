@@ -1,0 +1,168 @@
+import type { Kernels } from '../kernels/index.js';
+import { kernelsNow, runtime } from './runtime.js';
+import { finiteNumber, integer, oneOf, options as objectArg, toFloat64 } from './validate.js';
+
+export type DetectorMethod = 'zscore' | 'robust' | 'iqr' | 'ewma';
+export const DETECTOR_METHODS: readonly DetectorMethod[] = ['zscore', 'robust', 'iqr', 'ewma'];
+
+/** Default |score| above which a point is an anomaly, per method. */
+export const DEFAULT_THRESHOLDS: Readonly<Record<DetectorMethod, number>> = {
+  zscore: 3,
+  robust: 3.5, // Iglewicz & Hoaglin's cut-off for the modified z-score
+  iqr: 1.5, // Tukey's fences
+  ewma: 3,
+};
+export const DEFAULT_WINDOW = 60;
+const MAX_WINDOW = 1 << 24;
+
+export interface DetectorOptions {
+  method: DetectorMethod;
+  /** Trailing points the statistics use (for 'ewma', the span: α = 2/(window + 1)). Default 60, at least 2. */
+  window?: number;
+  /** |score| above which a point is an anomaly. Default: zscore 3, robust 3.5, iqr 1.5 (k), ewma 3. */
+  threshold?: number;
+  /** Points needed before the first is scored. Default `window`. */
+  minSamples?: number;
+}
+
+export interface Anomaly {
+  /** Position of the point in the input (for a streaming detector: in everything pushed). */
+  index: number;
+  value: number;
+  /** Signed score; anomalous when |score| > threshold. ±Infinity when the window has no spread. */
+  score: number;
+  /** The centre the point was judged against: mean (zscore, ewma) or median (robust, iqr). */
+  expected: number;
+  method: DetectorMethod;
+  threshold: number;
+}
+
+export interface ResolvedDetectorOptions {
+  method: DetectorMethod;
+  code: number;
+  window: number;
+  threshold: number;
+  minSamples: number;
+}
+
+export function resolveDetectorOptions(value: unknown, argument = 'options'): ResolvedDetectorOptions {
+  if (value === undefined) throw new TypeError(`${argument} is required: { method: ${DETECTOR_METHODS.map((m) => `'${m}'`).join(' | ')} }`);
+  const o = objectArg(value, argument);
+  const method = oneOf(o.method, `${argument}.method`, DETECTOR_METHODS);
+  const window = o.window === undefined ? DEFAULT_WINDOW : integer(o.window, `${argument}.window`, 2, MAX_WINDOW);
+  const threshold = o.threshold === undefined ? DEFAULT_THRESHOLDS[method] : finiteNumber(o.threshold, `${argument}.threshold`);
+  if (threshold <= 0) throw new RangeError(`${argument}.threshold must be > 0, got ${threshold}`);
+  const minSamples = o.minSamples === undefined ? window : integer(o.minSamples, `${argument}.minSamples`, 1, Number.MAX_SAFE_INTEGER);
+  return { method, code: DETECTOR_METHODS.indexOf(method), window, threshold, minSamples };
+}
+
+/**
+ * Flags anomalies in a series, each point judged only against the points before it (see
+ * assembly/detect.ts for each method's definition). Points before `minSamples` are not scored.
+ * @throws TypeError/RangeError naming the argument for bad values or options.
+ */
+export async function detectAnomalies(values: ArrayLike<number>, options: DetectorOptions): Promise<Anomaly[]> {
+  const o = resolveDetectorOptions(options);
+  const data = toFloat64(values, 'values', 0);
+  const copy = data.slice(); // `data` is transferred to a worker; keep the values for the result.
+  const rt = await runtime();
+  const r = await rt.run({ op: 'detect', values: data, method: o.code, window: o.window, threshold: o.threshold, minSamples: o.minSamples });
+  const out: Anomaly[] = new Array(r.index.length);
+  for (let i = 0; i < r.index.length; i++) {
+    const index = r.index[i]!;
+    out[i] = { index, value: copy[index]!, score: r.score[i]!, expected: r.expected[i]!, method: o.method, threshold: o.threshold };
+  }
+  return out;
+}
+
+export interface StreamingDetector {
+  /** Scores the value against the history, then adds it; the anomaly, or null. */
+  push(value: number): Anomaly | null;
+  /** Pushes many values in one call; the anomalies among them. */
+  pushMany(values: ArrayLike<number>): Anomaly[];
+  /** Forgets the history. */
+  reset(): void;
+  /** Values pushed so far. */
+  readonly count: number;
+  dispose(): void;
+}
+
+interface Handle {
+  kernels: Kernels;
+  ptr: number;
+}
+
+const registry =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<Handle>((h) => {
+        if (h.ptr !== 0) h.kernels.detectorFree(h.ptr);
+      })
+    : null;
+
+class Detector implements StreamingDetector {
+  readonly #h: Handle;
+  readonly #o: ResolvedDetectorOptions;
+  #count = 0;
+
+  constructor(o: ResolvedDetectorOptions) {
+    const kernels = kernelsNow('createDetector()');
+    this.#o = o;
+    this.#h = { kernels, ptr: kernels.detectorCreate(o.code, o.window, o.threshold, o.minSamples) };
+    registry?.register(this, this.#h, this);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  #live(): Handle {
+    if (this.#h.ptr === 0) throw new Error('avila-telemetry: this detector was disposed');
+    return this.#h;
+  }
+
+  push(value: number): Anomaly | null {
+    const h = this.#live();
+    const x = finiteNumber(value, 'value');
+    const r = h.kernels.detectorPush(h.ptr, x);
+    const index = this.#count++;
+    if (r.flag !== 1) return null;
+    return { index, value: x, score: r.score, expected: r.expected, method: this.#o.method, threshold: this.#o.threshold };
+  }
+
+  pushMany(values: ArrayLike<number>): Anomaly[] {
+    const h = this.#live();
+    const data = toFloat64(values, 'values', 0);
+    const r = h.kernels.detectorPushMany(h.ptr, data, 'values');
+    const base = this.#count;
+    this.#count += data.length;
+    return Array.from(r.index, (index, i) => ({
+      index: base + index,
+      value: data[index]!,
+      score: r.score[i]!,
+      expected: r.expected[i]!,
+      method: this.#o.method,
+      threshold: this.#o.threshold,
+    }));
+  }
+
+  reset(): void {
+    const h = this.#live();
+    h.kernels.detectorReset(h.ptr);
+    this.#count = 0;
+  }
+
+  dispose(): void {
+    if (this.#h.ptr === 0) return;
+    registry?.unregister(this);
+    this.#h.kernels.detectorFree(this.#h.ptr);
+    this.#h.ptr = 0;
+  }
+}
+
+/**
+ * A streaming detector whose window lives in WebAssembly memory. Synchronous: call
+ * `await ready()` first. Same definitions as detectAnomalies.
+ */
+export function createDetector(options: DetectorOptions): StreamingDetector {
+  return new Detector(resolveDetectorOptions(options));
+}

@@ -1,0 +1,57 @@
+import type { Kernels, KernelSource } from '../kernels/index.js';
+import { createRuntime, type Runtime, type WorkerBackend } from '../runtime/index.js';
+
+export interface ReadyOptions {
+  /** kernels.wasm as a compiled Module, bytes or URL. Default: next to this bundle. */
+  wasm?: KernelSource;
+  /** 'auto' (Web Workers where available), false (run on this thread) or the worker script's URL. */
+  worker?: 'auto' | false | string | URL;
+  minWorkers?: number;
+  maxWorkers?: number;
+}
+
+let current: Promise<Runtime> | null = null;
+let workers: WorkerBackend | null = null;
+
+/** Lets browser entries run bulk analysis in Web Workers; the edge entry never calls it. */
+export function useWorkers(backend: WorkerBackend): void {
+  workers = backend;
+}
+let loaded: Runtime | null = null;
+
+/**
+ * Loads the kernels (and, in browsers, prepares the worker pool). Analysis functions call it
+ * themselves; await it before using QuantileSketch or createDetector, which are synchronous.
+ * Calling it again with options replaces the runtime.
+ */
+export function ready(options?: ReadyOptions): Promise<void> {
+  if (current && options === undefined) return current.then(() => undefined);
+  const previous = loaded;
+  const next = createRuntime(options ?? {}, workers);
+  current = next;
+  next.then(
+    (rt) => {
+      if (current === next) {
+        loaded = rt;
+        if (previous && previous !== rt) previous.close();
+      }
+    },
+    () => {
+      if (current === next) current = null;
+    },
+  );
+  return next.then(() => undefined);
+}
+
+export async function runtime(): Promise<Runtime> {
+  if (!current) void ready();
+  return current!;
+}
+
+/** The loaded kernels on this thread; throws when ready() has not completed. */
+export function kernelsNow(caller: string): Kernels {
+  if (!loaded) {
+    throw new Error(`avila-telemetry: ${caller} needs the kernels loaded first: \`await ready()\``);
+  }
+  return loaded.kernels;
+}

@@ -1,0 +1,6 @@
+export { Kernels, NonFiniteError } from './kernels.js';
+export type { Summary, SketchStats, PushResult, AnomalyArrays } from './kernels.js';
+export type { KernelExports } from './exports.js';
+export { compileKernels, instantiateKernels, instantiateKernelsSync, KernelLoadError } from './load.js';
+export type { KernelSource } from './load.js';
+export { defaultWasmUrl } from './location.js';

@@ -1,0 +1,26 @@
+// Entry of dist/avila-telemetry.worker.js: one kernels instance per worker, driven through comlink.
+
+import { expose, transfer } from 'comlink';
+import { Kernels, instantiateKernelsSync } from '../kernels/index.js';
+import { execute } from './execute.js';
+import { toWireError, transferablesOf, type Outcome, type Task, type WorkerApi } from './protocol.js';
+
+let kernels: Kernels | null = null;
+
+const api: WorkerApi = {
+  init(module: WebAssembly.Module): void {
+    // Synchronous instantiation is allowed off the main thread and saves a round trip.
+    kernels = new Kernels(instantiateKernelsSync(module));
+  },
+  run(task: Task): Outcome<unknown> {
+    try {
+      if (!kernels) throw new Error('avila-telemetry worker: init() was not called');
+      const value = execute(kernels, task);
+      return transfer({ ok: true, value }, transferablesOf(value));
+    } catch (e) {
+      return { ok: false, error: toWireError(e) };
+    }
+  },
+};
+
+expose(api);

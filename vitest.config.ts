@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Browser suites launch Chromium; with 2 cores, two files at a time keeps them from starving.
+    maxWorkers: 2,
+  },
+});
