@@ -37,6 +37,10 @@ export const EWMA = 3;
   replaced: i32 = 0;
   alpha: f64 = 0;
   seen: f64 = 0;
+  threshold2: f64 = 0;
+  invWindow: f64 = 0;
+  invWindowM1: f64 = 0;
+  m2Peak: f64 = 0;
 }
 
 @inline function at(p: usize, i: i32): f64 {
@@ -50,6 +54,9 @@ export function detectorCreate(method: i32, window: i32, threshold: f64, minSamp
   d.threshold = threshold;
   d.minSamples = minSamples;
   d.alpha = 2.0 / (<f64>window + 1.0);
+  d.threshold2 = threshold * threshold;
+  d.invWindow = 1.0 / <f64>window;
+  d.invWindowM1 = 1.0 / <f64>(window - 1);
   if (method != EWMA) d.ring = heap.alloc(<usize>window << 3);
   if (method == ROBUST || method == IQR) d.sorted = heap.alloc(<usize>window << 3);
   return changetype<usize>(d);
@@ -71,6 +78,7 @@ export function detectorReset(ptr: usize): void {
   d.m2 = 0;
   d.replaced = 0;
   d.seen = 0;
+  d.m2Peak = 0;
 }
 
 // First index in sorted[0..n) whose value is >= x.
@@ -151,83 +159,177 @@ function recompute(d: Detector): void {
   d.m2 = max(0.0, s2 - s1 * s1 / <f64>d.size);
 }
 
+// Output of a run: in SCORES mode every point's score (NaN while warming up) and centre go to
+// outScore[i − start] / outExpected[i − start], and its flag (1, 0, −1) to outIndex when that is
+// not 0; in ANOMALIES mode only anomalies are written, as
+// (index, score, expected), up to `cap` of them.
+const SCORES = 0;
+const ANOMALIES = 1;
+
+// The score is computed here, inside branches that store to memory, so the optimiser cannot turn
+// it into a branch-free select that would divide and take a square root for every point.
+@inline function emit(
+  mode: i32, i: i32, start: i32, found: i32, scored: bool, flag: bool, dev: f64, variance: f64, expected: f64,
+  outIndex: usize, outScore: usize, outExpected: usize,
+): i32 {
+  if (mode == SCORES) {
+    const score = scored ? ratio(dev, Math.sqrt(variance)) : NaN;
+    store<f64>(outScore + (<usize>(i - start) << 3), score);
+    store<f64>(outExpected + (<usize>(i - start) << 3), scored ? expected : NaN);
+    if (outIndex != 0) store<i32>(outIndex + (<usize>(i - start) << 2), flag ? 1 : scored ? 0 : -1);
+    return found;
+  }
+  if (!flag) return found;
+  store<i32>(outIndex + (<usize>found << 2), i);
+  store<f64>(outScore + (<usize>found << 3), ratio(dev, Math.sqrt(variance)));
+  store<f64>(outExpected + (<usize>found << 3), expected);
+  return found + 1;
+}
+
+// The state lives in locals for the whole loop; memory is touched once per call. The anomaly
+// test needs no division or square root (dev² > t²·var): scores are computed only when needed.
+function runZscore(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi: usize, os: usize, oe: usize, cap: i32): i32 {
+  const w = d.window, ring = d.ring, thr2 = d.threshold2, invW = d.invWindow, invWm1 = d.invWindowM1;
+  const minSamples = <f64>d.minSamples;
+  let mean = d.mean, m2 = d.m2, size = d.size, head = d.head, replaced = d.replaced, seen = d.seen;
+  let m2Peak = d.m2Peak;
+  let found = 0, i = start;
+  // Phase 1, general: the window is filling, or fewer than minSamples points were seen.
+  for (; i < n && found < cap && (size < w || seen < minSamples); i++) {
+    const x = load<f64>(data + (<usize>i << 3));
+    const dev = x - mean;
+    const variance = size >= 2 ? m2 / <f64>(size - 1) : 0;
+    const scored = seen >= minSamples && size >= 2;
+    const flag = scored && dev * dev > thr2 * variance;
+    found = emit(mode, i, start, found, scored, flag, dev, variance, mean, oi, os, oe);
+    const slot = ring + (<usize>head << 3);
+    if (size < w) {
+      size++;
+      mean += dev / <f64>size;
+      m2 += dev * (x - mean);
+    } else {
+      const removed = load<f64>(slot);
+      const old = mean;
+      mean = old + (x - removed) * invW;
+      m2 += (x - removed) * (x - mean + removed - old);
+      if (m2 < 0) m2 = 0;
+    }
+    store<f64>(slot, x);
+    head = head + 1 == w ? 0 : head + 1;
+    seen += 1;
+  }
+  // Phase 2, the hot loop: full window, every point scored; no division, no branch on warm-up.
+  const limit = thr2 * invWm1;
+  const first = i;
+  for (; i < n && found < cap; i++) {
+    const x = load<f64>(data + (<usize>i << 3));
+    const dev = x - mean;
+    const flag = dev * dev > limit * m2;
+    if (mode == SCORES || flag) found = emit(mode, i, start, found, true, flag, dev, m2 * invWm1, mean, oi, os, oe);
+    const slot = ring + (<usize>head << 3);
+    const removed = load<f64>(slot);
+    store<f64>(slot, x);
+    head = head + 1 == w ? 0 : head + 1;
+    const old = mean;
+    const diff = x - removed;
+    mean = old + diff * invW;
+    m2 += diff * (x - mean + removed - old);
+    if (m2 > m2Peak) m2Peak = m2;
+    // Recompute exactly every w steps, and at once when the spread collapses (a flat stretch
+    // after noise): the update's rounding error scales with the largest spread seen, and must
+    // not make a constant window look noisy.
+    if (++replaced >= w || m2 < m2Peak * 1e-9) {
+      d.size = size;
+      recompute(d);
+      mean = d.mean;
+      m2 = d.m2;
+      m2Peak = m2;
+      replaced = 0;
+    }
+  }
+  seen += <f64>(i - first);
+  d.mean = mean; d.m2 = m2; d.size = size; d.head = head; d.replaced = replaced; d.seen = seen;
+  d.m2Peak = m2Peak;
+  return mode == SCORES ? i - start : found;
+}
+
+function runEwma(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi: usize, os: usize, oe: usize, cap: i32): i32 {
+  const alpha = d.alpha, thr2 = d.threshold2;
+  const minSamples = max(1.0, <f64>d.minSamples);
+  let mean = d.mean, variance = d.m2, seen = d.seen;
+  let found = 0, i = start;
+  for (; i < n && found < cap; i++) {
+    const x = load<f64>(data + (<usize>i << 3));
+    const dev = x - mean;
+    const scored = seen >= minSamples;
+    const flag = scored && dev * dev > thr2 * variance;
+    found = emit(mode, i, start, found, scored, flag, dev, variance, mean, oi, os, oe);
+    if (seen == 0) {
+      mean = x;
+      variance = 0;
+    } else {
+      const incr = alpha * dev;
+      mean += incr;
+      variance = (1.0 - alpha) * (variance + dev * incr);
+    }
+    seen += 1;
+  }
+  d.mean = mean; d.m2 = variance; d.seen = seen;
+  return mode == SCORES ? i - start : found;
+}
+
+// robust and iqr: the sorted window dominates the cost, so state stays in the struct.
+function runOrdered(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi: usize, os: usize, oe: usize, cap: i32): i32 {
+  const w = d.window, a = d.sorted, robust = d.method == ROBUST;
+  let found = 0, i = start;
+  for (; i < n && found < cap; i++) {
+    const x = load<f64>(data + (<usize>i << 3));
+    const size = d.size;
+    let score: f64 = NaN, expected: f64 = NaN;
+    const scored = d.seen >= <f64>d.minSamples && size >= 2;
+    if (scored) {
+      if (robust) {
+        const m = median(a, size);
+        const p = lowerBound(a, size, m);
+        const h = size >> 1;
+        const mad = (size & 1) != 0
+          ? kthDeviation(a, size, m, p, h)
+          : 0.5 * (kthDeviation(a, size, m, p, h - 1) + kthDeviation(a, size, m, p, h));
+        expected = m;
+        score = ratio(x - m, 1.4826 * mad);
+      } else {
+        const q1 = typeSeven(a, size, 0.25), q3 = typeSeven(a, size, 0.75);
+        expected = median(a, size);
+        score = x > q3 ? ratio(x - q3, q3 - q1) : x < q1 ? ratio(x - q1, q3 - q1) : 0;
+      }
+    }
+    const flag = scored && Math.abs(score) > d.threshold;
+    found = emit(mode, i, start, found, scored, flag, score, 1.0, expected, oi, os, oe);
+    const slot = d.ring + (<usize>d.head << 3);
+    sortedReplace(a, size, size == w ? load<f64>(slot) : NaN, x);
+    store<f64>(slot, x);
+    if (size < w) d.size = size + 1;
+    d.head = d.head + 1 == w ? 0 : d.head + 1;
+    d.seen += 1;
+  }
+  return mode == SCORES ? i - start : found;
+}
+
+function run(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi: usize, os: usize, oe: usize, cap: i32): i32 {
+  if (d.method == ZSCORE) return runZscore(d, data, start, n, mode, oi, os, oe, cap);
+  if (d.method == EWMA) return runEwma(d, data, start, n, mode, oi, os, oe, cap);
+  return runOrdered(d, data, start, n, mode, oi, os, oe, cap);
+}
+
 /**
  * Scores `x` against the history, then adds it. Writes score and expected to `out` (two f64s).
  * Returns 1 for an anomaly, 0 for a normal point, -1 while fewer than minSamples points precede it.
  */
 export function detectorPush(ptr: usize, x: f64, out: usize): i32 {
-  const d = changetype<Detector>(ptr);
-  const n = d.size;
-  const scored = d.seen >= <f64>d.minSamples && (d.method == EWMA ? d.seen >= 1 : n >= 2);
-  let score: f64 = NaN, expected: f64 = NaN;
-  if (scored) {
-    if (d.method == ZSCORE) {
-      expected = d.mean;
-      score = ratio(x - d.mean, Math.sqrt(d.m2 / <f64>(n - 1)));
-    } else if (d.method == ROBUST) {
-      const a = d.sorted;
-      const m = median(a, n);
-      const p = lowerBound(a, n, m);
-      const h = n >> 1;
-      const mad = (n & 1) != 0
-        ? kthDeviation(a, n, m, p, h)
-        : 0.5 * (kthDeviation(a, n, m, p, h - 1) + kthDeviation(a, n, m, p, h));
-      expected = m;
-      score = ratio(x - m, 1.4826 * mad);
-    } else if (d.method == IQR) {
-      const a = d.sorted;
-      const q1 = typeSeven(a, n, 0.25), q3 = typeSeven(a, n, 0.75);
-      expected = median(a, n);
-      if (x > q3) score = ratio(x - q3, q3 - q1);
-      else if (x < q1) score = ratio(x - q1, q3 - q1);
-      else score = 0;
-    } else {
-      expected = d.mean;
-      score = ratio(x - d.mean, Math.sqrt(d.m2));
-    }
-  }
-  // Join the history.
-  if (d.method == EWMA) {
-    if (d.seen == 0) {
-      d.mean = x;
-      d.m2 = 0;
-    } else {
-      const diff = x - d.mean;
-      const incr = d.alpha * diff;
-      d.mean += incr;
-      d.m2 = (1.0 - d.alpha) * (d.m2 + diff * incr);
-    }
-  } else {
-    const w = d.window;
-    let removed: f64 = NaN;
-    if (n == w) removed = at(d.ring, d.head);
-    store<f64>(d.ring + (<usize>d.head << 3), x);
-    d.head = d.head + 1 == w ? 0 : d.head + 1;
-    if (d.method == ZSCORE) {
-      if (n < w) {
-        d.size = n + 1;
-        const delta = x - d.mean;
-        d.mean += delta / <f64>(n + 1);
-        d.m2 += delta * (x - d.mean);
-      } else {
-        const old = d.mean;
-        d.mean = old + (x - removed) / <f64>w;
-        d.m2 = max(0.0, d.m2 + (x - removed) * (x - d.mean + removed - old));
-        if (++d.replaced >= w) {
-          d.replaced = 0;
-          recompute(d);
-        }
-      }
-    } else {
-      sortedReplace(d.sorted, n, removed, x);
-      if (n < w) d.size = n + 1;
-    }
-  }
-  d.seen += 1;
-  store<f64>(out, score);
-  store<f64>(out, expected, 8);
-  if (!scored) return -1;
-  return Math.abs(score) > d.threshold ? 1 : 0;
+  const input = memory.data(8), flag = memory.data(4);
+  store<f64>(input, x);
+  run(changetype<Detector>(ptr), input, 0, 1, SCORES, flag, out, out + 8, 1);
+  return load<i32>(flag);
 }
 
 /**
@@ -239,24 +341,10 @@ export function detectorPushMany(
   ptr: usize, data: usize, start: i32, n: i32,
   outIndex: usize, outScore: usize, outExpected: usize, cap: i32,
 ): i32 {
-  const tmp = memory.data(16);
-  let found = 0;
-  for (let i = start; i < n && found < cap; i++) {
-    if (detectorPush(ptr, load<f64>(data + (<usize>i << 3)), tmp) == 1) {
-      store<i32>(outIndex + (<usize>found << 2), i);
-      store<f64>(outScore + (<usize>found << 3), load<f64>(tmp));
-      store<f64>(outExpected + (<usize>found << 3), load<f64>(tmp, 8));
-      found++;
-    }
-  }
-  return found;
+  return run(changetype<Detector>(ptr), data, start, n, ANOMALIES, outIndex, outScore, outExpected, cap);
 }
 
-/** Pushes `n` values and writes every point's score to `outScore` (NaN while warming up). */
-export function detectorScoreMany(ptr: usize, data: usize, n: i32, outScore: usize): void {
-  const tmp = memory.data(16);
-  for (let i = 0; i < n; i++) {
-    detectorPush(ptr, load<f64>(data + (<usize>i << 3)), tmp);
-    store<f64>(outScore + (<usize>i << 3), load<f64>(tmp));
-  }
+/** Pushes `n` values; writes every point's score and centre (NaN while warming up). */
+export function detectorScoreMany(ptr: usize, data: usize, n: i32, outScore: usize, outExpected: usize): void {
+  run(changetype<Detector>(ptr), data, 0, n, SCORES, 0, outScore, outExpected, n);
 }

@@ -19,7 +19,7 @@
 //
 // Quantile definition. quantile(q) returns the value of the bucket holding the element of rank
 // ⌊q·(n−1)⌋ (0-based) of the sorted input — the "lower" quantile — clamped to [min, max]; it is
-// within relative accuracy α of that element.
+// within relative accuracy α of that element. Ranks 0 and n − 1 are the exact min and max.
 
 import { firstBad } from './summary';
 
@@ -124,9 +124,15 @@ function storeAdd(s: Store, key: i32, c: f64, maxBuckets: i32): void {
         collapsed += load<f64>(slot(s, k));
         store<f64>(slot(s, k), 0);
       }
-      s.minKey = newMin;
-      if (s.maxKey < newMin) s.maxKey = newMin;
+      if (s.maxKey < newMin) {
+        // Every bucket collapsed: nothing is left to carry over into the new range.
+        s.minKey = i32.MAX_VALUE;
+        s.maxKey = i32.MIN_VALUE;
+      } else {
+        s.minKey = newMin;
+      }
       cover(s, newMin, key, maxBuckets);
+      s.minKey = newMin;
       store<f64>(slot(s, newMin), load<f64>(slot(s, newMin)) + collapsed);
     } else {
       cover(s, s.minKey, key, maxBuckets);
@@ -137,7 +143,7 @@ function storeAdd(s: Store, key: i32, c: f64, maxBuckets: i32): void {
   store<f64>(p, load<f64>(p) + c);
 }
 
-@inline function addOne(sk: Sketch, x: f64): void {
+function addOne(sk: Sketch, x: f64): void {
   if (x >= MIN_NORMAL) {
     const key = keyOf(x, sk.mult);
     const s = sk.pos;
@@ -193,19 +199,90 @@ export function sketchAdd(ptr: usize, x: f64): void {
   if (x > sk.max) sk.max = x;
 }
 
+// Recomputes a store's [minKey, maxKey] from its counts: the batch loop below increments
+// buckets without tracking the range and calls this once at the end.
+function rescan(s: Store): void {
+  let lo = -1, hi = -1;
+  for (let i = 0; i < s.cap; i++) {
+    if (load<f64>(s.counts + (<usize>i << 3)) != 0) {
+      if (lo < 0) lo = i;
+      hi = i;
+    }
+  }
+  if (lo >= 0) {
+    s.minKey = s.offset + lo;
+    s.maxKey = s.offset + hi;
+  }
+}
+
 /** Adds `n` f64s at `data`; adds nothing and returns the first bad index if any is non-finite. */
 export function sketchAddMany(ptr: usize, data: usize, n: i32): i32 {
   const bad = firstBad(data, n);
   if (bad >= 0) return bad;
   const sk = changetype<Sketch>(ptr);
+  const mult = sk.mult;
+  const pos = sk.pos;
+  // The positive store's layout lives in locals; it changes only on the slow path.
+  let counts = pos.counts, offset = pos.offset, cap = <u32>pos.cap;
+  let touched = false;
   let sum: f64 = 0, mn = sk.min, mx = sk.max;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Two keys per step: the exponent and the cubic of the mantissa in f64x2 lanes.
+    const multV = f64x2.splat(mult);
+    const minNormal = f64x2.splat(MIN_NORMAL);
+    const expBias = f64x2.splat(4503599627370496.0 + 1023.0);
+    let sumV = f64x2.splat(0), mnV = f64x2.splat(mn), mxV = f64x2.splat(mx);
+    for (; i + 2 <= n; i += 2) {
+      const x = v128.load(data + (<usize>i << 3));
+      sumV = f64x2.add(sumV, x);
+      mnV = f64x2.pmin(mnV, x);
+      mxV = f64x2.pmax(mxV, x);
+      // e = exponent as f64: the bits placed under 2^52's exponent, minus 2^52 and the bias.
+      const e = f64x2.sub(v128.or(i64x2.shr_u(x, 52), i64x2.splat(0x4330000000000000)), expBias);
+      const m = f64x2.sub(v128.or(v128.and(x, i64x2.splat(0x000FFFFFFFFFFFFF)), i64x2.splat(0x3FF0000000000000)), f64x2.splat(1.0));
+      const poly = f64x2.mul(f64x2.add(f64x2.mul(f64x2.add(f64x2.mul(f64x2.splat(A), m), f64x2.splat(B)), m), f64x2.splat(C)), m);
+      const keys = i32x4.trunc_sat_f64x2_s_zero(f64x2.ceil(f64x2.mul(f64x2.add(e, poly), multV)));
+      const k0 = i32x4.extract_lane(keys, 0), k1 = i32x4.extract_lane(keys, 1);
+      const a0 = <u32>(k0 - offset), a1 = <u32>(k1 - offset);
+      if (i64x2.all_true(f64x2.ge(x, minNormal)) && a0 < cap && a1 < cap) {
+        const p0 = counts + (<usize>a0 << 3);
+        store<f64>(p0, load<f64>(p0) + 1.0);
+        const p1 = counts + (<usize>a1 << 3);
+        store<f64>(p1, load<f64>(p1) + 1.0);
+        touched = true;
+        continue;
+      }
+      if (touched) rescan(pos);
+      touched = false;
+      addOne(sk, f64x2.extract_lane(x, 0));
+      addOne(sk, f64x2.extract_lane(x, 1));
+      counts = pos.counts; offset = pos.offset; cap = <u32>pos.cap;
+    }
+    sum = f64x2.extract_lane(sumV, 0) + f64x2.extract_lane(sumV, 1);
+    mn = min(mn, min(f64x2.extract_lane(mnV, 0), f64x2.extract_lane(mnV, 1)));
+    mx = max(mx, max(f64x2.extract_lane(mxV, 0), f64x2.extract_lane(mxV, 1)));
+  }
+  for (; i < n; i++) {
     const x = load<f64>(data + (<usize>i << 3));
-    addOne(sk, x);
     sum += x;
     mn = min(mn, x);
     mx = max(mx, x);
+    if (x >= MIN_NORMAL) {
+      const at = <u32>(keyOf(x, mult) - offset);
+      if (at < cap) {
+        const p = counts + (<usize>at << 3);
+        store<f64>(p, load<f64>(p) + 1.0);
+        touched = true;
+        continue;
+      }
+    }
+    if (touched) rescan(pos);
+    touched = false;
+    addOne(sk, x);
+    counts = pos.counts; offset = pos.offset; cap = <u32>pos.cap;
   }
+  if (touched) rescan(pos);
   sk.count += <f64>n;
   sk.sum += sum;
   sk.min = mn;
@@ -231,6 +308,9 @@ export function sketchStats(ptr: usize, out: usize): void {
 function quantileOf(sk: Sketch, q: f64): f64 {
   if (sk.count == 0) return NaN;
   const rank = q * (sk.count - 1.0);
+  // The extremes are known exactly.
+  if (rank < 1.0) return sk.min;
+  if (rank >= sk.count - 1.0) return sk.max;
   let cum: f64 = 0;
   let value = sk.max;
   let found = false;

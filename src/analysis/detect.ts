@@ -1,6 +1,6 @@
 import type { Kernels } from '../kernels/index.js';
 import { kernelsNow, runtime } from './runtime.js';
-import { finiteNumber, integer, oneOf, options as objectArg, toFloat64 } from './validate.js';
+import { finiteNumber, integer, oneOf, options as objectArg, owned, toFloat64 } from './validate.js';
 
 export type DetectorMethod = 'zscore' | 'robust' | 'iqr' | 'ewma';
 export const DETECTOR_METHODS: readonly DetectorMethod[] = ['zscore', 'robust', 'iqr', 'ewma'];
@@ -64,13 +64,14 @@ export function resolveDetectorOptions(value: unknown, argument = 'options'): Re
 export async function detectAnomalies(values: ArrayLike<number>, options: DetectorOptions): Promise<Anomaly[]> {
   const o = resolveDetectorOptions(options);
   const data = toFloat64(values, 'values', 0);
-  const copy = data.slice(); // `data` is transferred to a worker; keep the values for the result.
   const rt = await runtime();
-  const r = await rt.run({ op: 'detect', values: data, method: o.code, window: o.window, threshold: o.threshold, minSamples: o.minSamples });
+  // A worker gets a copy it may own; reported values are read from the caller's unchanged input.
+  const sent = rt.mode === 'workers' ? owned(data, values) : data;
+  const r = await rt.run({ op: 'detect', values: sent, method: o.code, window: o.window, threshold: o.threshold, minSamples: o.minSamples });
   const out: Anomaly[] = new Array(r.index.length);
   for (let i = 0; i < r.index.length; i++) {
     const index = r.index[i]!;
-    out[i] = { index, value: copy[index]!, score: r.score[i]!, expected: r.expected[i]!, method: o.method, threshold: o.threshold };
+    out[i] = { index, value: values[index]!, score: r.score[i]!, expected: r.expected[i]!, method: o.method, threshold: o.threshold };
   }
   return out;
 }

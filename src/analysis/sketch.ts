@@ -8,7 +8,8 @@ export interface QuantileSketchOptions {
   /**
    * Buckets per sign (positive and negative values are kept apart), at most 2²⁰. When the range of
    * values needs more, the lowest buckets are merged, so low quantiles lose accuracy first and
-   * upper ones keep it. Default 2048 — enough for 8 orders of magnitude at α = 0.01.
+   * upper ones keep it. Default 2048 — about 17 orders of magnitude at α = 0.01 (the span is
+   * ln(max/min) / ln((1+α)/(1−α)) buckets, plus 1%).
    */
   maxBuckets?: number;
 }
@@ -35,8 +36,8 @@ const registry =
  *
  * Guarantee: `quantile(q)` is within relative accuracy α of the lower quantile of the values
  * added — the element of rank ⌊q·(n − 1)⌋ (0-based) of the sorted values — provided the
- * buckets below it were not collapsed (see `maxBuckets`). Results are clamped to [min, max].
- * Values with |x| < 2⁻¹⁰²² count as 0.
+ * buckets below it were not collapsed (see `maxBuckets`). Ranks 0 and n − 1 return the exact
+ * min and max; other results are clamped to [min, max]. Values with |x| < 2⁻¹⁰²² count as 0.
  *
  * Synchronous: call `await ready()` once before constructing one.
  */

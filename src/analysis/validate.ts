@@ -11,13 +11,16 @@ function show(value: unknown): string {
 }
 
 /**
- * Copies numeric input into a fresh Float64Array (the caller's array is never touched or
- * transferred). Typed arrays are copied wholesale; other array-likes are checked element by
- * element. Non-finite values are found later by the kernels, in one pass at memory speed.
+ * Numeric input as a Float64Array: a caller's Float64Array as it is (never modified: kernels copy
+ * it into linear memory, and `owned()` copies it before a transfer), anything else converted.
+ * Array-likes are checked element by element; non-finite values are found later by the kernels,
+ * in one pass at memory speed.
  */
 export function toFloat64(values: unknown, argument: string, minLength = 1): Float64Array {
   let out: Float64Array;
-  if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+  if (values instanceof Float64Array) {
+    out = values;
+  } else if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
     if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
       throw new TypeError(`${argument} must hold numbers, got a ${values.constructor.name}`);
     }
@@ -93,4 +96,9 @@ export function options(value: unknown, argument: string): Record<string, unknow
     throw new TypeError(`${argument} must be an object, got ${show(value)}`);
   }
   return value as Record<string, unknown>;
+}
+
+/** A copy the SDK owns (so it can be transferred to a worker) unless `data` already is one. */
+export function owned(data: Float64Array, original: unknown): Float64Array {
+  return data === original ? data.slice() : data;
 }

@@ -25,5 +25,5 @@ export interface KernelExports {
     ptr: number, data: number, start: number, n: number,
     outIndex: number, outScore: number, outExpected: number, cap: number,
   ): number;
-  detectorScoreMany(ptr: number, data: number, n: number, outScore: number): void;
+  detectorScoreMany(ptr: number, data: number, n: number, outScore: number, outExpected: number): void;
 }

@@ -2,6 +2,12 @@ import type { KernelExports } from './exports.js';
 
 /** Bytes above which a scratch buffer is released after the call instead of kept for reuse. */
 const KEEP_SCRATCH_BYTES = 16 << 20;
+/**
+ * Values per call for loops over big inputs. V8 runs a wasm function's first calls in its
+ * baseline compiler and switches to optimised code only on a later call, so one call over 10⁷
+ * values would run unoptimised start to finish; chunks pick up the optimised code.
+ */
+const CHUNK = 1 << 16;
 
 /** Summary statistics; see assembly/summary.ts for the exact definitions. */
 export interface Summary {
@@ -159,9 +165,12 @@ export class Kernels {
     this.raw.sketchAdd(ptr, x);
   }
 
+  /** All or nothing: a non-finite value adds none. */
   sketchAddMany(ptr: number, values: ArrayLike<number>, argument = 'values'): void {
+    const n = values.length;
     const data = this.copyIn(0, values);
-    const bad = this.raw.sketchAddMany(ptr, data, values.length);
+    const bad = this.raw.firstBad(data, n);
+    if (bad < 0) for (let i = 0; i < n; i += CHUNK) this.raw.sketchAddMany(ptr, data + i * 8, Math.min(CHUNK, n - i));
     this.release();
     this.check(bad, values, argument);
   }
@@ -244,7 +253,8 @@ export class Kernels {
     const oe = this.reserve(3, cap * 8);
     let start = 0;
     while (start < n) {
-      const found = this.raw.detectorPushMany(ptr, data, start, n, oi, os, oe, cap);
+      const end = Math.min(n, start + CHUNK);
+      const found = this.raw.detectorPushMany(ptr, data, start, end, oi, os, oe, cap);
       const buffer = this.raw.memory.buffer;
       const idx = new Int32Array(buffer, oi, found);
       const f = this.f64();
@@ -253,15 +263,14 @@ export class Kernels {
         score.push(f[(os >>> 3) + i]!);
         expected.push(f[(oe >>> 3) + i]!);
       }
-      if (found < cap) break;
-      start = index[index.length - 1]! + 1;
+      start = found < cap ? end : index[index.length - 1]! + 1;
     }
     this.release();
     return { index: Int32Array.from(index), score: Float64Array.from(score), expected: Float64Array.from(expected) };
   }
 
-  /** Pushes every value; returns each point's score (NaN while warming up). */
-  detectorScoreMany(ptr: number, values: ArrayLike<number>, argument = 'values'): Float64Array {
+  /** Pushes every value; returns each point's score and centre (NaN while warming up). */
+  detectorScoreMany(ptr: number, values: ArrayLike<number>, argument = 'values'): { score: Float64Array; expected: Float64Array } {
     const n = values.length;
     const data = this.copyIn(0, values);
     const bad = this.raw.firstBad(data, n);
@@ -269,10 +278,13 @@ export class Kernels {
       this.release();
       this.check(bad, values, argument);
     }
-    const out = this.reserve(1, n * 8);
-    this.raw.detectorScoreMany(ptr, data, n, out);
-    const scores = this.read(out, n);
+    const os = this.reserve(1, n * 8);
+    const oe = this.reserve(2, n * 8);
+    for (let i = 0; i < n; i += CHUNK) {
+      this.raw.detectorScoreMany(ptr, data + i * 8, Math.min(CHUNK, n - i), os + i * 8, oe + i * 8);
+    }
+    const result = { score: this.read(os, n), expected: this.read(oe, n) };
     this.release();
-    return scores;
+    return result;
   }
 }

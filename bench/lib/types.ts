@@ -1,0 +1,31 @@
+export type BenchEnv = 'node' | 'chromium';
+
+export interface BenchContext {
+  env: BenchEnv;
+  /** kernels.wasm (SIMD) and the no-SIMD build, as URLs this environment can load. */
+  wasmUrl: string;
+  noSimdWasmUrl: string;
+  log(message: string): void;
+}
+
+/** One comparison: our figure and one peer's, measured in the same run. */
+export interface Comparison {
+  name: string;
+  unit: string;
+  ours: number;
+  peer: number;
+  peerName: string;
+  higherIsBetter: boolean;
+}
+
+export interface BenchRow extends Comparison {
+  env: BenchEnv;
+  /** How many times better we are: ours/peer when higher is better, else peer/ours. */
+  ratio: number;
+}
+
+export interface Bench {
+  title: string;
+  envs: BenchEnv[];
+  run(ctx: BenchContext): Promise<Comparison[]>;
+}

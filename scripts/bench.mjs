@@ -1,0 +1,149 @@
+// npm run bench [-- <name filter>] [--env node|chromium]
+// Bundles each bench/*.bench.ts with esbuild, runs it in Node and (where it declares so) in
+// Chromium, prints one row per comparison with the peer measured in the same run, and writes
+// bench/results/latest.json.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const envArg = args.includes('--env') ? args[args.indexOf('--env') + 1] : null;
+const filters = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--env');
+
+if (!existsSync(join(ROOT, 'dist/kernels.wasm')) || !existsSync(join(ROOT, 'build/kernels-nosimd.wasm'))) {
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit', cwd: ROOT });
+}
+
+const files = readdirSync(join(ROOT, 'bench'))
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+
+const outDir = join(ROOT, 'build/bench');
+mkdirSync(outDir, { recursive: true });
+const define = { __AVILA_VERSION__: JSON.stringify('bench') };
+for (const platform of ['node', 'browser']) {
+  await build({
+    entryPoints: files.map((f) => join(ROOT, 'bench', f)),
+    outdir: join(outDir, platform),
+    bundle: true,
+    format: 'esm',
+    platform,
+    target: 'es2022',
+    define,
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'error',
+    ...(platform === 'node' ? { banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } } : {}),
+  });
+}
+
+const rows = [];
+const record = (env, comparisons) => {
+  for (const c of comparisons) {
+    const ratio = c.higherIsBetter ? c.ours / c.peer : c.peer / c.ours;
+    rows.push({ name: c.name, env, unit: c.unit, ours: c.ours, peer: c.peer, peerName: c.peerName, ratio, higherIsBetter: c.higherIsBetter });
+  }
+};
+
+async function runNode() {
+  for (const f of files) {
+    const mod = await import(pathToFileURL(join(outDir, 'node', f.replace(/\.ts$/, '.mjs'))).href);
+    const bench = mod.default;
+    if (!bench.envs.includes('node')) continue;
+    console.log(`\n[node] ${bench.title}`);
+    const ctx = {
+      env: 'node',
+      wasmUrl: pathToFileURL(join(ROOT, 'dist/kernels.wasm')).href,
+      noSimdWasmUrl: pathToFileURL(join(ROOT, 'build/kernels-nosimd.wasm')).href,
+      log: (m) => console.log('  ' + m),
+    };
+    record('node', await bench.run(ctx));
+  }
+}
+
+const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+
+async function runChromium() {
+  const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(chromiumPath)) {
+    console.log(`\n!!! Chromium benchmarks skipped: no Chromium at ${chromiumPath}`);
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title><link rel="icon" href="data:,">');
+      return;
+    }
+    const file = join(ROOT, path);
+    if (!file.startsWith(ROOT) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    for (const f of files) {
+      const page = await browser.newPage();
+      page.on('console', (m) => console.log('  ' + m.text()));
+      page.on('pageerror', (e) => console.log('  page error: ' + e.message));
+      await page.goto(base + '/');
+      const src = `${base}/build/bench/browser/${f.replace(/\.ts$/, '.mjs')}`;
+      const envs = await page.evaluate(async (s) => (await import(s)).default.envs, src);
+      if (!envs.includes('chromium')) {
+        await page.close();
+        continue;
+      }
+      console.log(`\n[chromium] ${await page.evaluate(async (s) => (await import(s)).default.title, src)}`);
+      const comparisons = await page.evaluate(
+        async ({ s, base }) => {
+          const bench = (await import(s)).default;
+          return bench.run({
+            env: 'chromium',
+            wasmUrl: `${base}/dist/kernels.wasm`,
+            noSimdWasmUrl: `${base}/build/kernels-nosimd.wasm`,
+            log: (m) => console.log(m),
+          });
+        },
+        { s: src, base },
+      );
+      record('chromium', comparisons);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+if (!envArg || envArg === 'node') await runNode();
+if (!envArg || envArg === 'chromium') await runChromium();
+
+const fmt = (x) => {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a >= 1e6) return (x / 1e6).toFixed(1) + 'M';
+  if (a >= 1e3) return (x / 1e3).toFixed(1) + 'k';
+  if (a >= 1) return x.toFixed(2);
+  return x.toPrecision(3);
+};
+console.log('\n' + ['env', 'benchmark', 'unit', 'ours', 'peer', 'peer value', 'ratio (>1: ours better)'].join(' | '));
+for (const r of rows) {
+  console.log([r.env, r.name, r.unit, fmt(r.ours), r.peerName, fmt(r.peer), fmt(r.ratio) + '×'].join(' | '));
+}
+mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(rows, null, 2) + '\n');
+console.log(`\nwrote bench/results/latest.json (${rows.length} rows)`);
