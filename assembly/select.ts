@@ -93,7 +93,6 @@ function select(p: usize, left: i32, right: i32, k: i32): void {
 export function quantiles(ptr: usize, n: i32, probs: usize, m: i32, out: usize): i32 {
   const bad = firstBad(ptr, n);
   if (bad >= 0) return bad;
-  budget = 64 + 4 * (32 - clz<i32>(n));
   let left = 0;
   let lastRank = -1;
   let lastValue: f64 = 0, lastNext: f64 = 0;
@@ -103,6 +102,7 @@ export function quantiles(ptr: usize, n: i32, probs: usize, m: i32, out: usize):
     if (lo > n - 1) lo = n - 1;
     const frac = h - <f64>lo;
     if (lo != lastRank) {
+      budget = 64 + 4 * (32 - clz<i32>(n - left));
       select(ptr, left, n - 1, lo);
       left = lo;
       lastRank = lo;

@@ -71,3 +71,21 @@ describe('quantiles()', () => {
     expect((error as Error).message).toMatch(message);
   });
 });
+
+describe('quantiles() and summary() memory', () => {
+  it('linear memory stops growing over 10,000 calls of each', async () => {
+    const { summary } = await import('../../src/analysis/index.js');
+    const { kernelsNow } = await import('../../src/analysis/runtime.js');
+    const xs = Float64Array.from({ length: 2000 }, (_, i) => Math.sin(i) * 100);
+    for (let i = 0; i < 100; i++) {
+      await quantiles(xs, [0.5, 0.99]);
+      await summary(xs);
+    }
+    const before = kernelsNow('test').memoryBytes;
+    for (let i = 0; i < 10_000; i++) {
+      await quantiles(xs, [0.5, 0.99]);
+      await summary(xs);
+    }
+    expect(kernelsNow('test').memoryBytes).toBe(before);
+  });
+});
