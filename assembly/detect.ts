@@ -18,6 +18,8 @@
 // to the centre scores 0 and any other scores ±Infinity. A point is an anomaly when
 // |score| > threshold.
 
+import { heapSort } from './select';
+
 export const ZSCORE = 0;
 export const ROBUST = 1;
 export const IQR = 2;
@@ -347,4 +349,59 @@ export function detectorPushMany(
 /** Pushes `n` values; writes every point's score and centre (NaN while warming up). */
 export function detectorScoreMany(ptr: usize, data: usize, n: i32, outScore: usize, outExpected: usize): void {
   run(changetype<Detector>(ptr), data, 0, n, SCORES, 0, outScore, outExpected, n);
+}
+
+// ---- State snapshots, so the runtime can re-create a detector on a fresh worker ----
+// Internal layout (little-endian): magic "AVDT", version, the scalar state, then the ring's
+// first `size` slots as stored. Sorted windows are rebuilt from the ring.
+
+const STATE_MAGIC: u32 = 0x54445641; // "AVDT"
+const STATE_HEADER: i32 = 80;
+
+export function detectorStateSize(ptr: usize): i32 {
+  const d = changetype<Detector>(ptr);
+  return STATE_HEADER + (d.method == EWMA ? 0 : d.size << 3);
+}
+
+export function detectorSaveState(ptr: usize, out: usize): void {
+  const d = changetype<Detector>(ptr);
+  store<u32>(out, STATE_MAGIC);
+  store<u32>(out, 1, 4);
+  store<i32>(out, d.method, 8);
+  store<i32>(out, d.window, 12);
+  store<f64>(out, d.threshold, 16);
+  store<i32>(out, d.minSamples, 24);
+  store<i32>(out, d.size, 28);
+  store<i32>(out, d.head, 32);
+  store<i32>(out, d.replaced, 36);
+  store<f64>(out, d.mean, 40);
+  store<f64>(out, d.m2, 48);
+  store<f64>(out, d.seen, 56);
+  store<f64>(out, d.m2Peak, 64);
+  store<f64>(out, 0, 72);
+  if (d.method != EWMA) memory.copy(out + STATE_HEADER, d.ring, <usize>d.size << 3);
+}
+
+/** A detector rebuilt from detectorSaveState bytes, or 0 when they are not valid. */
+export function detectorLoadState(data: usize, len: i32): usize {
+  if (len < STATE_HEADER || load<u32>(data) != STATE_MAGIC || load<u32>(data, 4) != 1) return 0;
+  const method = load<i32>(data, 8), window = load<i32>(data, 12);
+  const size = load<i32>(data, 28), head = load<i32>(data, 32);
+  if (method < ZSCORE || method > EWMA || window < 2 || size < 0 || size > window || head < 0 || head >= window) return 0;
+  if (len != STATE_HEADER + (method == EWMA ? 0 : size << 3)) return 0;
+  const ptr = detectorCreate(method, window, load<f64>(data, 16), load<i32>(data, 24));
+  const d = changetype<Detector>(ptr);
+  d.size = size;
+  d.head = head;
+  d.replaced = load<i32>(data, 36);
+  d.mean = load<f64>(data, 40);
+  d.m2 = load<f64>(data, 48);
+  d.seen = load<f64>(data, 56);
+  d.m2Peak = load<f64>(data, 64);
+  if (method != EWMA) memory.copy(d.ring, data + STATE_HEADER, <usize>size << 3);
+  if (method == ROBUST || method == IQR) {
+    memory.copy(d.sorted, d.ring, <usize>size << 3);
+    if (size > 1) heapSort(d.sorted, 0, size - 1);
+  }
+  return ptr;
 }

@@ -8,4 +8,5 @@ export {
 } from './sketch';
 export {
   detectorCreate, detectorFree, detectorReset, detectorPush, detectorPushMany, detectorScoreMany,
+  detectorStateSize, detectorSaveState, detectorLoadState,
 } from './detect';

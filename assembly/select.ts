@@ -34,7 +34,8 @@ function siftDown(p: usize, base: i32, root: i32, end: i32): void {
   }
 }
 
-function heapSort(p: usize, left: i32, right: i32): void {
+/** Sorts x[left..right] ascending in place, O(n log n) worst case. */
+export function heapSort(p: usize, left: i32, right: i32): void {
   const n = right - left + 1;
   for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(p, left, i, n);
   for (let end = n - 1; end > 0; end--) {

@@ -1,6 +1,6 @@
 import type { Kernels } from '../kernels/index.js';
 import { kernelsNow, runtime } from './runtime.js';
-import { finiteNumber, integer, oneOf, options as objectArg, owned, toFloat64 } from './validate.js';
+import { finiteNumber, integer, oneOf, options as objectArg, toFloat64 } from './validate.js';
 
 export type DetectorMethod = 'zscore' | 'robust' | 'iqr' | 'ewma';
 export const DETECTOR_METHODS: readonly DetectorMethod[] = ['zscore', 'robust', 'iqr', 'ewma'];
@@ -65,9 +65,9 @@ export async function detectAnomalies(values: ArrayLike<number>, options: Detect
   const o = resolveDetectorOptions(options);
   const data = toFloat64(values, 'values', 0);
   const rt = await runtime();
-  // A worker gets a copy it may own; reported values are read from the caller's unchanged input.
-  const sent = rt.mode === 'workers' ? owned(data, values) : data;
-  const r = await rt.run({ op: 'detect', values: sent, method: o.code, window: o.window, threshold: o.threshold, minSamples: o.minSamples });
+  // Reported values are read from the caller's input, which no worker ever receives.
+  const config = { method: o.code, window: o.window, threshold: o.threshold, minSamples: o.minSamples };
+  const r = await rt.run((owned) => ({ op: 'detect', values: owned ? data.slice() : data, ...config }));
   const out: Anomaly[] = new Array(r.index.length);
   for (let i = 0; i < r.index.length; i++) {
     const index = r.index[i]!;

@@ -1,4 +1,4 @@
-export { ready } from './runtime.js';
+export { ready, runtimeHealth, runtimeMetrics, runtimeMetricsText } from './runtime.js';
 export type { ReadyOptions } from './runtime.js';
 export { quantiles, summary } from './stats.js';
 export type { Summary } from './stats.js';
@@ -7,3 +7,5 @@ export type { QuantileSketchOptions } from './sketch.js';
 export { detectAnomalies, createDetector } from './detect.js';
 export type { Anomaly, DetectorMethod, DetectorOptions, StreamingDetector } from './detect.js';
 export { KernelLoadError } from '../kernels/index.js';
+export { QueueFullError, TimeoutError, WorkerCrashedError } from '../runtime/index.js';
+export type { Health, HealthCheck, RuntimeMetrics } from '../runtime/index.js';

@@ -1,14 +1,12 @@
-import type { Kernels, KernelSource } from '../kernels/index.js';
-import { createRuntime, type Runtime, type WorkerBackend } from '../runtime/index.js';
+import type { Kernels } from '../kernels/index.js';
+import { createRuntime, type Health, type Runtime, type RuntimeMetrics, type RuntimeOptions, type WorkerBackend } from '../runtime/index.js';
 
-export interface ReadyOptions {
-  /** kernels.wasm as a compiled Module, bytes or URL. Default: next to this bundle. */
-  wasm?: KernelSource;
-  /** 'auto' (Web Workers where available), false (run on this thread) or the worker script's URL. */
-  worker?: 'auto' | false | string | URL;
-  minWorkers?: number;
-  maxWorkers?: number;
-}
+/**
+ * Where and how kernels run: `wasm` (Module, bytes or URL of kernels.wasm), `worker` ('auto',
+ * false, or the worker script's URL) and the pool's limits (minWorkers, maxWorkers, maxQueue,
+ * taskTimeoutMs, …; see docs/runtime.md).
+ */
+export type ReadyOptions = RuntimeOptions;
 
 let current: Promise<Runtime> | null = null;
 let workers: WorkerBackend | null = null;
@@ -54,4 +52,18 @@ export function kernelsNow(caller: string): Kernels {
     throw new Error(`avila-telemetry: ${caller} needs the kernels loaded first: \`await ready()\``);
   }
   return loaded.kernels;
+}
+
+/** Health of the kernel runtime (workers, heartbeat, queue, recent incidents). */
+export async function runtimeHealth(): Promise<Health> {
+  return (await runtime()).health();
+}
+
+/** Task metrics of the kernel runtime; `runtimeMetricsText()` gives them in Prometheus text format. */
+export async function runtimeMetrics(): Promise<RuntimeMetrics> {
+  return (await runtime()).metrics();
+}
+
+export async function runtimeMetricsText(): Promise<string> {
+  return (await runtime()).metricsText();
 }

@@ -1,6 +1,6 @@
 import type { Summary } from '../kernels/index.js';
 import { runtime } from './runtime.js';
-import { owned, probabilities, toFloat64 } from './validate.js';
+import { probabilities, toFloat64 } from './validate.js';
 
 export type { Summary };
 
@@ -19,7 +19,7 @@ export async function quantiles(values: ArrayLike<number>, probs: number[]): Pro
   const order = ps.map((_, i) => i).sort((a, b) => ps[a]! - ps[b]!);
   const sorted = Float64Array.from(order, (i) => ps[i]!);
   const rt = await runtime();
-  const result = await rt.run({ op: 'quantiles', values: rt.mode === 'workers' ? owned(data, values) : data, probs: sorted });
+  const result = await rt.run((owned) => ({ op: 'quantiles', values: owned ? data.slice() : data, probs: sorted }));
   const out = new Array<number>(ps.length);
   order.forEach((original, k) => (out[original] = result[k]!));
   return out;
@@ -35,5 +35,5 @@ export async function quantiles(values: ArrayLike<number>, probs: number[]): Pro
 export async function summary(values: ArrayLike<number>): Promise<Summary> {
   const data = toFloat64(values, 'values');
   const rt = await runtime();
-  return rt.run({ op: 'summary', values: rt.mode === 'workers' ? owned(data, values) : data });
+  return rt.run((owned) => ({ op: 'summary', values: owned ? data.slice() : data }));
 }

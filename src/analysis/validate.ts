@@ -12,7 +12,7 @@ function show(value: unknown): string {
 
 /**
  * Numeric input as a Float64Array: a caller's Float64Array as it is (never modified: kernels copy
- * it into linear memory, and `owned()` copies it before a transfer), anything else converted.
+ * it into linear memory, and the worker pool transfers a copy), anything else converted.
  * Array-likes are checked element by element; non-finite values are found later by the kernels,
  * in one pass at memory speed.
  */
@@ -96,9 +96,4 @@ export function options(value: unknown, argument: string): Record<string, unknow
     throw new TypeError(`${argument} must be an object, got ${show(value)}`);
   }
   return value as Record<string, unknown>;
-}
-
-/** A copy the SDK owns (so it can be transferred to a worker) unless `data` already is one. */
-export function owned(data: Float64Array, original: unknown): Float64Array {
-  return data === original ? data.slice() : data;
 }

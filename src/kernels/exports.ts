@@ -26,4 +26,7 @@ export interface KernelExports {
     outIndex: number, outScore: number, outExpected: number, cap: number,
   ): number;
   detectorScoreMany(ptr: number, data: number, n: number, outScore: number, outExpected: number): void;
+  detectorStateSize(ptr: number): number;
+  detectorSaveState(ptr: number, out: number): void;
+  detectorLoadState(data: number, len: number): number;
 }

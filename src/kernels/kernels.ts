@@ -221,6 +221,25 @@ export class Kernels {
     return this.raw.detectorCreate(method, window, threshold, minSamples);
   }
 
+  /** The detector's whole state (window included), to re-create it elsewhere. */
+  detectorSave(ptr: number): Uint8Array {
+    const size = this.raw.detectorStateSize(ptr);
+    const out = this.reserve(2, size);
+    this.raw.detectorSaveState(ptr, out);
+    const bytes = new Uint8Array(this.raw.memory.buffer, out, size).slice();
+    this.release();
+    return bytes;
+  }
+
+  /** A detector re-created from detectorSave() bytes, or 0 when they are not valid. */
+  detectorLoad(bytes: Uint8Array): number {
+    const p = this.reserve(1, bytes.length);
+    new Uint8Array(this.raw.memory.buffer, p, bytes.length).set(bytes);
+    const ptr = this.raw.detectorLoadState(p, bytes.length);
+    this.release();
+    return ptr;
+  }
+
   detectorFree(ptr: number): void {
     this.raw.detectorFree(ptr);
   }

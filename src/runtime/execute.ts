@@ -1,26 +1,86 @@
 import type { Kernels } from '../kernels/index.js';
-import type { ResultOf, Task } from './protocol.js';
+import type { ObjectSpec, ResultOf, Task } from './protocol.js';
 
-/** Runs one task on a kernels instance. The same code runs inline and inside workers. */
-export function execute<T extends Task>(kernels: Kernels, task: T): ResultOf<T> {
-  return run(kernels, task) as ResultOf<T>;
+interface LiveObject {
+  kind: ObjectSpec['kind'];
+  ptr: number;
 }
 
-function run(kernels: Kernels, task: Task): unknown {
-  switch (task.op) {
-    case 'summary':
-      return kernels.summary(task.values);
-    case 'quantiles':
-      return kernels.quantilesSorted(task.values, task.probs);
-    case 'detect': {
-      const ptr = kernels.detectorCreate(task.method, task.window, task.threshold, task.minSamples);
-      try {
-        return kernels.detectorPushMany(ptr, task.values);
-      } finally {
-        kernels.detectorFree(ptr);
+/**
+ * Runs tasks on one kernels instance, with the stateful objects created on it. The same code
+ * runs inline and inside each worker, so both paths give identical results.
+ */
+export class Executor {
+  private readonly objects = new Map<number, LiveObject>();
+
+  constructor(readonly kernels: Kernels) {}
+
+  run<T extends Task>(task: T): ResultOf<T> {
+    return this.dispatch(task) as ResultOf<T>;
+  }
+
+  private object(id: number): LiveObject {
+    const o = this.objects.get(id);
+    if (!o) throw new Error(`avila-telemetry: no object ${id} in this kernels instance`);
+    return o;
+  }
+
+  private dispatch(task: Task): unknown {
+    const k = this.kernels;
+    switch (task.op) {
+      case 'summary':
+        return k.summary(task.values);
+      case 'quantiles':
+        return k.quantilesSorted(task.values, task.probs);
+      case 'detect': {
+        const ptr = k.detectorCreate(task.method, task.window, task.threshold, task.minSamples);
+        try {
+          return k.detectorPushMany(ptr, task.values);
+        } finally {
+          k.detectorFree(ptr);
+        }
       }
+      case 'ping':
+        return { memoryBytes: k.memoryBytes, objects: this.objects.size };
+      case 'object.create': {
+        this.dispose(task.id);
+        let ptr: number;
+        if (task.kind === 'detector') {
+          const c = task.config;
+          ptr = task.state ? k.detectorLoad(task.state) : k.detectorCreate(c.method, c.window, c.threshold, c.minSamples);
+        } else {
+          ptr = task.state ? k.sketchDeserialize(task.state) : k.sketchCreate(task.config.relativeAccuracy, task.config.maxBuckets);
+        }
+        if (ptr === 0) throw new Error(`avila-telemetry: could not restore ${task.kind} ${task.id} from its saved state`);
+        this.objects.set(task.id, { kind: task.kind, ptr });
+        return null;
+      }
+      case 'object.push': {
+        const o = this.object(task.id);
+        if (o.kind === 'detector') return k.detectorPushMany(o.ptr, task.values);
+        k.sketchAddMany(o.ptr, task.values);
+        return null;
+      }
+      case 'object.quantiles': {
+        const o = this.object(task.id);
+        if (o.kind !== 'sketch') throw new TypeError(`object ${task.id} is a ${o.kind}, not a sketch`);
+        return k.sketchQuantiles(o.ptr, task.probs);
+      }
+      case 'object.save': {
+        const o = this.object(task.id);
+        return o.kind === 'detector' ? k.detectorSave(o.ptr) : k.sketchSerialize(o.ptr);
+      }
+      case 'object.dispose':
+        this.dispose(task.id);
+        return null;
     }
-    case 'ping':
-      return Date.now();
+  }
+
+  private dispose(id: number): void {
+    const o = this.objects.get(id);
+    if (!o) return;
+    if (o.kind === 'detector') this.kernels.detectorFree(o.ptr);
+    else this.kernels.sketchFree(o.ptr);
+    this.objects.delete(id);
   }
 }

@@ -7,42 +7,53 @@ import {
   KernelLoadError,
   type KernelSource,
 } from '../kernels/index.js';
-import { execute } from './execute.js';
-import type { ResultOf, Task } from './protocol.js';
+import { Executor } from './execute.js';
+import type { Health, RuntimeMetrics } from './metrics.js';
+import { WorkerPool, type PoolOptions, type RunOptions, type TaskFactory } from './pool.js';
+import { toPrometheusText, type Family } from './prometheus.js';
+import type { ObjectSpec, ResultOf, Task } from './protocol.js';
+import type { Slot } from './slots.js';
 
-export interface RuntimeOptions {
+export type { Health, HealthCheck, RuntimeMetrics, Status } from './metrics.js';
+export type { RunOptions, TaskFactory } from './pool.js';
+export { QueueFullError, TimeoutError, WorkerCrashedError } from './errors.js';
+
+export interface RuntimeOptions extends Omit<PoolOptions, 'workerUrl' | 'workerSlot'> {
   /** kernels.wasm: a compiled Module, its bytes or its URL. Default: kernels.wasm next to this bundle. */
   wasm?: KernelSource;
-  /** 'auto' (workers where available), false (always inline) or the worker script's URL. */
+  /** 'auto' (Web Workers where available), false (always on the calling thread) or the worker script's URL. */
   worker?: 'auto' | false | string | URL;
-  minWorkers?: number;
-  maxWorkers?: number;
 }
 
-/** Something that runs tasks off this thread (the Web Worker pool). */
-export interface TaskRunner {
-  run<T extends Task>(task: T): Promise<ResultOf<T>>;
-  close(): void;
+/** How a build starts workers: the browser builds pass one; the edge build has none. */
+export interface WorkerBackend {
+  /** The worker script to use, or null where workers cannot run. */
+  url(option: RuntimeOptions['worker']): URL | string | null;
+  slot(url: URL | string, module: WebAssembly.Module): Slot;
 }
-
-/** Starts workers for a compiled module, or returns null where workers cannot run. */
-export type WorkerBackend = (module: WebAssembly.Module, options: RuntimeOptions) => TaskRunner | null;
 
 /**
  * Where kernels run. `kernels` is an instance on the calling thread for synchronous use
- * (QuantileSketch, streaming detectors); `run` sends bulk tasks to the worker pool when there
- * is one, else runs them inline.
+ * (QuantileSketch, streaming detectors); tasks go to the worker pool, or run inline.
  */
-export interface Runtime extends TaskRunner {
+export interface Runtime {
   readonly kernels: Kernels;
   readonly module: WebAssembly.Module;
+  /** 'inline' where workers are missing, disabled, or failed to start. */
   readonly mode: 'workers' | 'inline';
+  run<T extends Task>(make: TaskFactory<T>, options?: RunOptions): Promise<ResultOf<T>>;
+  /** A detector or sketch that lives in one worker and survives its replacement. */
+  pin(spec: ObjectSpec): number;
+  callObject<T extends Task>(id: number, task: T, options?: RunOptions): Promise<ResultOf<T>>;
+  unpin(id: number): void;
+  health(): Health;
+  metrics(): RuntimeMetrics;
+  /** The task metrics in Prometheus text format. */
+  metricsText(): string;
+  close(): void;
 }
 
-/**
- * Compiles and instantiates kernels.wasm. With a worker backend (browser builds), bulk tasks go
- * to Web Workers; without one (the edge build), everything runs inline.
- */
+/** Compiles and instantiates kernels.wasm and starts the pool (workers, or inline). */
 export async function createRuntime(options: RuntimeOptions = {}, workers?: WorkerBackend | null): Promise<Runtime> {
   const source = options.wasm ?? defaultWasmUrl();
   if (source === undefined) {
@@ -54,19 +65,66 @@ export async function createRuntime(options: RuntimeOptions = {}, workers?: Work
   // Chromium forbids synchronous instantiation of big modules on a page's main thread only.
   const instance = typeof document === 'undefined' ? instantiateKernelsSync(module) : await instantiateKernels(module);
   const kernels = new Kernels(instance);
-  const pool = options.worker === false || !workers ? null : workers(module, options);
-  if (pool) return { kernels, module, mode: 'workers', run: (task) => pool.run(task), close: () => pool.close() };
+  const url = options.worker === false || !workers ? null : workers.url(options.worker);
+  const pool = new WorkerPool(module, new Executor(kernels), kernels, {
+    ...options,
+    workerUrl: url,
+    ...(workers ? { workerSlot: workers.slot } : {}),
+  });
   return {
     kernels,
     module,
-    mode: 'inline',
-    run: (task) => {
-      try {
-        return Promise.resolve(execute(kernels, task));
-      } catch (e) {
-        return Promise.reject(e);
-      }
+    get mode() {
+      return pool.mode;
     },
-    close() {},
+    run: (make, runOptions) => pool.run(make, runOptions),
+    pin: (spec) => pool.pin(spec),
+    callObject: (id, task, runOptions) => pool.callObject(id, task, runOptions),
+    unpin: (id) => pool.unpin(id),
+    health: () => pool.health(),
+    metrics: () => pool.metrics(),
+    metricsText: () => runtimeMetricsText(pool.metrics(), pool.health()),
+    close: () => pool.close(),
   };
+}
+
+export function runtimeMetricsText(m: RuntimeMetrics, h: Health): string {
+  const p = 'avila_runtime_';
+  const families: Family[] = [
+    {
+      name: p + 'tasks_total',
+      help: 'Kernel tasks by outcome.',
+      type: 'counter',
+      samples: Object.entries(m.tasks).map(([outcome, value]) => ({ name: p + 'tasks_total', labels: { outcome }, value })),
+    },
+    { name: p + 'queue_length', help: 'Tasks waiting for a worker.', type: 'gauge', samples: [{ name: p + 'queue_length', value: m.queue.length }] },
+    { name: p + 'queue_length_max', help: 'Longest queue seen.', type: 'gauge', samples: [{ name: p + 'queue_length_max', value: m.queue.max }] },
+    {
+      name: p + 'workers',
+      help: 'Workers by state.',
+      type: 'gauge',
+      samples: (['active', 'idle', 'starting'] as const).map((state) => ({ name: p + 'workers', labels: { state }, value: m.workers[state] })),
+    },
+    { name: p + 'workers_replaced_total', help: 'Workers replaced after a crash, timeout or cancellation.', type: 'counter', samples: [{ name: p + 'workers_replaced_total', value: m.workers.replaced }] },
+    {
+      name: p + 'task_duration_ms',
+      help: 'Task execution time in milliseconds (DDSketch, 1% relative error).',
+      type: 'summary',
+      samples: [
+        { name: p + 'task_duration_ms', labels: { quantile: '0.5' }, value: m.executionMs.p50 },
+        { name: p + 'task_duration_ms', labels: { quantile: '0.95' }, value: m.executionMs.p95 },
+        { name: p + 'task_duration_ms', labels: { quantile: '0.99' }, value: m.executionMs.p99 },
+        { name: p + 'task_duration_ms_sum', value: m.executionMs.mean * m.executionMs.count },
+        { name: p + 'task_duration_ms_count', value: m.executionMs.count },
+      ],
+    },
+    { name: p + 'throughput', help: 'Completed tasks per second over the last 10 s.', type: 'gauge', samples: [{ name: p + 'throughput', value: m.throughput }] },
+    {
+      name: p + 'health',
+      help: 'Health checks: 0 healthy, 1 degraded, 2 unhealthy.',
+      type: 'gauge',
+      samples: h.checks.map((c) => ({ name: p + 'health', labels: { check: c.name }, value: c.status === 'healthy' ? 0 : c.status === 'degraded' ? 1 : 2 })),
+    },
+  ];
+  return toPrometheusText(families);
 }

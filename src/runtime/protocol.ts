@@ -1,20 +1,35 @@
 // The messages the page and a kernel worker exchange. Both sides import this file.
-// Bulk data always travels as Float64Arrays whose buffers are transferred, never copied twice.
+// Bulk inputs travel as Float64Arrays the SDK owns, transferred rather than copied; results come
+// back transferred too.
 
 import type { Summary } from '../kernels/index.js';
+
+export interface DetectorConfig {
+  /** 0 zscore, 1 robust, 2 iqr, 3 ewma (assembly/detect.ts). */
+  method: number;
+  window: number;
+  threshold: number;
+  minSamples: number;
+}
+
+export interface SketchConfig {
+  relativeAccuracy: number;
+  maxBuckets: number;
+}
+
+export type ObjectSpec = { kind: 'detector'; config: DetectorConfig } | { kind: 'sketch'; config: SketchConfig };
 
 export type Task =
   | { op: 'summary'; values: Float64Array }
   | { op: 'quantiles'; values: Float64Array; probs: Float64Array }
-  | {
-      op: 'detect';
-      values: Float64Array;
-      method: number;
-      window: number;
-      threshold: number;
-      minSamples: number;
-    }
-  | { op: 'ping' };
+  | ({ op: 'detect'; values: Float64Array } & DetectorConfig)
+  | { op: 'ping' }
+  // Stateful objects living in one worker (see pool.ts for how they survive its loss).
+  | ({ op: 'object.create'; id: number; state?: Uint8Array } & ObjectSpec)
+  | { op: 'object.push'; id: number; values: Float64Array }
+  | { op: 'object.quantiles'; id: number; probs: Float64Array }
+  | { op: 'object.save'; id: number }
+  | { op: 'object.dispose'; id: number };
 
 export interface DetectResult {
   index: Int32Array;
@@ -22,20 +37,33 @@ export interface DetectResult {
   expected: Float64Array;
 }
 
+export interface PingResult {
+  /** Linear memory of the worker's kernels, in bytes. */
+  memoryBytes: number;
+  objects: number;
+}
+
 export type ResultOf<T extends Task> = T extends { op: 'summary' }
   ? Summary
-  : T extends { op: 'quantiles' }
+  : T extends { op: 'quantiles' } | { op: 'object.quantiles' }
     ? Float64Array
     : T extends { op: 'detect' }
       ? DetectResult
       : T extends { op: 'ping' }
-        ? number
-        : never;
+        ? PingResult
+        : T extends { op: 'object.push' }
+          ? DetectResult | null
+          : T extends { op: 'object.save' }
+            ? Uint8Array
+            : T extends { op: 'object.create' } | { op: 'object.dispose' }
+              ? null
+              : never;
 
-/** An error as it crosses the worker boundary: its class name and message. */
+/** An error as it crosses the worker boundary. `fatal` marks a wasm trap: the instance is suspect. */
 export interface WireError {
   name: string;
   message: string;
+  fatal?: boolean;
 }
 
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: WireError };
@@ -46,29 +74,28 @@ export interface WorkerApi {
   run(task: Task): Outcome<unknown>;
 }
 
-/** Buffers to transfer along with a task or its result. */
+/** Buffers to transfer along with a value: those of its typed arrays (top level or one level down). */
 export function transferablesOf(value: unknown): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
-  if (ArrayBuffer.isView(value)) {
-    if (value.buffer instanceof ArrayBuffer) out.push(value.buffer);
-  } else if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) {
-      if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && !out.includes(v.buffer)) out.push(v.buffer);
-    }
-  }
+  const add = (v: unknown) => {
+    if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && !out.includes(v.buffer)) out.push(v.buffer);
+  };
+  if (ArrayBuffer.isView(value)) add(value);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) add(v);
   return out;
 }
 
 /** Re-creates an error of the class it had on the other side (RangeError stays a RangeError). */
 export function reviveError(error: WireError): Error {
-  const Ctor =
-    error.name === 'RangeError' ? RangeError : error.name === 'TypeError' ? TypeError : Error;
+  const Ctor = error.name === 'RangeError' ? RangeError : error.name === 'TypeError' ? TypeError : Error;
   const e = new Ctor(error.message);
   if (e.name !== error.name) e.name = error.name;
   return e;
 }
 
 export function toWireError(e: unknown): WireError {
-  if (e instanceof Error) return { name: e.name, message: e.message };
+  if (e instanceof Error) {
+    return { name: e.name, message: e.message, ...(e instanceof WebAssembly.RuntimeError ? { fatal: true } : {}) };
+  }
   return { name: 'Error', message: String(e) };
 }

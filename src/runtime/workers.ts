@@ -1,21 +1,16 @@
-import { WorkerPool } from './pool.js';
 import type { WorkerBackend } from './index.js';
+import { workerSlot } from './worker-slot.js';
 
-/** The browser backend: a pool of Web Workers running dist/avila-telemetry.worker.js. */
-export const webWorkers: WorkerBackend = (module, options) => {
-  if (typeof Worker === 'undefined') return null;
-  let url: URL | string;
-  if (options.worker && options.worker !== 'auto') url = options.worker;
-  else {
+/** The browser backend: Web Workers running dist/avila-telemetry.worker.js. */
+export const webWorkers: WorkerBackend = {
+  url(option) {
+    if (typeof Worker === 'undefined') return null;
+    if (option && option !== 'auto') return option;
     try {
-      url = new URL('./avila-telemetry.worker.js', import.meta.url);
+      return new URL('./avila-telemetry.worker.js', import.meta.url);
     } catch {
       return null;
     }
-  }
-  return new WorkerPool(module, {
-    workerUrl: url,
-    minWorkers: options.minWorkers ?? 0,
-    ...(options.maxWorkers !== undefined ? { maxWorkers: options.maxWorkers } : {}),
-  });
+  },
+  slot: workerSlot,
 };
