@@ -31,7 +31,7 @@ interface Behaviour {
   deaf: boolean;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function fakeWorkers(b: Behaviour) {
   const started: FakeSlot[] = [];
@@ -99,7 +99,7 @@ function makePool(b: Partial<Behaviour> = {}, options: Partial<PoolOptions> = {}
   return { pool, behaviour, started: fake.started };
 }
 
-const quantilesTask = (values: number[]) => (): Task => ({ op: 'quantiles', values: Float64Array.from(values), probs: Float64Array.of(0.5) });
+const quantilesTask = (values: number[]) => () => ({ op: 'quantiles' as const, values: Float64Array.from(values), probs: Float64Array.of(0.5) });
 
 const waitFor = async (cond: () => boolean, ms = 3000) => {
   const t = Date.now();
