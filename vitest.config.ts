@@ -8,7 +8,8 @@ export default defineConfig({
     pool: 'forks',
     // Lets the FinalizationRegistry test force garbage collection.
     execArgv: ['--expose-gc'],
-    // Browser suites launch Chromium; with 2 cores, two files at a time keeps them from starving.
-    maxWorkers: 2,
+    // One file at a time: browser suites measure frame timing and a worker takes a core, so
+    // on a 2-core machine a parallel file would starve the page under test.
+    fileParallelism: false,
   },
 });

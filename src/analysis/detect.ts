@@ -1,5 +1,7 @@
 import type { Kernels } from '../kernels/index.js';
 import { kernelsNow, runtime } from './runtime.js';
+import type { TaskOptions } from './stats.js';
+import { taskOptions } from './task-options.js';
 import { finiteNumber, integer, oneOf, options as objectArg, toFloat64 } from './validate.js';
 
 export type DetectorMethod = 'zscore' | 'robust' | 'iqr' | 'ewma';
@@ -61,13 +63,13 @@ export function resolveDetectorOptions(value: unknown, argument = 'options'): Re
  * assembly/detect.ts for each method's definition). Points before `minSamples` are not scored.
  * @throws TypeError/RangeError naming the argument for bad values or options.
  */
-export async function detectAnomalies(values: ArrayLike<number>, options: DetectorOptions): Promise<Anomaly[]> {
+export async function detectAnomalies(values: ArrayLike<number>, options: DetectorOptions, task?: TaskOptions): Promise<Anomaly[]> {
   const o = resolveDetectorOptions(options);
   const data = toFloat64(values, 'values', 0);
   const rt = await runtime();
   // Reported values are read from the caller's input, which no worker ever receives.
   const config = { method: o.code, window: o.window, threshold: o.threshold, minSamples: o.minSamples };
-  const r = await rt.run((owned) => ({ op: 'detect', values: owned ? data.slice() : data, ...config }));
+  const r = await rt.run((owned) => ({ op: 'detect', values: owned ? data.slice() : data, ...config }), taskOptions(task, 'task'));
   const out: Anomaly[] = new Array(r.index.length);
   for (let i = 0; i < r.index.length; i++) {
     const index = r.index[i]!;

@@ -1,7 +1,7 @@
 export { ready, runtimeHealth, runtimeMetrics, runtimeMetricsText } from './runtime.js';
 export type { ReadyOptions } from './runtime.js';
 export { quantiles, summary } from './stats.js';
-export type { Summary } from './stats.js';
+export type { Summary, TaskOptions } from './stats.js';
 export { QuantileSketch } from './sketch.js';
 export type { QuantileSketchOptions } from './sketch.js';
 export { detectAnomalies, createDetector } from './detect.js';

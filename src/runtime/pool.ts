@@ -75,6 +75,8 @@ interface Pinned {
   logValues: number;
   saving: boolean;
   disposed: boolean;
+  /** Its tasks, run in order on its slot. */
+  queue: Job[];
 }
 
 /** Values pushed into a pinned object after which its state is saved on the main thread. */
@@ -249,7 +251,7 @@ export class WorkerPool {
       job.settled = true;
     } else if (job.attempts < 2) {
       this.counts.retried++;
-      this.queue.unshift(job);
+      this.queueOf(job).unshift(job);
     } else {
       this.settle(job, false, new WorkerCrashedError(`avila-telemetry: the worker running '${job.op}' died twice (${reason})`));
     }
@@ -271,7 +273,7 @@ export class WorkerPool {
       this.internalJob(p.id, () => ({ op: 'object.create', id: p.id, ...p.spec, ...(p.checkpoint ? { state: p.checkpoint } : {}) }) as Task),
       ...p.log.map((values) => this.internalJob(p.id, () => ({ op: 'object.push', id: p.id, values }))),
     ];
-    this.queue.unshift(...restore);
+    p.queue.unshift(...restore);
   }
 
   private runningOn(slot: Slot): Job | null {
@@ -325,7 +327,7 @@ export class WorkerPool {
         return reject(abortReason(options.signal));
       }
       const waiting = this.queue.length;
-      if (!internal && waiting >= this.maxQueue) {
+      if (!internal && objectId === null && waiting >= this.maxQueue) {
         this.counts.rejected++;
         return reject(new QueueFullError(`avila-telemetry: ${waiting} tasks are waiting, the limit (maxQueue) is ${this.maxQueue}`));
       }
@@ -334,7 +336,7 @@ export class WorkerPool {
         job.onAbort = () => this.abort(job);
         options.signal.addEventListener('abort', job.onAbort, { once: true });
       }
-      this.queue.push(job);
+      this.queueOf(job).push(job);
       this.maxQueueSeen = Math.max(this.maxQueueSeen, this.queue.length);
       this.pump();
     });
@@ -365,8 +367,9 @@ export class WorkerPool {
       this.settle(job, false, abortReason(job.signal!));
       this.stopSlot(slot, `task '${job.op}' was cancelled`);
     } else {
-      const i = this.queue.indexOf(job);
-      if (i >= 0) this.queue.splice(i, 1);
+      const queue = this.queueOf(job);
+      const i = queue.indexOf(job);
+      if (i >= 0) queue.splice(i, 1);
       this.settle(job, false, abortReason(job.signal!));
     }
   }
@@ -381,38 +384,36 @@ export class WorkerPool {
     this.pump();
   }
 
+  /** The queue a job waits in: its object's own, or the shared one. */
+  private queueOf(job: Job): Job[] {
+    return job.objectId === null ? this.queue : (this.pinned.get(job.objectId)?.queue ?? []);
+  }
+
   private pump(): void {
     if (this.closed) return;
-    let unplaced = 0;
-    for (let i = 0; i < this.queue.length; ) {
-      const job = this.queue[i]!;
-      const target = job.objectId !== null ? this.pinned.get(job.objectId)?.slot : this.idleSlot();
-      if (job.objectId !== null && !target) {
-        // The object was disposed: drop what was queued for it.
-        this.queue.splice(i, 1);
-        this.settle(job, false, new Error('avila-telemetry: the object was disposed'));
-        continue;
-      }
-      if (!target || target.state !== 'idle') {
-        if (job.objectId === null) unplaced++;
-        i++;
-        continue;
-      }
-      this.queue.splice(i, 1);
-      this.dispatch(target, job);
+    // Objects first: each runs its own tasks in order, on its own slot.
+    for (const p of this.pinned.values()) {
+      if (p.queue.length > 0 && p.slot.state === 'idle') this.dispatch(p.slot, p.queue.shift()!);
     }
-    if (unplaced > 0) this.scaleUp(unplaced);
+    while (this.queue.length > 0) {
+      const slot = this.idleSlot();
+      if (!slot) break;
+      this.dispatch(slot, this.queue.shift()!);
+    }
+    if (this.queue.length > 0) this.scaleUp(this.queue.length);
   }
 
   private idleSlot(): Slot | undefined {
-    // Prefer slots without pinned objects, so streams are not held up by bulk work.
-    let best: Slot | undefined;
+    // Prefer slots without objects waiting, so streams are not held up by bulk work.
+    let fallback: Slot | undefined;
     for (const s of this.slots) {
       if (s.state !== 'idle') continue;
-      if (!best) best = s;
-      if (![...this.pinned.values()].some((p) => p.slot === s)) return s;
+      let busyWithObjects = false;
+      for (const p of this.pinned.values()) if (p.slot === s) busyWithObjects = true;
+      if (!busyWithObjects) return s;
+      fallback ??= s;
     }
-    return best;
+    return fallback;
   }
 
   private scaleUp(waiting: number): void {
@@ -505,9 +506,9 @@ export class WorkerPool {
     const load = (s: Slot) => [...this.pinned.values()].filter((p) => p.slot === s).length;
     let slot = live.sort((a, b) => load(a) - load(b))[0];
     if (!slot || (load(slot) > 0 && live.length < this.max)) slot = this.spawn();
-    const p: Pinned = { id, spec, slot, checkpoint: null, log: [], logValues: 0, saving: false, disposed: false };
+    const p: Pinned = { id, spec, slot, checkpoint: null, log: [], logValues: 0, saving: false, disposed: false, queue: [] };
     this.pinned.set(id, p);
-    this.queue.push(this.internalJob(id, () => ({ op: 'object.create', id, ...spec }) as Task));
+    p.queue.push(this.internalJob(id, () => ({ op: 'object.create', id, ...spec }) as Task));
     this.pump();
     return id;
   }
@@ -547,7 +548,7 @@ export class WorkerPool {
     if (!p || p.disposed) return;
     p.disposed = true;
     p.log = [];
-    this.queue.push(this.internalJob(id, () => ({ op: 'object.dispose', id }), () => this.pinned.delete(id)));
+    p.queue.push(this.internalJob(id, () => ({ op: 'object.dispose', id }), () => this.pinned.delete(id)));
     this.pump();
   }
 
@@ -594,7 +595,7 @@ export class WorkerPool {
     return {
       mode: this.mode,
       tasks: { ...this.counts },
-      queue: { length: this.queue.filter((j) => !j.internal).length, max: this.maxQueueSeen, limit: this.maxQueue },
+      queue: { length: this.queue.length, max: this.maxQueueSeen, limit: this.maxQueue },
       workers: {
         active: live.filter((s) => s.kind === 'worker' && s.state === 'busy').length,
         idle: live.filter((s) => s.kind === 'worker' && s.state === 'idle').length,
@@ -631,7 +632,7 @@ export class WorkerPool {
         ageMs: t - this.lastHeartbeatRound,
       });
     }
-    const waiting = this.queue.filter((j) => !j.internal).length;
+    const waiting = this.queue.length;
     checks.push({
       name: 'queue',
       status: waiting >= this.maxQueue ? 'unhealthy' : waiting >= 0.8 * this.maxQueue ? 'degraded' : 'healthy',
@@ -655,7 +656,8 @@ export class WorkerPool {
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
     if (this.scaleTimer !== null) clearTimeout(this.scaleTimer);
     for (const s of [...this.slots]) this.retire(s);
-    for (const job of [...this.queue.splice(0), ...this.running]) {
+    const pending = [...this.queue.splice(0), ...[...this.pinned.values()].flatMap((p) => p.queue.splice(0)), ...this.running];
+    for (const job of pending) {
       this.clearRun(job);
       this.settle(job, false, new Error('avila-telemetry: the runtime is closed'));
     }
