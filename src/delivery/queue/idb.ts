@@ -1,0 +1,168 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DropReason, Drops } from '../types.js';
+import { byteLength, DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueEntry, type QueueItem, type QueueLimits } from './types.js';
+
+interface Stored extends QueueEntry {
+  at: number;
+}
+
+interface Totals {
+  count: number;
+  bytes: number;
+}
+
+interface Schema extends DBSchema {
+  events: { key: number; value: Stored };
+  meta: { key: string; value: Totals | Drops };
+}
+
+/**
+ * The browser queue: events survive reloads, crashes and offline periods, and are shared by the
+ * origin's tabs (only one drains it at a time, see leader.ts). Every append, trim and drop count
+ * is one transaction, so totals never drift from the stored events.
+ */
+export class IdbQueue implements EventQueue {
+  readonly kind = 'indexeddb';
+  /** Drops that could not be written (storage full): reported from memory. */
+  private readonly unstoredDrops: Drops = {};
+
+  private constructor(
+    private readonly db: IDBPDatabase<Schema>,
+    private readonly limits: QueueLimits,
+  ) {}
+
+  /** Opens (or creates) the queue; rejects where IndexedDB is missing or refused. */
+  static async open(name: string, limits: QueueLimits = DEFAULT_QUEUE_LIMITS): Promise<IdbQueue> {
+    if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available');
+    const db = await openDB<Schema>(name, 1, {
+      upgrade(db) {
+        db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
+        db.createObjectStore('meta');
+      },
+    });
+    return new IdbQueue(db, limits);
+  }
+
+  async append(items: QueueItem[]): Promise<void> {
+    if (items.length === 0) return;
+    try {
+      const tx = this.db.transaction(['events', 'meta'], 'readwrite');
+      const events = tx.objectStore('events');
+      const meta = tx.objectStore('meta');
+      const totals = ((await meta.get('totals')) as Totals | undefined) ?? { count: 0, bytes: 0 };
+      const at = Date.now();
+      for (const item of items) {
+        const bytes = byteLength(item.json);
+        // seq is assigned by the store (autoIncrement); the cast covers the missing key.
+        void events.add({ ...item, bytes, at } as Stored);
+        totals.count++;
+        totals.bytes += bytes;
+      }
+      let dropped = 0;
+      if (totals.count > this.limits.maxEvents || totals.bytes > this.limits.maxBytes) {
+        let cursor = await events.openCursor();
+        while (cursor && (totals.count > this.limits.maxEvents || totals.bytes > this.limits.maxBytes)) {
+          totals.count--;
+          totals.bytes -= cursor.value.bytes;
+          dropped++;
+          await cursor.delete();
+          cursor = await cursor.continue();
+        }
+      }
+      await meta.put(totals, 'totals');
+      if (dropped) {
+        const drops = ((await meta.get('drops')) as Drops | undefined) ?? {};
+        await meta.put(mergeDrops(drops, { queue_overflow: dropped }), 'drops');
+      }
+      await tx.done;
+    } catch (e) {
+      if ((e as DOMException)?.name === 'QuotaExceededError') {
+        mergeDrops(this.unstoredDrops, { storage_full: items.length });
+        return;
+      }
+      throw e;
+    }
+  }
+
+  async take(maxCount: number, maxBytes: number, exclude: ReadonlySet<number>, now: number): Promise<QueueEntry[]> {
+    const out: QueueEntry[] = [];
+    let bytes = 0;
+    let cursor = await this.db.transaction('events').store.openCursor();
+    while (cursor) {
+      const e = cursor.value;
+      if (!exclude.has(e.seq) && (e.holdUntil ?? 0) <= now) {
+        if (out.length > 0 && (out.length >= maxCount || bytes + e.bytes > maxBytes)) break;
+        out.push(e);
+        bytes += e.bytes;
+      }
+      cursor = await cursor.continue();
+    }
+    return out;
+  }
+
+  async remove(seqs: number[]): Promise<void> {
+    if (seqs.length === 0) return;
+    const tx = this.db.transaction(['events', 'meta'], 'readwrite');
+    const events = tx.objectStore('events');
+    const meta = tx.objectStore('meta');
+    const totals = ((await meta.get('totals')) as Totals | undefined) ?? { count: 0, bytes: 0 };
+    for (const seq of seqs) {
+      const e = await events.get(seq);
+      if (!e) continue; // another tab removed it already
+      await events.delete(seq);
+      totals.count--;
+      totals.bytes -= e.bytes;
+    }
+    await meta.put(totals, 'totals');
+    await tx.done;
+  }
+
+  async stats() {
+    const tx = this.db.transaction(['events', 'meta']);
+    const totals = ((await tx.objectStore('meta').get('totals')) as Totals | undefined) ?? { count: 0, bytes: 0 };
+    const first = await tx.objectStore('events').openCursor();
+    return { count: totals.count, bytes: totals.bytes, oldestAt: first ? first.value.at : null };
+  }
+
+  async addDrops(reason: DropReason, n: number): Promise<void> {
+    if (n <= 0) return;
+    try {
+      const tx = this.db.transaction('meta', 'readwrite');
+      const drops = ((await tx.store.get('drops')) as Drops | undefined) ?? {};
+      await tx.store.put(mergeDrops(drops, { [reason]: n }), 'drops');
+      await tx.done;
+    } catch {
+      mergeDrops(this.unstoredDrops, { [reason]: n });
+    }
+  }
+
+  async drops(): Promise<Drops> {
+    const stored = ((await this.db.get('meta', 'drops')) as Drops | undefined) ?? {};
+    return mergeDrops({ ...stored }, this.unstoredDrops);
+  }
+
+  async settleDrops(reported: Drops): Promise<void> {
+    // Memory-held counts first, then the stored ones.
+    const rest: Drops = {};
+    for (const [k, v] of Object.entries(reported) as [DropReason, number][]) {
+      const mem = Math.min(this.unstoredDrops[k] ?? 0, v);
+      if (mem) mergeDrops(this.unstoredDrops, { [k]: mem }, -1);
+      if (v - mem > 0) rest[k] = v - mem;
+    }
+    const tx = this.db.transaction('meta', 'readwrite');
+    const drops = ((await tx.store.get('drops')) as Drops | undefined) ?? {};
+    await tx.store.put(mergeDrops(drops, rest, -1), 'drops');
+    await tx.done;
+  }
+
+  async clear(): Promise<void> {
+    const tx = this.db.transaction(['events', 'meta'], 'readwrite');
+    await tx.objectStore('events').clear();
+    await tx.objectStore('meta').put({ count: 0, bytes: 0 }, 'totals');
+    await tx.done;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
