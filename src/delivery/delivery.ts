@@ -5,7 +5,7 @@ import { uuidv7 } from './ids.js';
 import { alwaysLeader, electLeader, type Leadership } from './leader.js';
 import { IdbQueue } from './queue/idb.js';
 import { MemoryQueue } from './queue/memory.js';
-import { DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueEntry, type QueueItem, type QueueLimits } from './queue/types.js';
+import { byteLength, DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueEntry, type QueueItem, type QueueLimits } from './queue/types.js';
 import { backoffMs, post, type SendOutcome } from './send.js';
 import type { DropReason, Drops, WireEvent } from './types.js';
 
@@ -63,10 +63,15 @@ interface Flight {
   attempt: number;
 }
 
-/** Page-wide budget for keepalive bodies (Fetch spec: 64 KiB); we leave room for other scripts. */
-const KEEPALIVE_BUDGET = 48 * 1024;
-/** Events sent by an exiting tab are held back from the other tabs this long. */
-const EXIT_HOLD_MS = 60_000;
+/**
+ * Bytes an exiting page sends at once. The browser allows 64 KiB of keepalive bodies page-wide
+ * (Fetch spec); we use at most a quarter, leaving room for other scripts — and because whatever
+ * is sent on exit is also kept in the queue (in case the send fails), where the next load may send
+ * it again: the budget bounds those duplicates. The rest simply waits in the queue.
+ */
+const EXIT_BUDGET = 16 * 1024;
+/** Events sent by an exiting page are held back from other tabs and the next load this long. */
+const EXIT_HOLD_MS = 10_000;
 
 const now = () => Date.now();
 
@@ -80,7 +85,8 @@ export class Delivery {
   private readonly retry: { baseMs: number; maxMs: number };
   private readonly circuit: { failures: number; cooldownMs: number };
   private readonly fetchFn: typeof fetch;
-  private buffer: QueueItem[] = [];
+  /** Events not yet written to the queue; serialized only when they are written, off the hot path. */
+  private buffer: { event: WireEvent; signal: QueueItem['signal'] }[] = [];
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
   private queue: EventQueue | null = null;
   private readonly queueReady: Promise<EventQueue>;
@@ -168,7 +174,7 @@ export class Delivery {
   /** Adds an event. O(1): the write to the queue happens a moment later, in bulk. */
   enqueue(event: WireEvent, signal: QueueItem['signal'] = 'logs'): void {
     if (this.closed) return;
-    this.buffer.push({ id: event.id, json: JSON.stringify(event), signal });
+    this.buffer.push({ event, signal });
     if (this.buffer.length >= this.batch.maxEvents) this.persistSoon(0);
     else this.persistSoon(this.o.persistDelayMs);
   }
@@ -189,9 +195,13 @@ export class Delivery {
     }, delay);
   }
 
+  private serialize(buffered: { event: WireEvent; signal: QueueItem['signal'] }[]): QueueItem[] {
+    return buffered.map(({ event, signal }) => ({ id: event.id, json: JSON.stringify(event), signal }));
+  }
+
   private async persist(): Promise<void> {
     if (this.buffer.length === 0) return;
-    const items = this.buffer;
+    const items = this.serialize(this.buffer);
     this.buffer = [];
     try {
       await (await this.queueReady).append(items);
@@ -255,7 +265,8 @@ export class Delivery {
           continue;
         }
         for (const e of entries) this.inFlightSeqs.add(e.seq);
-        const drops = await q.drops();
+        // One batch at a time carries the drop report, so counts are never reported twice.
+        const drops = [...this.flights].some((f) => f.drops) ? {} : await q.drops();
         const flight: Flight = { batchId: uuidv7(), entries, drops: Object.keys(drops).length ? drops : null, attempt: 0 };
         this.flights.add(flight);
         void this.fly(q, flight);
@@ -314,6 +325,14 @@ export class Delivery {
         if (outcome.status === 0 && typeof navigator !== 'undefined' && navigator.onLine === false) this.online = false;
         const delay = Math.max(outcome.retryAfterMs ?? 0, backoffMs(flight.attempt++, this.retry.baseMs, this.retry.maxMs));
         await new Promise((r) => setTimeout(r, delay));
+        // Events trimmed from the queue meanwhile were counted as dropped: do not send them.
+        const present = await q.present(flight.entries.map((e) => e.seq));
+        if (present.size < flight.entries.length) {
+          for (const e of flight.entries) if (!present.has(e.seq)) this.inFlightSeqs.delete(e.seq);
+          flight.entries = flight.entries.filter((e) => present.has(e.seq));
+          flight.batchId = uuidv7();
+          if (flight.entries.length === 0) return;
+        }
       }
     } catch (e) {
       this.report(e as Error);
@@ -378,44 +397,59 @@ export class Delivery {
     if (this.closed) return;
     if (this.persistTimer !== null) clearTimeout(this.persistTimer);
     this.persistTimer = null;
-    const items = this.buffer;
+    const items = this.serialize(this.buffer);
     this.buffer = [];
     if (items.length === 0) return;
     const holdUntil = now() + EXIT_HOLD_MS;
-    const held = items.map((i) => ({ ...i, holdUntil }));
-    const stored = this.queueReady.then((q) => q.append(held)).catch(() => {});
-    if (!this.o.endpoint || this.paused) return; // OTLP needs headers: the next load sends them
+    if (!this.o.endpoint || this.paused) {
+      // OTLP needs headers a beacon cannot carry: the next load (or another tab) sends them.
+      void this.queueReady.then((q) => q.append(items)).catch(() => {});
+      return;
+    }
+    let budget = EXIT_BUDGET - this.keepaliveInFlight;
+    const sent: QueueItem[] = [];
     for (const chunk of this.exitChunks(items)) {
       const body = encodeJsonBatch(uuidv7(), chunk.map((i, k) => ({ ...i, seq: -k - 1, bytes: 0 })), { apiKey: this.o.apiKey });
-      const size = body.length * 2; // upper bound of UTF-8 bytes for the budget account
-      const confirm = () => void stored.then(() => this.forgetSent(chunk.map((c) => c.id)));
-      if (this.keepaliveInFlight + size <= KEEPALIVE_BUDGET) {
-        this.keepaliveInFlight += size;
-        try {
-          this.exitSends.keepalive++;
-          this.fetchFn(this.o.endpoint, { method: 'POST', body, keepalive: true, credentials: 'omit', headers: { 'content-type': 'text/plain' } })
-            .then((r) => r.ok && confirm())
-            .catch(() => {})
-            .finally(() => (this.keepaliveInFlight -= size));
-          continue;
-        } catch {
-          // Over the browser's quota: it throws a TypeError synchronously.
-          this.keepaliveInFlight -= size;
-          this.exitSends.keepalive--;
-        }
+      const size = byteLength(body);
+      if (size > budget) break; // the rest waits in the queue
+      budget -= size;
+      sent.push(...chunk);
+      if (this.exitSend(body, size, () => void stored.then(() => this.forgetSent(chunk.map((c) => c.id))))) continue;
+      break;
+    }
+    // Only what went out is held back; the rest can be sent by another tab right away.
+    const outIds = new Set(sent.map((i) => i.id));
+    const stored = this.queueReady
+      .then((q) => q.append(items.map((i) => (outIds.has(i.id) ? { ...i, holdUntil } : i))))
+      .catch(() => {});
+  }
+
+  /** One exit request: fetch keepalive, else sendBeacon, else a plain fetch. False when nothing could be sent. */
+  private exitSend(body: string, size: number, confirm: () => void): boolean {
+    const url = this.o.endpoint!;
+    const headers = { 'content-type': 'text/plain' }; // a simple request: no CORS preflight
+    this.keepaliveInFlight += size;
+    try {
+      const request = this.fetchFn(url, { method: 'POST', body, keepalive: true, credentials: 'omit', headers });
+      this.exitSends.keepalive++;
+      request.then((r) => r.ok && confirm(), () => {}).finally(() => (this.keepaliveInFlight -= size));
+      return true;
+    } catch {
+      // Over the browser's keepalive quota: fetch throws a TypeError synchronously.
+      this.keepaliveInFlight -= size;
+    }
+    try {
+      if (typeof navigator !== 'undefined' && typeof navigator.sendBeacon === 'function' && navigator.sendBeacon(url, new Blob([body], { type: 'text/plain' }))) {
+        this.exitSends.beacon++;
+        return true;
       }
-      if (typeof navigator !== 'undefined' && typeof navigator.sendBeacon === 'function') {
-        try {
-          if (navigator.sendBeacon(this.o.endpoint, new Blob([body], { type: 'text/plain' }))) {
-            this.exitSends.beacon++;
-            continue;
-          }
-        } catch {}
-      }
+    } catch {}
+    try {
       this.exitSends.plain++;
-      this.fetchFn(this.o.endpoint, { method: 'POST', body, credentials: 'omit', headers: { 'content-type': 'text/plain' } })
-        .then((r) => r.ok && confirm())
-        .catch(() => {});
+      this.fetchFn(url, { method: 'POST', body, credentials: 'omit', headers }).then((r) => r.ok && confirm(), () => {});
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -423,7 +457,7 @@ export class Delivery {
     let chunk: QueueItem[] = [];
     let bytes = 0;
     for (const i of items) {
-      if (chunk.length > 0 && (chunk.length >= this.batch.maxEvents || bytes + i.json.length > 16 * 1024)) {
+      if (chunk.length > 0 && (chunk.length >= this.batch.maxEvents || bytes + i.json.length > 8 * 1024)) {
         yield chunk;
         chunk = [];
         bytes = 0;

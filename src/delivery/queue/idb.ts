@@ -117,6 +117,12 @@ export class IdbQueue implements EventQueue {
     await tx.done;
   }
 
+  async present(seqs: number[]): Promise<Set<number>> {
+    const store = this.db.transaction('events').store;
+    const found = await Promise.all(seqs.map((s) => store.getKey(s)));
+    return new Set(seqs.filter((_, i) => found[i] !== undefined));
+  }
+
   async stats() {
     const tx = this.db.transaction(['events', 'meta']);
     const totals = ((await tx.objectStore('meta').get('totals')) as Totals | undefined) ?? { count: 0, bytes: 0 };

@@ -52,6 +52,11 @@ export class MemoryQueue implements EventQueue {
     });
   }
 
+  async present(seqs: number[]): Promise<Set<number>> {
+    const stored = new Set(this.entries.map((e) => e.seq));
+    return new Set(seqs.filter((s) => stored.has(s)));
+  }
+
   async stats() {
     const first = this.entries[0];
     return { count: this.entries.length, bytes: this.bytes, oldestAt: first ? this.times.get(first.seq)! : null };

@@ -35,6 +35,8 @@ export interface EventQueue {
   /** Oldest first, skipping `exclude` and held entries, within the count and byte limits (at least one entry). */
   take(maxCount: number, maxBytes: number, exclude: ReadonlySet<number>, now: number): Promise<QueueEntry[]>;
   remove(seqs: number[]): Promise<void>;
+  /** Which of these entries are still stored (the others were trimmed as overflow). */
+  present(seqs: number[]): Promise<Set<number>>;
   /** Entries and bytes stored. */
   stats(): Promise<{ count: number; bytes: number; oldestAt: number | null }>;
   addDrops(reason: DropReason, n: number): Promise<void>;

@@ -1,0 +1,38 @@
+import { SDK, type EventContext } from '../delivery/types.js';
+import { scrubUrl } from './scrub.js';
+
+export interface AppInfo {
+  name?: string;
+  version?: string;
+  env?: string;
+}
+
+/** The context every event carries; rebuilt on navigation, shared (not copied) between events. */
+export function buildContext(app: AppInfo, scrubUrls: boolean): EventContext {
+  const ctx: EventContext = { sdk: { name: SDK.name, version: SDK.version }, app };
+  const clean = (u: string) => (scrubUrls ? scrubUrl(u) : u);
+  try {
+    if (typeof location !== 'undefined' && typeof document !== 'undefined') {
+      ctx.page = { url: clean(location.href), path: location.pathname, referrer: document.referrer ? clean(document.referrer) : '', title: document.title };
+    }
+    if (typeof navigator !== 'undefined') {
+      ctx.userAgent = navigator.userAgent;
+      ctx.locale = navigator.language;
+    }
+    ctx.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (typeof screen !== 'undefined') ctx.screen = { width: screen.width, height: screen.height, density: typeof devicePixelRatio === 'number' ? devicePixelRatio : 1 };
+  } catch {}
+  return ctx;
+}
+
+/**
+ * A wall clock that does not jump with the system clock during a page's life: the time origin
+ * plus the monotonic performance clock.
+ */
+export function clock(): () => number {
+  if (typeof performance !== 'undefined' && typeof performance.timeOrigin === 'number' && performance.timeOrigin > 0) {
+    const origin = performance.timeOrigin;
+    return () => origin + performance.now();
+  }
+  return () => Date.now();
+}

@@ -1,0 +1,58 @@
+import type { Client } from './client.js';
+import type { Span } from './spans.js';
+
+/** A span that records nothing (unsampled, or from a client that could not start). */
+export function noopSpan(): Span {
+  const span: Span = {
+    name: '',
+    traceId: '0'.repeat(32),
+    spanId: '0'.repeat(16),
+    parentSpanId: undefined,
+    sampled: false,
+    setAttribute: () => span,
+    addEvent: () => span,
+    setStatus: () => span,
+    end() {},
+    traceparent: () => `00-${'0'.repeat(32)}-${'0'.repeat(16)}-00`,
+  };
+  return span;
+}
+
+/** What init() returns when it cannot start: the same API, doing nothing. */
+export function noopClient(): Client {
+  const span = noopSpan();
+  const none = () => {};
+  const resolved = () => Promise.resolve();
+  return {
+    track: none,
+    page: none,
+    identify: none,
+    register: none,
+    reset: none,
+    counter: () => ({ add: none }),
+    gauge: () => ({ set: none }),
+    histogram: () => ({ record: none }),
+    timer: (_name, fn) => fn(),
+    startSpan: () => span,
+    injectTraceHeaders: (h) => h,
+    watch: () => none,
+    alert: () => none,
+    slo: () => () => ({ name: '', objective: 0, sli: 1, total: 0, good: 0, errorBudgetRemaining: 1, burnRate: 0 }),
+    on: () => none,
+    metricsText: () => '',
+    metricsSnapshot: () => [],
+    health: () => null,
+    runtimeMetrics: () => null,
+    deliveryStats: () =>
+      Promise.resolve({ buffered: 0, queued: 0, queuedBytes: 0, inFlight: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0, drops: {}, circuit: 'closed', online: true, paused: true, leader: false, storage: 'memory', exitSends: { keepalive: 0, beacon: 0, plain: 0 } }),
+    diagnostics: () => ({ errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0 }),
+    consent: none,
+    optOut: none,
+    forget: resolved,
+    flush: resolved,
+    shutdown: resolved,
+    ready: Promise.resolve(),
+    anonymousId: '',
+    sessionId: null,
+  };
+}

@@ -1,0 +1,160 @@
+// Turns arbitrary values into JSON-safe properties, deterministically. Documented in
+// docs/client.md ("Properties"): functions and symbols dropped, BigInt to string, cycles cut,
+// Date to ISO, strings capped, depth capped, prototype-polluting keys dropped.
+
+export interface SanitizeLimits {
+  /** Characters per string. Default 8192. */
+  maxStringLength: number;
+  /** Nesting depth of objects and arrays. Default 5. */
+  maxDepth: number;
+  /** Keys per object and items per array. Default 200. */
+  maxKeys: number;
+}
+
+export const DEFAULT_SANITIZE: SanitizeLimits = { maxStringLength: 8192, maxDepth: 5, maxKeys: 200 };
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Counts what sanitizing had to change, so hosts can see their data was altered. */
+export interface SanitizeReport {
+  changed: number;
+}
+
+function cap(s: string, limits: SanitizeLimits, report: SanitizeReport): string {
+  if (s.length <= limits.maxStringLength) return s;
+  report.changed++;
+  return s.slice(0, limits.maxStringLength) + '…';
+}
+
+function value(v: unknown, depth: number, seen: unknown[], limits: SanitizeLimits, report: SanitizeReport): unknown {
+  switch (typeof v) {
+    case 'string':
+      return cap(v, limits, report);
+    case 'number':
+      if (Number.isFinite(v)) return v;
+      report.changed++;
+      return null;
+    case 'boolean':
+      return v;
+    case 'bigint':
+      report.changed++;
+      return v.toString();
+    case 'undefined':
+      return undefined;
+    case 'function':
+    case 'symbol':
+      report.changed++;
+      return undefined;
+  }
+  if (v === null) return null;
+  if (v instanceof Date) {
+    const t = v.getTime();
+    if (Number.isNaN(t)) report.changed++;
+    return Number.isNaN(t) ? null : v.toISOString();
+  }
+  if (seen.includes(v)) {
+    report.changed++;
+    return '[Circular]';
+  }
+  if (depth >= limits.maxDepth) {
+    report.changed++;
+    return Array.isArray(v) ? '[Array]' : '[Object]';
+  }
+  seen.push(v);
+  try {
+    if (v instanceof Error) return { name: cap(v.name, limits, report), message: cap(v.message, limits, report), stack: v.stack ? cap(v.stack, limits, report) : undefined };
+    if (Array.isArray(v) || ArrayBuffer.isView(v) || v instanceof Set) {
+      const items = Array.from(v as ArrayLike<unknown> | Set<unknown>);
+      if (items.length > limits.maxKeys) report.changed++;
+      return items.slice(0, limits.maxKeys).map((x) => {
+        const out = value(x, depth + 1, seen, limits, report);
+        return out === undefined ? null : out;
+      });
+    }
+    const entries: [unknown, unknown][] = v instanceof Map ? [...v.entries()] : Object.entries(v as object);
+    return object(entries, depth, seen, limits, report);
+  } finally {
+    seen.pop();
+  }
+}
+
+function object(entries: [unknown, unknown][], depth: number, seen: unknown[], limits: SanitizeLimits, report: SanitizeReport): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let n = 0;
+  for (const [k, raw] of entries) {
+    const key = typeof k === 'string' ? k : String(k);
+    if (FORBIDDEN.has(key)) {
+      report.changed++;
+      continue;
+    }
+    if (n >= limits.maxKeys) {
+      report.changed++;
+      break;
+    }
+    const v = value(raw, depth + 1, seen, limits, report);
+    if (v === undefined) continue;
+    out[cap(key, limits, report)] = v;
+    n++;
+  }
+  return out;
+}
+
+/**
+ * Sanitized copy of event properties. Never throws: a getter or proxy that throws makes that
+ * key go missing (counted).
+ */
+export function sanitizeProperties(input: unknown, limits: SanitizeLimits, report: SanitizeReport): Record<string, unknown> {
+  if (input === undefined || input === null) return {};
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    report.changed++;
+    return input === undefined ? {} : { value: value(input, 1, [], limits, report) ?? null };
+  }
+  const seen: unknown[] = [input];
+  const out: Record<string, unknown> = {};
+  let keys: string[];
+  try {
+    keys = Object.keys(input);
+  } catch {
+    report.changed++;
+    return {};
+  }
+  let n = 0;
+  for (const key of keys) {
+    if (FORBIDDEN.has(key)) {
+      report.changed++;
+      continue;
+    }
+    if (n >= limits.maxKeys) {
+      report.changed++;
+      break;
+    }
+    let raw: unknown;
+    try {
+      raw = (input as Record<string, unknown>)[key];
+    } catch {
+      report.changed++;
+      continue;
+    }
+    let v: unknown;
+    try {
+      v = value(raw, 1, seen, limits, report);
+    } catch {
+      report.changed++;
+      continue;
+    }
+    if (v === undefined) continue;
+    out[cap(key, limits, report)] = v;
+    n++;
+  }
+  return out;
+}
+
+/** A string argument (event name, user id): strings kept (capped), numbers converted, else null. */
+export function sanitizeName(input: unknown, limits: SanitizeLimits, report: SanitizeReport): string | null {
+  if (typeof input === 'string') return input.length ? cap(input, limits, report) : null;
+  if (typeof input === 'number' && Number.isFinite(input)) {
+    report.changed++;
+    return String(input);
+  }
+  return null;
+}

@@ -1,0 +1,199 @@
+// A collector for tests: Node http on 127.0.0.1, accepts native JSON batches (and OTLP/HTTP JSON
+// on /v1/*), records every delivery, deduplicates by event id, and injects faults on request.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+export interface Faults {
+  /** Fraction of requests answered 500 without recording. */
+  failRate: number;
+  /** Fraction answered 429 with Retry-After (seconds) without recording. */
+  rate429: number;
+  retryAfterSeconds: number;
+  /** Fraction whose connection is reset before recording. */
+  resetRate: number;
+  /** Fraction recorded, then answered with a truncated response (the client sees a failure). */
+  truncateRate: number;
+  /** Delay before answering, ms. */
+  delayMs: number;
+  /** Every request's connection is reset: the collector is down. */
+  down: boolean;
+  /** Statuses to answer (without recording) for the next requests, in order. */
+  nextStatuses: number[];
+}
+
+export const NO_FAULTS: Faults = { failRate: 0, rate429: 0, retryAfterSeconds: 1, resetRate: 0, truncateRate: 0, delayMs: 0, down: false, nextStatuses: [] };
+
+export interface Delivered {
+  id: string;
+  name: string;
+  type: string;
+  properties: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface CollectorStats {
+  requests: number;
+  batches: number;
+  /** Events received, counting duplicates. */
+  raw: number;
+  unique: number;
+  duplicates: number;
+  /** Drop counts from client reports, summed once per batch id. */
+  drops: Record<string, number>;
+  faults: Record<'failed' | 'throttled' | 'reset' | 'truncated' | 'status', number>;
+}
+
+export interface TestCollector {
+  url: string;
+  faults: Faults;
+  events: Map<string, Delivered>;
+  /** OTLP bodies received, by signal. */
+  otlp: { logs: unknown[]; metrics: unknown[]; traces: unknown[] };
+  stats(): CollectorStats;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startCollector(random: () => number = Math.random): Promise<TestCollector> {
+  const events = new Map<string, Delivered>();
+  const otlp = { logs: [] as unknown[], metrics: [] as unknown[], traces: [] as unknown[] };
+  const seenBatches = new Set<string>();
+  const drops: Record<string, number> = {};
+  const counters = { requests: 0, batches: 0, raw: 0 };
+  const faultCounts = { failed: 0, throttled: 0, reset: 0, truncated: 0, status: 0 };
+  const faults: Faults = { ...NO_FAULTS, nextStatuses: [] };
+  const sockets = new Set<Socket>();
+
+  const cors = {
+    'access-control-allow-origin': '*',
+    'access-control-allow-headers': 'content-type, content-encoding, authorization',
+    'access-control-allow-methods': 'POST, OPTIONS',
+    'access-control-max-age': '600',
+  };
+
+  const readBody = (req: IncomingMessage) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+
+  const record = (text: string, path: string): boolean => {
+    if (path.startsWith('/v1/')) {
+      const signal = path.slice(4) as 'logs' | 'metrics' | 'traces';
+      if (!(signal in otlp)) return false;
+      otlp[signal].push(JSON.parse(text));
+      return true;
+    }
+    const batch = JSON.parse(text) as { batchId: string; events: Delivered[]; clientReport?: { drops: Record<string, number> } };
+    if (typeof batch.batchId !== 'string' || !Array.isArray(batch.events)) return false;
+    counters.batches++;
+    if (batch.clientReport && !seenBatches.has(batch.batchId)) {
+      for (const [k, v] of Object.entries(batch.clientReport.drops)) drops[k] = (drops[k] ?? 0) + v;
+    }
+    seenBatches.add(batch.batchId);
+    for (const e of batch.events) {
+      counters.raw++;
+      if (!events.has(e.id)) events.set(e.id, e);
+    }
+    return true;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, cors).end();
+      return;
+    }
+    counters.requests++;
+    if (faults.down) {
+      faultCounts.reset++;
+      req.socket.destroy();
+      return;
+    }
+    if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
+    const status = faults.nextStatuses.shift();
+    if (status !== undefined) {
+      faultCounts.status++;
+      await readBody(req);
+      res.writeHead(status, { ...cors, 'content-type': 'text/plain' }).end(`injected ${status}`);
+      return;
+    }
+    const roll = random();
+    if (roll < faults.resetRate) {
+      faultCounts.reset++;
+      req.socket.destroy();
+      return;
+    }
+    if (roll < faults.resetRate + faults.failRate) {
+      faultCounts.failed++;
+      await readBody(req);
+      res.writeHead(500, cors).end('injected failure');
+      return;
+    }
+    if (roll < faults.resetRate + faults.failRate + faults.rate429) {
+      faultCounts.throttled++;
+      await readBody(req);
+      res.writeHead(429, { ...cors, 'retry-after': String(faults.retryAfterSeconds) }).end('slow down');
+      return;
+    }
+    let body = await readBody(req);
+    if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+    let ok = false;
+    try {
+      ok = record(body.toString('utf8'), new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      res.writeHead(400, cors).end('not a batch');
+      return;
+    }
+    if (random() < faults.truncateRate) {
+      faultCounts.truncated++;
+      res.writeHead(200, { ...cors, 'content-length': '100' });
+      res.write('partial');
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end('{"ok":true}');
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => req.socket.destroy());
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    faults,
+    events,
+    otlp,
+    stats: () => ({
+      requests: counters.requests,
+      batches: counters.batches,
+      raw: counters.raw,
+      unique: events.size,
+      duplicates: counters.raw - events.size,
+      drops: { ...drops },
+      faults: { ...faultCounts },
+    }),
+    reset() {
+      events.clear();
+      seenBatches.clear();
+      for (const k of Object.keys(drops)) delete drops[k];
+      counters.requests = counters.batches = counters.raw = 0;
+      Object.assign(faults, NO_FAULTS, { nextStatuses: [] });
+    },
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => ok());
+      }),
+  };
+}
