@@ -1,7 +1,8 @@
-import { encodeJsonBatch } from './encode/json.js';
+import { encodeJsonBatch, fullEvent } from './encode/json.js';
 import { gzip } from './encode/gzip.js';
 import { encodeOtlpLogs, encodeOtlpMetrics, encodeOtlpTraces, type OtlpResource } from './encode/otlp.js';
 import { uuidv7 } from './ids.js';
+import { exitRecords, forgetExit, recordExit, spill, takeSpills } from './exit-journal.js';
 import { alwaysLeader, electLeader, type Leadership } from './leader.js';
 import { IdbQueue } from './queue/idb.js';
 import { MemoryQueue } from './queue/memory.js';
@@ -28,7 +29,7 @@ export interface DeliveryOptions {
   storage?: 'auto' | 'indexeddb' | 'memory';
   /** Names the IndexedDB database and the drain lock (default from the endpoint). */
   queueName?: string;
-  /** Delay before buffered events are written to the queue. Default 200 ms. */
+  /** Delay before buffered events are written to the queue. Default 50 ms. */
   persistDelayMs?: number;
   fetch?: typeof fetch;
   /** Whether the page exit flush is installed (browsers). Default true where `window` exists. */
@@ -64,13 +65,11 @@ interface Flight {
 }
 
 /**
- * Bytes an exiting page sends at once. The browser allows 64 KiB of keepalive bodies page-wide
- * (Fetch spec); we use at most a quarter, leaving room for other scripts — and because whatever
- * is sent on exit is also kept in the queue (in case the send fails), where the next load may send
- * it again: the budget bounds those duplicates. The rest simply waits in the queue.
+ * Bytes an exiting page may send: the browser allows 64 KiB of keepalive bodies page-wide (Fetch
+ * spec, shared with sendBeacon); we leave 8 KiB for other scripts.
  */
-const EXIT_BUDGET = 16 * 1024;
-/** Events sent by an exiting page are held back from other tabs and the next load this long. */
+const EXIT_BUDGET = 56 * 1024;
+/** Events an exiting page sent are held back from other senders this long, so its requests can land first. */
 const EXIT_HOLD_MS = 10_000;
 
 const now = () => Date.now();
@@ -87,6 +86,10 @@ export class Delivery {
   private readonly fetchFn: typeof fetch;
   /** Events not yet written to the queue; serialized only when they are written, off the hot path. */
   private buffer: { event: WireEvent; signal: QueueItem['signal'] }[] = [];
+  /** Events handed to the queue whose transaction has not committed yet (lost if the page dies now). */
+  private readonly uncommitted = new Map<string, QueueItem>();
+  /** Events already sent by this page's exit flush (pagehide and visibilitychange both call it). */
+  private readonly exitSent = new Set<string>();
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
   private queue: EventQueue | null = null;
   private readonly queueReady: Promise<EventQueue>;
@@ -98,6 +101,10 @@ export class Delivery {
   private online = typeof navigator === 'undefined' || navigator.onLine !== false;
   private paused = false;
   private flushWanted = false;
+  /** When to look for batches a dead page left in flight or sent on exit. */
+  private settleAt = 0;
+  /** Queue entries named in another page's exit record, not to be sent before it is settled. */
+  private readonly exitHeldSeqs = new Set<number>();
   private closed = false;
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
   private waker: (() => void) | null = null;
@@ -109,7 +116,7 @@ export class Delivery {
   private readonly loop: Promise<void>;
 
   constructor(options: DeliveryOptions) {
-    this.o = { concurrency: 2, persistDelayMs: 200, compression: 'gzip', ...options };
+    this.o = { concurrency: 2, persistDelayMs: 50, compression: 'gzip', ...options };
     this.batch = { maxEvents: 100, maxBytes: 64 * 1024, intervalMs: 5000, ...options.batch };
     this.retry = { baseMs: 1000, maxMs: 60_000, ...options.retry };
     this.circuit = { failures: 5, cooldownMs: 30_000, ...options.circuit };
@@ -153,6 +160,14 @@ export class Delivery {
       this.wake();
     });
     on(window, 'offline', () => (this.online = false));
+    // Another tab of this origin sent events on its way out: check on them after the hold.
+    const onStorage = (e: StorageEvent) => {
+      if (!(e.key?.startsWith(`${this.name}:exit:`) || e.key?.startsWith(`${this.name}:spill:`)) || !e.newValue) return;
+      this.settleAt = Math.min(this.settleAt, e.key.includes(':spill:') ? now() : now() + EXIT_HOLD_MS);
+      this.wake();
+    };
+    window.addEventListener('storage', onStorage);
+    this.removeListeners.push(() => window.removeEventListener('storage', onStorage));
     if (this.o.exitFlush !== false) {
       on(window, 'pagehide', () => this.flushOnExit());
       if (typeof document !== 'undefined') {
@@ -195,19 +210,35 @@ export class Delivery {
     }, delay);
   }
 
+  /** Contexts are shared objects: each is serialized once. */
+  private readonly contexts = new WeakMap<object, string>();
+  private contextJson(context: object): string {
+    let s = this.contexts.get(context);
+    if (s === undefined) this.contexts.set(context, (s = JSON.stringify(context)));
+    return s;
+  }
+
   private serialize(buffered: { event: WireEvent; signal: QueueItem['signal'] }[]): QueueItem[] {
-    return buffered.map(({ event, signal }) => ({ id: event.id, json: JSON.stringify(event), signal }));
+    return buffered.map(({ event, signal }) => {
+      const { context, ...rest } = event;
+      const item: QueueItem = { id: event.id, json: JSON.stringify(rest), signal };
+      if (context) item.ctx = this.contextJson(context);
+      return item;
+    });
   }
 
   private async persist(): Promise<void> {
     if (this.buffer.length === 0) return;
     const items = this.serialize(this.buffer);
     this.buffer = [];
+    for (const i of items) this.uncommitted.set(i.id, i);
     try {
       await (await this.queueReady).append(items);
     } catch (e) {
       this.report(new Error(`avila-telemetry: could not store ${items.length} events: ${(e as Error)?.message}`));
       await this.queue?.addDrops('storage_full', items.length).catch(() => {});
+    } finally {
+      for (const i of items) this.uncommitted.delete(i.id);
     }
     this.wake();
   }
@@ -241,6 +272,15 @@ export class Delivery {
           await this.sleep(this.circuitOpenUntil > now() ? this.circuitOpenUntil - now() : Infinity);
           continue;
         }
+        if (now() >= this.settleAt) {
+          if (!(await this.settleLeftBehind(q))) {
+            this.settleAt = now() + backoffMs(1, this.retry.baseMs, this.retry.maxMs);
+            await this.sleep(this.settleAt - now());
+            continue;
+          }
+          const pending = exitRecords(this.name);
+          this.settleAt = pending.length ? Math.min(...pending.map((r) => r.at)) + EXIT_HOLD_MS : Infinity;
+        }
         const stats = await q.stats();
         const waiting = stats.count - this.inFlightSeqs.size;
         const due =
@@ -250,18 +290,26 @@ export class Delivery {
           (stats.oldestAt !== null && now() - stats.oldestAt >= this.batch.intervalMs);
         if (waiting <= 0 || !due) {
           if (waiting <= 0) this.flushWanted = false;
-          await this.sleep(stats.oldestAt !== null && waiting > 0 ? stats.oldestAt + this.batch.intervalMs - now() : Infinity);
+          const due = stats.oldestAt !== null && waiting > 0 ? stats.oldestAt + this.batch.intervalMs : Infinity;
+          await this.sleep(Math.min(due, this.settleAt) - now());
           continue;
         }
         if (this.flights.size >= this.o.concurrency) {
           await this.sleep(Infinity);
           continue;
         }
-        const entries = await q.take(this.batch.maxEvents, this.batch.maxBytes, this.inFlightSeqs, now());
+        // Events an exiting page already sent wait until the collector was asked about them.
+        const exiting = new Set(exitRecords(this.name).flatMap((r) => r.ids));
+        const exclude = this.exitHeldSeqs.size ? new Set([...this.inFlightSeqs, ...this.exitHeldSeqs]) : this.inFlightSeqs;
+        const entries = (await q.take(this.batch.maxEvents, this.batch.maxBytes, exclude, now())).filter((e) => {
+          if (!exiting.has(e.id)) return true;
+          this.exitHeldSeqs.add(e.seq);
+          return false;
+        });
         if (entries.length === 0) {
           // Everything left is held by an exiting tab or in flight: look again later.
           this.flushWanted = false;
-          await this.sleep(this.inFlightSeqs.size > 0 ? Infinity : 1000);
+          await this.sleep(Math.min(this.inFlightSeqs.size > 0 ? Infinity : 1000, this.settleAt - now()));
           continue;
         }
         for (const e of entries) this.inFlightSeqs.add(e.seq);
@@ -277,9 +325,72 @@ export class Delivery {
     }
   }
 
+  /**
+   * Batches a previous page left in flight (it died before the answer): asks the collector whether
+   * each arrived — `GET {endpoint}/batches/{batchId}` answering `{"received": true|false}` — and
+   * removes those that did, so they are not sent twice. Collectors without that route, and OTLP,
+   * get the events again (with the same ids, for deduplication). False while the collector
+   * cannot be asked.
+   */
+  private async settleLeftBehind(q: EventQueue): Promise<boolean> {
+    const spilled = takeSpills<QueueItem>(this.name);
+    if (spilled.length) {
+      // Some of them may have been committed after all: add only the missing ones.
+      const stored = await q.take(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, new Set(), Number.POSITIVE_INFINITY);
+      const have = new Set(stored.map((e) => e.id));
+      const seen = new Set<string>();
+      await q.append(spilled.filter((i) => !have.has(i.id) && !seen.has(i.id) && seen.add(i.id)));
+    }
+    const left = await q.flightsLeftBehind();
+    for (const f of left) {
+      const received = await this.askReceived(f.batchId);
+      if (received === null) return false;
+      if (received) await q.remove(f.seqs);
+      await q.clearInFlight(f.batchId);
+    }
+    return this.settleExits(q);
+  }
+
+  /** The same question for batches exiting pages sent (once their hold has passed). */
+  private async settleExits(q: EventQueue): Promise<boolean> {
+    const records = exitRecords(this.name).filter((r) => now() - r.at >= EXIT_HOLD_MS);
+    for (const r of records) {
+      const received = await this.askReceived(r.batchId);
+      if (received === null) return false;
+      if (received) {
+        const ids = new Set(r.ids);
+        const stored = await q.take(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, new Set(), Number.POSITIVE_INFINITY);
+        await q.remove(stored.filter((e) => ids.has(e.id)).map((e) => e.seq));
+      }
+      forgetExit(this.name, r.batchId);
+    }
+    if (records.length) this.exitHeldSeqs.clear();
+    return true;
+  }
+
+  /** true/false from the collector; false when it has no such route (OTLP too); null when unreachable. */
+  private async askReceived(batchId: string): Promise<boolean | null> {
+    if (!this.o.endpoint) return false;
+    try {
+      const url = new URL(this.o.endpoint, typeof location !== 'undefined' ? location.href : undefined);
+      url.pathname = `${url.pathname.replace(/\/$/, '')}/batches/${encodeURIComponent(batchId)}`;
+      const r = await this.fetchFn(url.toString(), { credentials: 'omit', headers: this.o.headers ?? {} });
+      if (r.ok) return ((await r.json()) as { received?: unknown }).received === true;
+      return r.status >= 500 || r.status === 429 ? null : false;
+    } catch {
+      return null;
+    }
+  }
+
   private async fly(q: EventQueue, flight: Flight): Promise<void> {
+    let journaled = '';
     try {
       for (;;) {
+        if (journaled !== flight.batchId) {
+          if (journaled) await q.clearInFlight(journaled);
+          await q.markInFlight(flight.batchId, flight.entries.map((e) => e.seq));
+          journaled = flight.batchId;
+        }
         if (this.closed) return;
         if (!this.canSend()) {
           await new Promise((r) => setTimeout(r, Math.max(50, this.circuitOpenUntil - now())));
@@ -337,6 +448,7 @@ export class Delivery {
     } catch (e) {
       this.report(e as Error);
     } finally {
+      if (journaled) await q.clearInFlight(journaled).catch(() => {});
       this.flights.delete(flight);
       for (const e of flight.entries) this.inFlightSeqs.delete(e.seq);
       this.wake();
@@ -365,7 +477,7 @@ export class Delivery {
 
   private otlpBodies(entries: QueueEntry[]): [string, string][] {
     const resource = this.o.resource ?? { serviceName: 'web' };
-    const by = (signal: QueueEntry['signal']) => entries.filter((e) => e.signal === signal).map((e) => JSON.parse(e.json) as WireEvent);
+    const by = (signal: QueueEntry['signal']) => entries.filter((e) => e.signal === signal).map((e) => JSON.parse(fullEvent(e)) as WireEvent);
     const out: [string, string][] = [];
     const logs = by('logs'), metrics = by('metrics'), traces = by('traces');
     if (logs.length) out.push(['logs', encodeOtlpLogs(logs, resource)]);
@@ -397,31 +509,39 @@ export class Delivery {
     if (this.closed) return;
     if (this.persistTimer !== null) clearTimeout(this.persistTimer);
     this.persistTimer = null;
-    const items = this.serialize(this.buffer);
+    // Newest first: the latest writes are the ones still open when the page goes.
+    const fresh = this.serialize(this.buffer);
     this.buffer = [];
+    for (const i of fresh) this.uncommitted.set(i.id, i);
+    const items = [...this.uncommitted.values()].filter((i) => !this.exitSent.has(i.id)).reverse();
     if (items.length === 0) return;
-    const holdUntil = now() + EXIT_HOLD_MS;
     if (!this.o.endpoint || this.paused) {
       // OTLP needs headers a beacon cannot carry: the next load (or another tab) sends them.
-      void this.queueReady.then((q) => q.append(items)).catch(() => {});
+      this.queue?.appendNow(items);
       return;
     }
+    const holdUntil = now() + EXIT_HOLD_MS;
     let budget = EXIT_BUDGET - this.keepaliveInFlight;
-    const sent: QueueItem[] = [];
+    const sent = new Set<string>();
     for (const chunk of this.exitChunks(items)) {
-      const body = encodeJsonBatch(uuidv7(), chunk.map((i, k) => ({ ...i, seq: -k - 1, bytes: 0 })), { apiKey: this.o.apiKey });
+      const batchId = uuidv7();
+      const body = encodeJsonBatch(batchId, chunk.map((i, k) => ({ ...i, seq: -k - 1, bytes: 0 })), { apiKey: this.o.apiKey });
       const size = byteLength(body);
-      if (size > budget) break; // the rest waits in the queue
+      if (size > budget) break; // the rest waits in the queue, if its write commits
       budget -= size;
-      sent.push(...chunk);
-      if (this.exitSend(body, size, () => void stored.then(() => this.forgetSent(chunk.map((c) => c.id))))) continue;
-      break;
+      recordExit(this.name, { batchId, ids: chunk.map((c) => c.id), at: now() });
+      if (!this.exitSend(body, size, () => forgetExit(this.name, batchId))) break;
+      for (const c of chunk) {
+        sent.add(c.id);
+        this.exitSent.add(c.id);
+      }
     }
-    // Only what went out is held back; the rest can be sent by another tab right away.
-    const outIds = new Set(sent.map((i) => i.id));
-    const stored = this.queueReady
-      .then((q) => q.append(items.map((i) => (outIds.has(i.id) ? { ...i, holdUntil } : i))))
-      .catch(() => {});
+    // Buffered events are written now; those already on their way are kept too (held), in case
+    // their send fails — the next sender asks the collector before sending them again. Writes
+    // still open at unload are aborted by the browser, so every event not known to be committed
+    // is also copied to localStorage, whose writes are synchronous.
+    this.queue?.appendNow(fresh.map((i) => (sent.has(i.id) ? { ...i, holdUntil } : i)));
+    if (this.queue?.kind === 'indexeddb') spill(this.name, items);
   }
 
   /** One exit request: fetch keepalive, else sendBeacon, else a plain fetch. False when nothing could be sent. */
@@ -432,7 +552,7 @@ export class Delivery {
     try {
       const request = this.fetchFn(url, { method: 'POST', body, keepalive: true, credentials: 'omit', headers });
       this.exitSends.keepalive++;
-      request.then((r) => r.ok && confirm(), () => {}).finally(() => (this.keepaliveInFlight -= size));
+      request.then((r) => void (r.ok && confirm()), () => {}).finally(() => (this.keepaliveInFlight -= size));
       return true;
     } catch {
       // Over the browser's keepalive quota: fetch throws a TypeError synchronously.
@@ -457,7 +577,7 @@ export class Delivery {
     let chunk: QueueItem[] = [];
     let bytes = 0;
     for (const i of items) {
-      if (chunk.length > 0 && (chunk.length >= this.batch.maxEvents || bytes + i.json.length > 8 * 1024)) {
+      if (chunk.length > 0 && (chunk.length >= this.batch.maxEvents || bytes + i.json.length > 16 * 1024)) {
         yield chunk;
         chunk = [];
         bytes = 0;
@@ -466,14 +586,6 @@ export class Delivery {
       bytes += i.json.length;
     }
     if (chunk.length) yield chunk;
-  }
-
-  private async forgetSent(ids: string[]): Promise<void> {
-    const q = await this.queueReady;
-    const wanted = new Set(ids);
-    // Held entries are the newest; search them among entries whose hold has not expired.
-    const held = await q.take(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, new Set(), Number.POSITIVE_INFINITY);
-    await q.remove(held.filter((e) => wanted.has(e.id)).map((e) => e.seq));
   }
 
   // ---- control ----

@@ -106,6 +106,15 @@ export async function startCollector(random: () => number = Math.random): Promis
       res.writeHead(204, cors).end();
       return;
     }
+    const asked = /\/batches\/([^/]+)$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
+    if (req.method === 'GET' && asked) {
+      if (faults.down) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify({ received: seenBatches.has(decodeURIComponent(asked[1]!)) }));
+      return;
+    }
     counters.requests++;
     if (faults.down) {
       faultCounts.reset++;

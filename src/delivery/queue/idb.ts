@@ -1,4 +1,4 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPObjectStore } from 'idb';
 import type { DropReason, Drops } from '../types.js';
 import { byteLength, DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueEntry, type QueueItem, type QueueLimits } from './types.js';
 
@@ -14,6 +14,7 @@ interface Totals {
 interface Schema extends DBSchema {
   events: { key: number; value: Stored };
   meta: { key: string; value: Totals | Drops };
+  flights: { key: string; value: number[] };
 }
 
 /**
@@ -38,6 +39,7 @@ export class IdbQueue implements EventQueue {
       upgrade(db) {
         db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
         db.createObjectStore('meta');
+        db.createObjectStore('flights');
       },
     });
     return new IdbQueue(db, limits);
@@ -45,43 +47,82 @@ export class IdbQueue implements EventQueue {
 
   async append(items: QueueItem[]): Promise<void> {
     if (items.length === 0) return;
+    // The writes are issued before any await, so a page that goes away right now keeps them.
+    const written = this.write(items);
+    if (!written) return;
+    await written;
+    await this.trim();
+  }
+
+  /** Folds in totals and drops the oldest events beyond the limits, counted as queue_overflow. */
+  private async trim(): Promise<void> {
+    const tx = this.db.transaction(['events', 'meta'], 'readwrite');
+    const events = tx.objectStore('events');
+    const meta = tx.objectStore('meta');
+    const totals = await this.totals(meta);
+    let dropped = 0;
+    if (totals.count > this.limits.maxEvents || totals.bytes > this.limits.maxBytes) {
+      let cursor = await events.openCursor();
+      while (cursor && (totals.count > this.limits.maxEvents || totals.bytes > this.limits.maxBytes)) {
+        totals.count--;
+        totals.bytes -= cursor.value.bytes;
+        dropped++;
+        await cursor.delete();
+        cursor = await cursor.continue();
+      }
+    }
+    await meta.put(totals, 'totals');
+    if (dropped) {
+      const drops = ((await meta.get('drops')) as Drops | undefined) ?? {};
+      await meta.put(mergeDrops(drops, { queue_overflow: dropped }), 'drops');
+    }
+    await tx.done;
+  }
+
+  /**
+   * Issues the adds and a totals difference in one transaction, synchronously. Resolves when it
+   * committed; null when the database refused (counted as storage_full).
+   */
+  private write(items: QueueItem[]): Promise<void> | null {
     try {
       const tx = this.db.transaction(['events', 'meta'], 'readwrite');
-      const events = tx.objectStore('events');
-      const meta = tx.objectStore('meta');
-      const totals = ((await meta.get('totals')) as Totals | undefined) ?? { count: 0, bytes: 0 };
       const at = Date.now();
+      let bytes = 0;
       for (const item of items) {
-        const bytes = byteLength(item.json);
+        const b = byteLength(item.json) + (item.ctx ? byteLength(item.ctx) : 0);
+        bytes += b;
         // seq is assigned by the store (autoIncrement); the cast covers the missing key.
-        void events.add({ ...item, bytes, at } as Stored);
-        totals.count++;
-        totals.bytes += bytes;
+        void tx.objectStore('events').add({ ...item, bytes: b, at } as Stored);
       }
-      let dropped = 0;
-      if (totals.count > this.limits.maxEvents || totals.bytes > this.limits.maxBytes) {
-        let cursor = await events.openCursor();
-        while (cursor && (totals.count > this.limits.maxEvents || totals.bytes > this.limits.maxBytes)) {
-          totals.count--;
-          totals.bytes -= cursor.value.bytes;
-          dropped++;
-          await cursor.delete();
-          cursor = await cursor.continue();
-        }
-      }
-      await meta.put(totals, 'totals');
-      if (dropped) {
-        const drops = ((await meta.get('drops')) as Drops | undefined) ?? {};
-        await meta.put(mergeDrops(drops, { queue_overflow: dropped }), 'drops');
-      }
-      await tx.done;
-    } catch (e) {
-      if ((e as DOMException)?.name === 'QuotaExceededError') {
-        mergeDrops(this.unstoredDrops, { storage_full: items.length });
-        return;
-      }
-      throw e;
+      // The totals cannot be read without waiting: record the difference, folded in later.
+      void tx.objectStore('meta').put({ count: items.length, bytes }, `delta:${at}:${Math.random()}`);
+      // Commit now rather than at the end of the task: a page about to go away keeps more.
+      (tx as unknown as { commit?: () => void }).commit?.();
+      return tx.done.catch((e: unknown) => {
+        if ((e as DOMException)?.name === 'QuotaExceededError') mergeDrops(this.unstoredDrops, { storage_full: items.length });
+        else throw e;
+      });
+    } catch {
+      mergeDrops(this.unstoredDrops, { storage_full: items.length });
+      return null;
     }
+  }
+
+  appendNow(items: QueueItem[]): void {
+    if (items.length) void this.write(items)?.catch(() => {});
+  }
+
+  /** The running totals, with differences left by pages that exited folded in. */
+  private async totals(meta: IDBPObjectStore<Schema, ('events' | 'meta')[], 'meta', 'readwrite'>): Promise<Totals> {
+    const totals = ((await meta.get('totals')) as Totals | undefined) ?? { count: 0, bytes: 0 };
+    const deltas = await meta.getAllKeys(IDBKeyRange.bound('delta:', 'delta:\uffff'));
+    for (const key of deltas) {
+      const d = (await meta.get(key)) as Totals;
+      totals.count += d.count;
+      totals.bytes += d.bytes;
+      await meta.delete(key);
+    }
+    return totals;
   }
 
   async take(maxCount: number, maxBytes: number, exclude: ReadonlySet<number>, now: number): Promise<QueueEntry[]> {
@@ -105,7 +146,7 @@ export class IdbQueue implements EventQueue {
     const tx = this.db.transaction(['events', 'meta'], 'readwrite');
     const events = tx.objectStore('events');
     const meta = tx.objectStore('meta');
-    const totals = ((await meta.get('totals')) as Totals | undefined) ?? { count: 0, bytes: 0 };
+    const totals = await this.totals(meta);
     for (const seq of seqs) {
       const e = await events.get(seq);
       if (!e) continue; // another tab removed it already
@@ -115,6 +156,21 @@ export class IdbQueue implements EventQueue {
     }
     await meta.put(totals, 'totals');
     await tx.done;
+  }
+
+  async markInFlight(batchId: string, seqs: number[]): Promise<void> {
+    await this.db.put('flights', seqs, batchId);
+  }
+
+  async clearInFlight(batchId: string): Promise<void> {
+    await this.db.delete('flights', batchId);
+  }
+
+  async flightsLeftBehind(): Promise<{ batchId: string; seqs: number[] }[]> {
+    const tx = this.db.transaction('flights');
+    const keys = await tx.store.getAllKeys();
+    const values = await tx.store.getAll();
+    return keys.map((batchId, i) => ({ batchId, seqs: values[i]! }));
   }
 
   async present(seqs: number[]): Promise<Set<number>> {

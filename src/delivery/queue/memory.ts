@@ -15,7 +15,7 @@ export class MemoryQueue implements EventQueue {
   async append(items: QueueItem[]): Promise<void> {
     const now = Date.now();
     for (const item of items) {
-      const entry: QueueEntry = { ...item, seq: this.seq++, bytes: byteLength(item.json) };
+      const entry: QueueEntry = { ...item, seq: this.seq++, bytes: byteLength(item.json) + (item.ctx ? byteLength(item.ctx) : 0) };
       this.entries.push(entry);
       this.times.set(entry.seq, now);
       this.bytes += entry.bytes;
@@ -28,6 +28,10 @@ export class MemoryQueue implements EventQueue {
       dropped++;
     }
     if (dropped) mergeDrops(this.dropCounts, { queue_overflow: dropped });
+  }
+
+  appendNow(items: QueueItem[]): void {
+    void this.append(items);
   }
 
   async take(maxCount: number, maxBytes: number, exclude: ReadonlySet<number>, now: number): Promise<QueueEntry[]> {
@@ -50,6 +54,13 @@ export class MemoryQueue implements EventQueue {
       this.times.delete(e.seq);
       return false;
     });
+  }
+
+  // A memory queue dies with its page: nothing is ever left behind.
+  async markInFlight(): Promise<void> {}
+  async clearInFlight(): Promise<void> {}
+  async flightsLeftBehind(): Promise<{ batchId: string; seqs: number[] }[]> {
+    return [];
   }
 
   async present(seqs: number[]): Promise<Set<number>> {

@@ -3,7 +3,10 @@ import type { DropReason, Drops } from '../types.js';
 /** What is stored per event: the serialized event and what the drainer needs to batch it. */
 export interface QueueItem {
   id: string;
+  /** The event without its context. */
   json: string;
+  /** Its context, serialized; events of one page share the same string, sent once per batch. */
+  ctx?: string;
   /** Which OTLP signal it maps to. */
   signal: 'logs' | 'metrics' | 'traces';
   /** Not to be sent before this time (ms since epoch): events an exiting tab already sent. */
@@ -32,9 +35,22 @@ export const DEFAULT_QUEUE_LIMITS: QueueLimits = { maxEvents: 10_000, maxBytes: 
 export interface EventQueue {
   readonly kind: 'indexeddb' | 'memory';
   append(items: QueueItem[]): Promise<void>;
+  /**
+   * For pagehide: issues every write synchronously (no await before them), so they commit even
+   * though the page goes away; bounds are enforced on the next append.
+   */
+  appendNow(items: QueueItem[]): void;
   /** Oldest first, skipping `exclude` and held entries, within the count and byte limits (at least one entry). */
   take(maxCount: number, maxBytes: number, exclude: ReadonlySet<number>, now: number): Promise<QueueEntry[]>;
   remove(seqs: number[]): Promise<void>;
+  /**
+   * A journal of batches in flight: written before a batch is sent, cleared when it is settled.
+   * Records left behind by a page that died mid-flight let the next sender ask the collector
+   * whether that batch arrived instead of sending it again.
+   */
+  markInFlight(batchId: string, seqs: number[]): Promise<void>;
+  clearInFlight(batchId: string): Promise<void>;
+  flightsLeftBehind(): Promise<{ batchId: string; seqs: number[] }[]>;
   /** Which of these entries are still stored (the others were trimmed as overflow). */
   present(seqs: number[]): Promise<Set<number>>;
   /** Entries and bytes stored. */
