@@ -152,6 +152,8 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
   let optedOut = store.get(`${prefix}:optout`) === '1' || dnt;
   const consentKey = `${prefix}:consent`;
   let consented = !config.requireConsent || store.get(consentKey) === '1';
+  /** Consent explicitly refused (as opposed to not given yet, when events wait in the queue). */
+  let consentDenied = store.get(consentKey) === '0';
 
   let anonymousId = store.get(`${prefix}:anonymous_id`) ?? '';
   if (!anonymousId) {
@@ -184,6 +186,12 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
 
   const emitEvent = (event: WireEvent, signal: 'logs' | 'metrics' | 'traces' = 'logs') => {
     if (optedOut) return;
+    if (consentDenied) {
+      // Consent refused: nothing is kept; the count is reported once consent is given.
+      diag.noConsent++;
+      delivery.countDrop('no_consent');
+      return;
+    }
     let e: WireEvent | null = event;
     if (config.beforeSend) {
       try {
@@ -349,7 +357,14 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
 
   const counter = guard(
     (name: string, options?: MetricOptions): Counter => {
-      const inst = metrics.instrument(String(name), 'counter', options);
+      const n = sanitizeName(name, limits, report);
+      if (n === null) {
+        diag.invalid++;
+        fail(new TypeError(`counter(name): name must be a non-empty string, got ${String(name)}`));
+        return { add() {} };
+      }
+      name = n;
+      const inst = metrics.instrument(n, 'counter', options);
       return { add: guard((n: number = 1, attrs?: Record<string, unknown>) => {
         const v = finite(n, `counter('${name}').add(n)`);
         if (v !== null) metrics.add(name, inst, v, attrs);
@@ -359,7 +374,14 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
   );
   const gauge = guard(
     (name: string, options?: MetricOptions): Gauge => {
-      const inst = metrics.instrument(String(name), 'gauge', options);
+      const n = sanitizeName(name, limits, report);
+      if (n === null) {
+        diag.invalid++;
+        fail(new TypeError(`gauge(name): name must be a non-empty string, got ${String(name)}`));
+        return { set() {} };
+      }
+      name = n;
+      const inst = metrics.instrument(n, 'gauge', options);
       return { set: guard((value: number, attrs?: Record<string, unknown>) => {
         const v = finite(value, `gauge('${name}').set(value)`);
         if (v !== null) metrics.set(name, inst, v, attrs);
@@ -369,7 +391,14 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
   );
   const histogram = guard(
     (name: string, options?: MetricOptions): Histogram => {
-      const inst = metrics.instrument(String(name), 'histogram', options);
+      const n = sanitizeName(name, limits, report);
+      if (n === null) {
+        diag.invalid++;
+        fail(new TypeError(`histogram(name): name must be a non-empty string, got ${String(name)}`));
+        return { record() {} };
+      }
+      name = n;
+      const inst = metrics.instrument(n, 'histogram', options);
       return { record: guard((value: number, attrs?: Record<string, unknown>) => {
         const v = finite(value, `histogram('${name}').record(value)`);
         if (v !== null) metrics.record(name, inst, v, attrs);
@@ -393,7 +422,7 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
 
   const openSpans: Span[] = [];
   const startSpan = guard((name: string, options: SpanOptions = {}): Span => {
-    const span = createSpan(String(name), options ?? {}, config.tracesSampleRate ?? 1, now, (s, record) => {
+    const span = createSpan(sanitizeName(name, limits, report) ?? 'span', options && typeof options === 'object' ? options : {}, config.tracesSampleRate ?? 1, now, (s, record) => {
       const i = openSpans.indexOf(s);
       if (i >= 0) openSpans.splice(i, 1);
       if (!s.sampled) {
@@ -407,7 +436,20 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
       emitEvent(e, 'traces');
     });
     openSpans.push(span);
-    return span;
+    // The span's methods are public API too: guarded like every other.
+    const safe: Span = {
+      name: span.name,
+      traceId: span.traceId,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId,
+      sampled: span.sampled,
+      setAttribute: guard((k: string, v: unknown) => (span.setAttribute(k, v), safe), noopSpan()),
+      addEvent: guard((n: string, a?: Record<string, unknown>) => (span.addEvent(n, a), safe), noopSpan()),
+      setStatus: guard((st: Parameters<Span['setStatus']>[0], m?: string) => (span.setStatus(st, m), safe), noopSpan()),
+      end: guard((t?: number) => span.end(t), undefined),
+      traceparent: guard(() => span.traceparent(), noopSpan().traceparent()),
+    };
+    return safe;
   }, noopSpan());
 
   const injectTraceHeaders = <H extends Headers | Record<string, string>>(headers: H, span?: Span): H => {
@@ -491,14 +533,17 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
 
   const consent = guard((granted: boolean) => {
     consented = granted === true;
+    consentDenied = !consented;
     store.set(consentKey, consented ? '1' : '0');
     delivery.setPaused(!consented || optedOut);
     if (!consented) {
-      void delivery.stats().then((s) => {
-        const n = s.queued + s.buffered;
-        diag.noConsent += n;
-        return delivery.clear().then(() => delivery.countDrop('no_consent', n));
-      }).catch(fail);
+      void delivery
+        .clear()
+        .then((n) => {
+          diag.noConsent += n;
+          delivery.countDrop('no_consent', n);
+        })
+        .catch(fail);
     }
   }, undefined);
 
@@ -510,6 +555,7 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
   }, undefined);
 
   const forget = guardAsync(async () => {
+    consentDenied = false;
     sessions.end();
     for (const k of ['anonymous_id', 'user_id', 'super', 'consent', 'optout']) store.remove(`${prefix}:${k}`);
     userId = null;

@@ -38,7 +38,7 @@ function value(v: unknown, depth: number, seen: unknown[], limits: SanitizeLimit
       return v;
     case 'bigint':
       report.changed++;
-      return v.toString();
+      return cap(v.toString(), limits, report);
     case 'undefined':
       return undefined;
     case 'function':

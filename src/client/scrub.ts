@@ -3,7 +3,7 @@
 const SECRET_PARAM = /^(?:.*[-_])?(?:token|access[-_]?token|id[-_]?token|auth|authorization|password|passwd|pwd|secret|api[-_]?key|key|session|sessionid|signature|sig|code|otp)$/i;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g;
-const IPV6 = /(?<![:\w])(?:[A-Fa-f0-9]{1,4}:){2,7}[A-Fa-f0-9]{0,4}(?![:\w])|(?<![:\w])::(?:[A-Fa-f0-9]{1,4}:){0,6}[A-Fa-f0-9]{1,4}(?![:\w])/g;
+const IPV6 = /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g;
 const CARD_CANDIDATE = /\b(?:\d[ -]?){12,18}\d\b/g;
 
 /** Luhn checksum (ISO/IEC 7812-1). */
@@ -29,7 +29,8 @@ export function scrubText(s: string): string {
     .replace(EMAIL, '[email]')
     .replace(CARD_CANDIDATE, (m) => (luhn(m.replace(/[ -]/g, '')) ? '[card]' : m))
     .replace(IPV4, '[ip]')
-    .replace(IPV6, (m) => (m.includes(':') && m.replace(/:/g, '').length >= 2 ? '[ip]' : m));
+    // Compressed (::) or all eight groups: times like 12:30:45 and MAC addresses are left alone.
+    .replace(IPV6, (m) => ((m.includes('::') && /[0-9A-Fa-f]/.test(m)) || m.split(':').length === 8 ? '[ip]' : m));
 }
 
 /** A URL with secret-looking query parameters and e-mail addresses redacted. Invalid URLs are scrubbed as text. */

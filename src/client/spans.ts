@@ -55,10 +55,11 @@ export function createSpan(
   let sampled: boolean;
   const parent = options.parent;
   const incoming = typeof parent === 'string' ? parseTraceparent(parent) : null;
-  if (parent && typeof parent === 'object') {
+  const valid = parent && typeof parent === 'object' && /^[0-9a-f]{32}$/.test(String(parent.traceId)) && /^[0-9a-f]{16}$/.test(String(parent.spanId));
+  if (valid) {
     traceId = parent.traceId;
     parentSpanId = parent.spanId;
-    sampled = parent.sampled;
+    sampled = parent.sampled === true;
   } else if (incoming) {
     traceId = incoming.traceId;
     parentSpanId = incoming.spanId;
@@ -69,7 +70,7 @@ export function createSpan(
   }
   const spanId = randomHex(8);
   const start = now();
-  const attributes: Record<string, unknown> = { ...options.attributes };
+  const attributes: Record<string, unknown> = options.attributes && typeof options.attributes === 'object' ? { ...options.attributes } : {};
   const events: SpanRecord['events'] = [];
   let status: SpanRecord['status'] = { code: 0 };
   let ended = false;
@@ -94,10 +95,11 @@ export function createSpan(
     end(endTime) {
       if (ended) return;
       ended = true;
-      const end = typeof endTime === 'number' && Number.isFinite(endTime) ? endTime : now();
+      // Only a plausible wall-clock time in ms is taken; anything else means now.
+      const end = typeof endTime === 'number' && endTime > start - 86_400_000 && endTime < start + 365 * 86_400_000 ? endTime : now();
       onEnd(span, {
         ...(parentSpanId ? { parentSpanId } : {}),
-        kind: options.kind ?? 1,
+        kind: [1, 2, 3, 4, 5].includes(options.kind as number) ? options.kind! : 1,
         startTime: new Date(start).toISOString(),
         endTime: new Date(Math.max(end, start)).toISOString(),
         attributes,

@@ -219,12 +219,20 @@ export class Delivery {
   }
 
   private serialize(buffered: { event: WireEvent; signal: QueueItem['signal'] }[]): QueueItem[] {
-    return buffered.map(({ event, signal }) => {
-      const { context, ...rest } = event;
-      const item: QueueItem = { id: event.id, json: JSON.stringify(rest), signal };
-      if (context) item.ctx = this.contextJson(context);
-      return item;
-    });
+    const items: QueueItem[] = [];
+    for (const { event, signal } of buffered) {
+      try {
+        const { context, ...rest } = event;
+        const item: QueueItem = { id: event.id, json: JSON.stringify(rest), signal };
+        if (context) item.ctx = this.contextJson(context);
+        items.push(item);
+      } catch (e) {
+        // An event beforeSend made unserializable: dropped and counted, the others go on.
+        this.countDrop('invalid');
+        this.report(new Error(`avila-telemetry: event ${event.id} could not be serialized: ${(e as Error)?.message}`));
+      }
+    }
+    return items;
   }
 
   private async persist(): Promise<void> {
@@ -610,10 +618,15 @@ export class Delivery {
     if (!paused) this.wake();
   }
 
-  /** Deletes everything buffered and queued (forget / opt-out). */
-  async clear(): Promise<void> {
+  /**
+   * Deletes everything buffered and queued (consent withdrawn, opt-out, forget); resolves to how
+   * many events that was. The deletion is ordered before any event added after this call.
+   */
+  clear(): Promise<number> {
+    const buffered = this.buffer.length + this.uncommitted.size;
     this.buffer = [];
-    await (await this.queueReady).clear();
+    const cleared = this.queue ? this.queue.clear() : this.queueReady.then((q) => q.clear());
+    return cleared.then((n) => n + buffered);
   }
 
   async stats(): Promise<DeliveryStats> {

@@ -217,11 +217,15 @@ export class IdbQueue implements EventQueue {
     await tx.done;
   }
 
-  async clear(): Promise<void> {
+  async clear(): Promise<number> {
     const tx = this.db.transaction(['events', 'meta'], 'readwrite');
+    const n = await tx.objectStore('events').count();
     await tx.objectStore('events').clear();
+    const deltas = await tx.objectStore('meta').getAllKeys(IDBKeyRange.bound('delta:', 'delta:\uffff'));
+    for (const key of deltas) await tx.objectStore('meta').delete(key);
     await tx.objectStore('meta').put({ count: 0, bytes: 0 }, 'totals');
     await tx.done;
+    return n;
   }
 
   close(): void {

@@ -85,10 +85,12 @@ export class MemoryQueue implements EventQueue {
     mergeDrops(this.dropCounts, reported, -1);
   }
 
-  async clear(): Promise<void> {
+  async clear(): Promise<number> {
+    const n = this.entries.length;
     this.entries = [];
     this.bytes = 0;
     this.times.clear();
+    return n;
   }
 
   close(): void {}

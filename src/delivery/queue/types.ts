@@ -59,7 +59,8 @@ export interface EventQueue {
   drops(): Promise<Drops>;
   /** Subtracts counts that were reported successfully. */
   settleDrops(reported: Drops): Promise<void>;
-  clear(): Promise<void>;
+  /** Deletes every event; resolves to how many there were. */
+  clear(): Promise<number>;
   close(): void;
 }
 

@@ -1,0 +1,193 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient, type Client } from '../../src/client/index.js';
+import { DEFAULT_SANITIZE, sanitizeProperties } from '../../src/client/sanitize.js';
+import { luhn, scrubText, scrubUrl } from '../../src/client/scrub.js';
+import { parseTraceparent, sampledByRatio } from '../../src/client/spans.js';
+import { parseCondition, parseDuration } from '../../src/client/watch.js';
+import { randomHex, uuidv7 } from '../../src/delivery/ids.js';
+import { WASM_URL } from '../helpers/analysis.js';
+
+const clients: Client[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.shutdown();
+});
+
+function client(extra: Record<string, unknown> = {}) {
+  const sent: unknown[] = [];
+  const fake = (async (_url: string, init: RequestInit) => {
+    sent.push(init.body);
+    return new Response('{}', { status: 200 });
+  }) as unknown as typeof fetch;
+  const c = createClient({ endpoint: 'https://c.test/collect', wasm: WASM_URL, worker: false, delivery: { fetch: fake, storage: 'memory', compression: false, batch: { intervalMs: 10 } }, ...extra }, null);
+  clients.push(c);
+  return { c, sent };
+}
+
+describe('property sanitizing', () => {
+  it('property: any value becomes JSON that stringifies, within the limits, without prototype keys', () => {
+    const limits = { ...DEFAULT_SANITIZE, maxStringLength: 50, maxDepth: 3, maxKeys: 10 };
+    fc.assert(
+      fc.property(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withObjectString: true }), (v) => {
+        const report = { changed: 0 };
+        const out = sanitizeProperties({ v, nested: { v } }, limits, report);
+        const json = JSON.stringify(out);
+        expect(typeof json).toBe('string');
+        expect(json).not.toMatch(/"(__proto__|constructor|prototype)":/);
+        const depth = (x: unknown): number => (x && typeof x === 'object' ? 1 + Math.max(0, ...Object.values(x).map(depth)) : 0);
+        expect(depth(out)).toBeLessThanOrEqual(limits.maxDepth + 1);
+        const walk = (x: unknown) => {
+          if (typeof x === 'string') expect(x.length).toBeLessThanOrEqual(limits.maxStringLength + 1);
+          else if (x && typeof x === 'object') Object.values(x).forEach(walk);
+        };
+        walk(out);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('follows the documented rules: functions/symbols dropped, BigInt to string, Date to ISO, cycles cut', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    const report = { changed: 0 };
+    const out = sanitizeProperties(
+      { f() {}, s: Symbol('x'), big: 10n ** 20n, d: new Date(Date.UTC(2026, 0, 2)), bad: new Date(NaN), c: cyclic, nan: NaN, ['__proto__']: { polluted: true }, long: 'x'.repeat(9000), err: new TypeError('boom') },
+      DEFAULT_SANITIZE,
+      report,
+    );
+    expect(out).toMatchObject({ big: '100000000000000000000', d: '2026-01-02T00:00:00.000Z', bad: null, c: { a: 1, self: '[Circular]' }, nan: null, err: { name: 'TypeError', message: 'boom' } });
+    expect('f' in out || 's' in out).toBe(false);
+    expect((out.long as string).length).toBe(8193);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(report.changed).toBeGreaterThanOrEqual(7);
+  });
+});
+
+describe('scrubbing', () => {
+  it('redacts secret query parameters and credentials in URLs', () => {
+    expect(scrubUrl('https://u:p@x.test/a?token=abc&q=shoes&api_key=1&reset_password=2')).toBe('https://x.test/a?token=[redacted]&q=shoes&api_key=[redacted]&reset_password=[redacted]');
+  });
+  it('replaces e-mails, Luhn-valid card numbers and IPs in text, and leaves other numbers', () => {
+    expect(luhn('4111111111111111')).toBe(true);
+    expect(luhn('4111111111111112')).toBe(false);
+    expect(scrubText('mail ana@example.com, card 4111 1111 1111 1111, order 4111111111111112, from 192.168.1.20 or 2001:db8::1')).toBe(
+      'mail [email], card [card], order 4111111111111112, from [ip] or [ip]',
+    );
+  });
+});
+
+describe('ids and traces', () => {
+  it('makes UUIDv7 ids that sort in creation order, and valid W3C ids', () => {
+    const ids = Array.from({ length: 5000 }, () => uuidv7());
+    expect(ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id))).toBe(true);
+    expect(ids.slice().sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(5000);
+    expect(randomHex(16)).toMatch(/^[0-9a-f]{32}$/);
+  });
+  it('parses traceparent (rejecting all-zero ids) and samples by trace id consistently', () => {
+    expect(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toEqual({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', sampled: true });
+    expect(parseTraceparent('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBeNull();
+    expect(parseTraceparent('garbage')).toBeNull();
+    const ids = Array.from({ length: 20000 }, () => randomHex(16));
+    const kept = ids.filter((t) => sampledByRatio(t, 0.25)).length / ids.length;
+    expect(kept).toBeGreaterThan(0.23);
+    expect(kept).toBeLessThan(0.27);
+    expect(ids.every((t) => sampledByRatio(t, 0.25) === sampledByRatio(t, 0.25))).toBe(true);
+  });
+  it('parses alert conditions and durations, naming the argument when wrong', () => {
+    expect(parseCondition('p99 > 500')).toMatchObject({ stat: 'p99', threshold: 500 });
+    expect(parseDuration('1m', 'for', 0)).toBe(60_000);
+    expect(() => parseCondition('p99 >> 5')).toThrow(/options.when must look like 'p99 > 500'/);
+    expect(() => parseDuration('soon', 'options.for', 0)).toThrow(/options.for must be a duration/);
+  });
+});
+
+describe('client', () => {
+  it('property: arbitrary arguments to every public method never throw, and every event sent is valid', async () => {
+    const { c, sent } = client();
+    await c.ready;
+    const methods: ((v: unknown, w: unknown) => unknown)[] = [
+      (v, w) => c.track(v as string, w as Record<string, unknown>),
+      (v) => c.page(v as Record<string, unknown>),
+      (v, w) => c.identify(v as string, w as Record<string, unknown>),
+      (v) => c.register(v as Record<string, unknown>),
+      (v, w) => c.counter(v as string).add(w as number, v as Record<string, unknown>),
+      (v, w) => c.gauge(String(v)).set(w as number),
+      (v, w) => c.histogram(String(v) + 'h').record(w as number, w as Record<string, unknown>),
+      (v, w) => c.startSpan(v as string, w as object).setAttribute(String(v), w).addEvent(v as string).setStatus(v as 'ok').end(w as number),
+      (v, w) => c.injectTraceHeaders(v as Record<string, string>, w as never),
+      (v, w) => c.alert(v as string, w as never),
+      (v, w) => c.slo(v as string, w as never),
+      (v) => c.on(v as 'error', v as never),
+      (v) => c.consent(v !== false),
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(methods.length - 1), fc.anything({ withBigInt: true, withDate: true, withMap: true }), fc.anything()), { maxLength: 30 }), (calls) => {
+        for (const [m, v, w] of calls) expect(() => methods[m]!(v, w)).not.toThrow();
+      }),
+      { numRuns: 300 },
+    );
+    c.consent(true);
+    c.track('final', { ok: 1 });
+    await c.flush();
+    const events = sent.flatMap((b) => JSON.parse(String(b)).events as { id: string; name: string; type: string; properties: object }[]);
+    expect(events.map((e) => e.name)).toContain('final');
+    for (const e of events) {
+      expect(e.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(typeof e.name).toBe('string');
+      expect(e.name.length).toBeGreaterThan(0);
+      expect(typeof e.properties).toBe('object');
+    }
+  });
+
+  it('sends nothing before consent when requireConsent, then everything queued; consent(false) drops and counts', async () => {
+    const { c, sent } = client({ requireConsent: true, storageKey: 'consent-test' });
+    c.track('before');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sent).toHaveLength(0);
+    c.consent(true);
+    await c.flush();
+    expect(sent.flatMap((b) => JSON.parse(String(b)).events.map((e: { name: string }) => e.name))).toContain('before');
+    c.consent(false);
+    c.track('after');
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await c.deliveryStats()).paused).toBe(true);
+  });
+
+  it('aggregates metrics per interval and attribute set, and exports Prometheus text', async () => {
+    const { c } = client();
+    await c.ready;
+    const req = c.counter('http_requests', { description: 'requests served' });
+    req.add(1, { route: '/a' });
+    req.add(2, { route: '/a' });
+    req.add(5, { route: '/b' });
+    const h = c.histogram('latency_ms');
+    for (let i = 1; i <= 1000; i++) h.record(i);
+    const text = c.metricsText();
+    expect(text).toMatch(/^http_requests_total\{route="\/a"\} 3$/m);
+    expect(text).toMatch(/^http_requests_total\{route="\/b"\} 5$/m);
+    expect(text).toMatch(/^latency_ms_count 1000$/m);
+    const p99 = Number(/^latency_ms\{quantile="0.99"\} (.+)$/m.exec(text)![1]);
+    expect(Math.abs(p99 - 990) / 990).toBeLessThanOrEqual(0.01);
+  });
+
+  it('caps the series per metric and counts the overflow', async () => {
+    const { c } = client({ metrics: { maxSeriesPerMetric: 3 } });
+    const g = c.counter('by_user');
+    for (let i = 0; i < 10; i++) g.add(1, { user: String(i) });
+    const snapshot = c.metricsSnapshot().filter((m) => m.metric === 'by_user');
+    expect(snapshot).toHaveLength(4);
+    expect(snapshot.find((m) => m.attributes['otel.metric.overflow'] === 'true')!.value).toBe(7);
+  });
+
+  it('tracks an SLO: SLI, error budget and burn rate', async () => {
+    const { c } = client();
+    const status = c.slo('fast', { metric: 'lat', objective: 0.99, window: '30d', good: (v) => v < 300 });
+    const h = c.histogram('lat');
+    for (let i = 0; i < 1000; i++) h.record(i % 100 === 0 ? 900 : 100);
+    const s = status();
+    expect(s.sli).toBeCloseTo(0.99, 10);
+    expect(s.errorBudgetRemaining).toBeCloseTo(0, 10);
+    expect(s.burnRate).toBeCloseTo(1, 10);
+  });
+});
