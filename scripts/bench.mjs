@@ -42,6 +42,10 @@ for (const platform of ['node', 'browser']) {
   });
 }
 
+// The test collector, for the delivery benchmarks.
+await build({ entryPoints: [join(ROOT, 'test/collector/collector.ts')], outfile: join(outDir, 'collector.mjs'), bundle: true, format: 'esm', platform: 'node', logLevel: 'error' });
+const { startCollector } = await import(pathToFileURL(join(outDir, 'collector.mjs')).href);
+
 const rows = [];
 const record = (env, comparisons) => {
   for (const c of comparisons) {
@@ -77,8 +81,9 @@ async function runChromium() {
   const { chromium } = await import('playwright-core');
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title><link rel="icon" href="data:,">');
+    const isolation = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+    if (path === '/' || path === '/isolated') {
+      res.writeHead(200, { 'content-type': 'text/html', ...(path === '/isolated' ? isolation : {}) }).end('<!doctype html><title>bench</title><link rel="icon" href="data:,">');
       return;
     }
     const file = join(ROOT, path);
@@ -86,7 +91,7 @@ async function runChromium() {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cross-origin-resource-policy': 'same-origin' });
     createReadStream(file).pipe(res);
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
@@ -103,24 +108,31 @@ async function runChromium() {
       await page.goto(base + '/');
       const src = `${base}/build/bench/browser/${f.replace(/\.ts$/, '.mjs')}`;
       const envs = await page.evaluate(async (s) => (await import(s)).default.envs, src);
+      if (await page.evaluate(async (s) => (await import(s)).default.isolated === true, src)) await page.goto(base + '/isolated');
       if (!envs.includes('chromium')) {
         await page.close();
         continue;
       }
       console.log(`\n[chromium] ${await page.evaluate(async (s) => (await import(s)).default.title, src)}`);
-      const comparisons = await page.evaluate(
-        async ({ s, base }) => {
-          const bench = (await import(s)).default;
-          return bench.run({
-            env: 'chromium',
-            wasmUrl: `${base}/dist/kernels.wasm`,
-            noSimdWasmUrl: `${base}/build/kernels-nosimd.wasm`,
-            log: (m) => console.log(m),
-          });
-        },
-        { s: src, base },
-      );
-      record('chromium', comparisons);
+      const collector = await startCollector();
+      try {
+        const comparisons = await page.evaluate(
+          async ({ s, base, collectorUrl }) => {
+            const bench = (await import(s)).default;
+            return bench.run({
+              env: 'chromium',
+              wasmUrl: `${base}/dist/kernels.wasm`,
+              noSimdWasmUrl: `${base}/build/kernels-nosimd.wasm`,
+              collectorUrl,
+              log: (m) => console.log(m),
+            });
+          },
+          { s: src, base, collectorUrl: collector.url },
+        );
+        record('chromium', comparisons);
+      } finally {
+        await collector.close();
+      }
       await page.close();
     }
   } finally {

@@ -5,6 +5,8 @@ export interface BenchContext {
   /** kernels.wasm (SIMD) and the no-SIMD build, as URLs this environment can load. */
   wasmUrl: string;
   noSimdWasmUrl: string;
+  /** A test collector (test/collector) started for this run; `GET {collectorUrl}/__stats` reads it. */
+  collectorUrl?: string;
   log(message: string): void;
 }
 
@@ -27,5 +29,7 @@ export interface BenchRow extends Comparison {
 export interface Bench {
   title: string;
   envs: BenchEnv[];
+  /** Run in a cross-origin isolated page (COOP/COEP), where SharedArrayBuffer exists. */
+  isolated?: boolean;
   run(ctx: BenchContext): Promise<Comparison[]>;
 }

@@ -72,6 +72,9 @@ const EXIT_BUDGET = 56 * 1024;
 /** Events an exiting page sent are held back from other senders this long, so its requests can land first. */
 const EXIT_HOLD_MS = 10_000;
 
+/** Buffered events that trigger an immediate write to the queue. */
+const PERSIST_EVENTS = 500;
+
 const now = () => Date.now();
 
 /**
@@ -190,7 +193,8 @@ export class Delivery {
   enqueue(event: WireEvent, signal: QueueItem['signal'] = 'logs'): void {
     if (this.closed) return;
     this.buffer.push({ event, signal });
-    if (this.buffer.length >= this.batch.maxEvents) this.persistSoon(0);
+    // Writes are batched: IndexedDB costs milliseconds per transaction, microseconds per event.
+    if (this.buffer.length >= PERSIST_EVENTS) this.persistSoon(0);
     else this.persistSoon(this.o.persistDelayMs);
   }
 

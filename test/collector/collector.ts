@@ -41,6 +41,10 @@ export interface CollectorStats {
   duplicates: number;
   /** Drop counts from client reports, summed once per batch id. */
   drops: Record<string, number>;
+  /** Request body bytes as received (compressed when the client compressed). */
+  bytesIn: number;
+  /** Events received in other SDKs' formats (PostHog, Segment), for benchmarks. */
+  peerEvents: number;
   faults: Record<'failed' | 'throttled' | 'reset' | 'truncated' | 'status', number>;
 }
 
@@ -55,12 +59,24 @@ export interface TestCollector {
   close(): Promise<void>;
 }
 
+/** Events in a PostHog or Segment request body: a JSON array, {batch: [...]}, or one event. */
+function countPeerEvents(text: string): number {
+  try {
+    const body = text.startsWith('data=') ? JSON.parse(Buffer.from(decodeURIComponent(text.slice(5)), 'base64').toString('utf8')) : JSON.parse(text);
+    if (Array.isArray(body)) return body.length;
+    if (Array.isArray(body?.batch)) return body.batch.length;
+    return body && typeof body === 'object' && (body.event || body.type) ? 1 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export async function startCollector(random: () => number = Math.random): Promise<TestCollector> {
   const events = new Map<string, Delivered>();
   const otlp = { logs: [] as unknown[], metrics: [] as unknown[], traces: [] as unknown[] };
   const seenBatches = new Set<string>();
   const drops: Record<string, number> = {};
-  const counters = { requests: 0, batches: 0, raw: 0 };
+  const counters = { requests: 0, batches: 0, raw: 0, bytesIn: 0, peerEvents: 0 };
   const faultCounts = { failed: 0, throttled: 0, reset: 0, truncated: 0, status: 0 };
   const faults: Faults = { ...NO_FAULTS, nextStatuses: [] };
   const sockets = new Set<Socket>();
@@ -115,6 +131,13 @@ export async function startCollector(random: () => number = Math.random): Promis
       res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify({ received: seenBatches.has(decodeURIComponent(asked[1]!)) }));
       return;
     }
+    if (req.method === 'GET') {
+      // /__stats lets a page under test read what arrived (benchmarks); other GETs (PostHog's
+      // flags) get an empty answer.
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(path === '/__stats' ? JSON.stringify(stats()) : '{}');
+      return;
+    }
     counters.requests++;
     if (faults.down) {
       faultCounts.reset++;
@@ -148,7 +171,15 @@ export async function startCollector(random: () => number = Math.random): Promis
       return;
     }
     let body = await readBody(req);
-    if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+    counters.bytesIn += body.length;
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.headers['content-encoding'] === 'gzip' || url.searchParams.get('compression') === 'gzip-js') body = gunzipSync(body);
+    if (!url.pathname.startsWith('/collect') && !url.pathname.startsWith('/v1/')) {
+      // Another SDK's request (PostHog: /e/, /batch/, /i/v0/e/; Segment: /batch, /t).
+      counters.peerEvents += countPeerEvents(body.toString('utf8'));
+      res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end('{"status":1}');
+      return;
+    }
     let ok = false;
     try {
       ok = record(body.toString('utf8'), new URL(req.url ?? '/', 'http://x').pathname);
@@ -169,6 +200,20 @@ export async function startCollector(random: () => number = Math.random): Promis
     res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end('{"ok":true}');
   };
 
+  function stats(): CollectorStats {
+    return {
+      requests: counters.requests,
+      batches: counters.batches,
+      raw: counters.raw,
+      unique: events.size,
+      duplicates: counters.raw - events.size,
+      drops: { ...drops },
+      bytesIn: counters.bytesIn,
+      peerEvents: counters.peerEvents,
+      faults: { ...faultCounts },
+    };
+  }
+
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => req.socket.destroy());
   });
@@ -183,20 +228,12 @@ export async function startCollector(random: () => number = Math.random): Promis
     faults,
     events,
     otlp,
-    stats: () => ({
-      requests: counters.requests,
-      batches: counters.batches,
-      raw: counters.raw,
-      unique: events.size,
-      duplicates: counters.raw - events.size,
-      drops: { ...drops },
-      faults: { ...faultCounts },
-    }),
+    stats,
     reset() {
       events.clear();
       seenBatches.clear();
       for (const k of Object.keys(drops)) delete drops[k];
-      counters.requests = counters.batches = counters.raw = 0;
+      counters.requests = counters.batches = counters.raw = counters.bytesIn = counters.peerEvents = 0;
       Object.assign(faults, NO_FAULTS, { nextStatuses: [] });
     },
     close: () =>

@@ -2,7 +2,33 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPObjectStore } from '
 import type { DropReason, Drops } from '../types.js';
 import { byteLength, DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueEntry, type QueueItem, type QueueLimits } from './types.js';
 
-interface Stored extends QueueEntry {
+/**
+ * Events are stored in chunks (one record per append, up to CHUNK_EVENTS): IndexedDB costs about
+ * as much per record as per byte, so one record per event would cap a page at a few thousand
+ * events a second. An event's queue position ("seq") is chunk key × SEQ_SPAN + its index in the
+ * chunk, stable while the chunk shrinks.
+ */
+const CHUNK_EVENTS = 500;
+const SEQ_SPAN = 1 << 16;
+
+/**
+ * Telemetry can afford to lose the last writes on an OS crash, not to wait for an fsync per
+ * transaction: relaxed durability.
+ */
+const RELAXED = { durability: 'relaxed' } as const;
+
+interface StoredItem extends Omit<QueueItem, 'ctx'> {
+  /** Index in the chunk as written (never renumbered). */
+  i: number;
+  bytes: number;
+  /** Index of its context in the chunk's `ctxs` (stored once per chunk). */
+  c?: number;
+}
+
+interface Chunk {
+  key?: number;
+  items: StoredItem[];
+  ctxs: string[];
   at: number;
 }
 
@@ -12,15 +38,20 @@ interface Totals {
 }
 
 interface Schema extends DBSchema {
-  events: { key: number; value: Stored };
+  chunks: { key: number; value: Chunk };
   meta: { key: string; value: Totals | Drops };
   flights: { key: string; value: number[] };
 }
 
+type Meta = IDBPObjectStore<Schema, ('chunks' | 'meta')[], 'meta', 'readwrite'>;
+
+const seqOf = (key: number, i: number) => key * SEQ_SPAN + i;
+const chunkOf = (seq: number) => Math.floor(seq / SEQ_SPAN);
+
 /**
  * The browser queue: events survive reloads, crashes and offline periods, and are shared by the
- * origin's tabs (only one drains it at a time, see leader.ts). Every append, trim and drop count
- * is one transaction, so totals never drift from the stored events.
+ * origin's tabs (only one drains it at a time, see leader.ts). Totals are kept with the events in
+ * the same transactions, so they never drift.
  */
 export class IdbQueue implements EventQueue {
   readonly kind = 'indexeddb';
@@ -37,7 +68,7 @@ export class IdbQueue implements EventQueue {
     if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available');
     const db = await openDB<Schema>(name, 1, {
       upgrade(db) {
-        db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
+        db.createObjectStore('chunks', { keyPath: 'key', autoIncrement: true });
         db.createObjectStore('meta');
         db.createObjectStore('flights');
       },
@@ -51,48 +82,54 @@ export class IdbQueue implements EventQueue {
     const written = this.write(items);
     if (!written) return;
     await written;
-    await this.trim();
+    // Trimming costs a transaction: skip it while the last known totals leave ample room (other
+    // tabs append too, so every tenth append checks anyway).
+    this.estimate.count += items.length;
+    this.estimate.bytes += items.reduce((t, i) => t + i.json.length, 0) * 2 + 4096;
+    if (++this.appends % 10 === 0 || this.estimate.count > this.limits.maxEvents * 0.8 || this.estimate.bytes > this.limits.maxBytes * 0.8) {
+      this.estimate = await this.trim();
+    }
   }
 
-  /** Folds in totals and drops the oldest events beyond the limits, counted as queue_overflow. */
-  private async trim(): Promise<void> {
-    const tx = this.db.transaction(['events', 'meta'], 'readwrite');
-    const events = tx.objectStore('events');
-    const meta = tx.objectStore('meta');
-    const totals = await this.totals(meta);
-    let dropped = 0;
-    if (totals.count > this.limits.maxEvents || totals.bytes > this.limits.maxBytes) {
-      let cursor = await events.openCursor();
-      while (cursor && (totals.count > this.limits.maxEvents || totals.bytes > this.limits.maxBytes)) {
-        totals.count--;
-        totals.bytes -= cursor.value.bytes;
-        dropped++;
-        await cursor.delete();
-        cursor = await cursor.continue();
-      }
-    }
-    await meta.put(totals, 'totals');
-    if (dropped) {
-      const drops = ((await meta.get('drops')) as Drops | undefined) ?? {};
-      await meta.put(mergeDrops(drops, { queue_overflow: dropped }), 'drops');
-    }
-    await tx.done;
+  private estimate: Totals = { count: Infinity, bytes: Infinity };
+  private appends = 0;
+
+  appendNow(items: QueueItem[]): void {
+    if (items.length) void this.write(items)?.catch(() => {});
   }
 
   /**
-   * Issues the adds and a totals difference in one transaction, synchronously. Resolves when it
-   * committed; null when the database refused (counted as storage_full).
+   * Issues the chunk writes and a totals difference in one transaction, synchronously. Resolves
+   * when it committed; null when the database refused (counted as storage_full).
    */
   private write(items: QueueItem[]): Promise<void> | null {
     try {
-      const tx = this.db.transaction(['events', 'meta'], 'readwrite');
+      const tx = this.db.transaction(['chunks', 'meta'], 'readwrite', RELAXED);
       const at = Date.now();
       let bytes = 0;
-      for (const item of items) {
-        const b = byteLength(item.json) + (item.ctx ? byteLength(item.ctx) : 0);
-        bytes += b;
-        // seq is assigned by the store (autoIncrement); the cast covers the missing key.
-        void tx.objectStore('events').add({ ...item, bytes: b, at } as Stored);
+      for (let start = 0; start < items.length; start += CHUNK_EVENTS) {
+        const ctxs: string[] = [];
+        const chunk: Chunk = {
+          items: items.slice(start, start + CHUNK_EVENTS).map(({ ctx, ...item }, i) => {
+            let b = byteLength(item.json);
+            const stored: StoredItem = { ...item, i, bytes: 0 };
+            if (ctx) {
+              let c = ctxs.indexOf(ctx);
+              if (c < 0) {
+                // A context counts once per chunk, against the first event that carries it.
+                c = ctxs.push(ctx) - 1;
+                b += byteLength(ctx);
+              }
+              stored.c = c;
+            }
+            stored.bytes = b;
+            bytes += b;
+            return stored;
+          }),
+          ctxs,
+          at,
+        };
+        void tx.objectStore('chunks').add(chunk);
       }
       // The totals cannot be read without waiting: record the difference, folded in later.
       void tx.objectStore('meta').put({ count: items.length, bytes }, `delta:${at}:${Math.random()}`);
@@ -108,33 +145,62 @@ export class IdbQueue implements EventQueue {
     }
   }
 
-  appendNow(items: QueueItem[]): void {
-    if (items.length) void this.write(items)?.catch(() => {});
-  }
-
-  /** The running totals, with differences left by pages that exited folded in. */
-  private async totals(meta: IDBPObjectStore<Schema, ('events' | 'meta')[], 'meta', 'readwrite'>): Promise<Totals> {
+  /** The running totals, with differences left by writes folded in. */
+  private async totals(meta: Meta): Promise<Totals> {
     const totals = ((await meta.get('totals')) as Totals | undefined) ?? { count: 0, bytes: 0 };
     const deltas = await meta.getAllKeys(IDBKeyRange.bound('delta:', 'delta:\uffff'));
     for (const key of deltas) {
       const d = (await meta.get(key)) as Totals;
       totals.count += d.count;
       totals.bytes += d.bytes;
-      await meta.delete(key);
+      void meta.delete(key);
     }
     return totals;
+  }
+
+  /** Drops the oldest events beyond the limits, counted as queue_overflow; returns the totals. */
+  private async trim(): Promise<Totals> {
+    const tx = this.db.transaction(['chunks', 'meta'], 'readwrite', RELAXED);
+    const chunks = tx.objectStore('chunks');
+    const meta = tx.objectStore('meta');
+    const totals = await this.totals(meta);
+    const over = () => totals.count > this.limits.maxEvents || totals.bytes > this.limits.maxBytes;
+    let dropped = 0;
+    let cursor = over() ? await chunks.openCursor() : null;
+    while (cursor && over()) {
+      const chunk = cursor.value;
+      while (chunk.items.length && over()) {
+        const gone = chunk.items.shift()!;
+        totals.count--;
+        totals.bytes -= gone.bytes;
+        dropped++;
+      }
+      if (chunk.items.length) void cursor.update(chunk);
+      else void cursor.delete();
+      cursor = await cursor.continue();
+    }
+    void meta.put(totals, 'totals');
+    if (dropped) {
+      const drops = ((await meta.get('drops')) as Drops | undefined) ?? {};
+      void meta.put(mergeDrops(drops, { queue_overflow: dropped }), 'drops');
+    }
+    await tx.done;
+    return { ...totals };
   }
 
   async take(maxCount: number, maxBytes: number, exclude: ReadonlySet<number>, now: number): Promise<QueueEntry[]> {
     const out: QueueEntry[] = [];
     let bytes = 0;
-    let cursor = await this.db.transaction('events').store.openCursor();
+    let cursor = await this.db.transaction('chunks').store.openCursor();
     while (cursor) {
-      const e = cursor.value;
-      if (!exclude.has(e.seq) && (e.holdUntil ?? 0) <= now) {
-        if (out.length > 0 && (out.length >= maxCount || bytes + e.bytes > maxBytes)) break;
-        out.push(e);
-        bytes += e.bytes;
+      const key = cursor.value.key!;
+      for (const item of cursor.value.items) {
+        const seq = seqOf(key, item.i);
+        if (exclude.has(seq) || (item.holdUntil ?? 0) > now) continue;
+        if (out.length > 0 && (out.length >= maxCount || bytes + item.bytes > maxBytes)) return out;
+        const { i: _i, c, bytes: b, ...rest } = item;
+        out.push({ ...rest, ...(c !== undefined ? { ctx: cursor.value.ctxs[c] } : {}), seq, bytes: b });
+        bytes += b;
       }
       cursor = await cursor.continue();
     }
@@ -143,18 +209,30 @@ export class IdbQueue implements EventQueue {
 
   async remove(seqs: number[]): Promise<void> {
     if (seqs.length === 0) return;
-    const tx = this.db.transaction(['events', 'meta'], 'readwrite');
-    const events = tx.objectStore('events');
+    const tx = this.db.transaction(['chunks', 'meta'], 'readwrite', RELAXED);
+    const chunks = tx.objectStore('chunks');
     const meta = tx.objectStore('meta');
     const totals = await this.totals(meta);
+    const byChunk = new Map<number, Set<number>>();
     for (const seq of seqs) {
-      const e = await events.get(seq);
-      if (!e) continue; // another tab removed it already
-      await events.delete(seq);
-      totals.count--;
-      totals.bytes -= e.bytes;
+      const key = chunkOf(seq);
+      let set = byChunk.get(key);
+      if (!set) byChunk.set(key, (set = new Set()));
+      set.add(seq - key * SEQ_SPAN);
     }
-    await meta.put(totals, 'totals');
+    for (const [key, indexes] of byChunk) {
+      const chunk = await chunks.get(key);
+      if (!chunk) continue; // another tab removed it already
+      const kept = chunk.items.filter((item) => {
+        if (!indexes.has(item.i)) return true;
+        totals.count--;
+        totals.bytes -= item.bytes;
+        return false;
+      });
+      if (kept.length === 0) void chunks.delete(key);
+      else if (kept.length !== chunk.items.length) void chunks.put({ ...chunk, items: kept });
+    }
+    void meta.put(totals, 'totals');
     await tx.done;
   }
 
@@ -174,22 +252,31 @@ export class IdbQueue implements EventQueue {
   }
 
   async present(seqs: number[]): Promise<Set<number>> {
-    const store = this.db.transaction('events').store;
-    const found = await Promise.all(seqs.map((s) => store.getKey(s)));
-    return new Set(seqs.filter((_, i) => found[i] !== undefined));
+    const store = this.db.transaction('chunks').store;
+    const keys = [...new Set(seqs.map(chunkOf))];
+    const chunks = await Promise.all(keys.map((k) => store.get(k)));
+    const have = new Set<number>();
+    chunks.forEach((c, n) => c?.items.forEach((item) => have.add(seqOf(keys[n]!, item.i))));
+    return new Set(seqs.filter((s) => have.has(s)));
   }
 
   async stats() {
-    const tx = this.db.transaction(['events', 'meta']);
-    const totals = ((await tx.objectStore('meta').get('totals')) as Totals | undefined) ?? { count: 0, bytes: 0 };
-    const first = await tx.objectStore('events').openCursor();
+    const tx = this.db.transaction(['chunks', 'meta']);
+    const meta = tx.objectStore('meta');
+    const totals = ((await meta.get('totals')) as Totals | undefined) ?? { count: 0, bytes: 0 };
+    for (const key of await meta.getAllKeys(IDBKeyRange.bound('delta:', 'delta:\uffff'))) {
+      const d = (await meta.get(key)) as Totals;
+      totals.count += d.count;
+      totals.bytes += d.bytes;
+    }
+    const first = await tx.objectStore('chunks').openCursor();
     return { count: totals.count, bytes: totals.bytes, oldestAt: first ? first.value.at : null };
   }
 
   async addDrops(reason: DropReason, n: number): Promise<void> {
     if (n <= 0) return;
     try {
-      const tx = this.db.transaction('meta', 'readwrite');
+      const tx = this.db.transaction('meta', 'readwrite', RELAXED);
       const drops = ((await tx.store.get('drops')) as Drops | undefined) ?? {};
       await tx.store.put(mergeDrops(drops, { [reason]: n }), 'drops');
       await tx.done;
@@ -211,21 +298,20 @@ export class IdbQueue implements EventQueue {
       if (mem) mergeDrops(this.unstoredDrops, { [k]: mem }, -1);
       if (v - mem > 0) rest[k] = v - mem;
     }
-    const tx = this.db.transaction('meta', 'readwrite');
+    const tx = this.db.transaction('meta', 'readwrite', RELAXED);
     const drops = ((await tx.store.get('drops')) as Drops | undefined) ?? {};
     await tx.store.put(mergeDrops(drops, rest, -1), 'drops');
     await tx.done;
   }
 
   async clear(): Promise<number> {
-    const tx = this.db.transaction(['events', 'meta'], 'readwrite');
-    const n = await tx.objectStore('events').count();
-    await tx.objectStore('events').clear();
-    const deltas = await tx.objectStore('meta').getAllKeys(IDBKeyRange.bound('delta:', 'delta:\uffff'));
-    for (const key of deltas) await tx.objectStore('meta').delete(key);
-    await tx.objectStore('meta').put({ count: 0, bytes: 0 }, 'totals');
+    const tx = this.db.transaction(['chunks', 'meta'], 'readwrite', RELAXED);
+    const meta = tx.objectStore('meta');
+    const { count } = await this.totals(meta);
+    void tx.objectStore('chunks').clear();
+    void meta.put({ count: 0, bytes: 0 }, 'totals');
     await tx.done;
-    return n;
+    return count;
   }
 
   close(): void {

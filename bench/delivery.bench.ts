@@ -1,0 +1,121 @@
+// Delivery in Chromium: sustained events/s from track() to collector acknowledgement with zero
+// loss, bytes on the wire per event (gzip), and the IndexedDB cost per event — against PostHog
+// and Segment sending to the same local collector.
+import { AnalyticsBrowser } from '@segment/analytics-next';
+import posthog from 'posthog-js';
+import { init } from '../src/index.js';
+import { IdbQueue } from '../src/delivery/queue/idb.js';
+import type { Bench, Comparison } from './lib/types.js';
+
+const N = Number(globalThis.process?.env?.N ?? 0) || 50_000;
+
+interface Stats {
+  unique: number;
+  peerEvents: number;
+  bytesIn: number;
+}
+
+const stats = async (url: string): Promise<Stats> => (await fetch(`${url}/__stats`)).json();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const props = (i: number) => ({ i, plan: 'pro', price: 9.99, currency: 'EUR', items: 3, coupon: null, source: 'bench', step: i % 7, ok: true, label: 'checkout button' });
+
+/** Tracks N events in chunks (yielding like a page would) and waits until `arrived()` reaches N. */
+async function sustained(track: (i: number) => void, arrived: () => Promise<number>, flush: () => Promise<unknown> | void, timeoutMs = 120_000) {
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    track(i);
+    if (i % 2000 === 1999) await sleep(0);
+  }
+  await flush();
+  let got = 0;
+  while ((got = await arrived()) < N && performance.now() - t0 < timeoutMs) await sleep(20);
+  return { seconds: (performance.now() - t0) / 1000, got };
+}
+
+const bench: Bench = {
+  title: 'delivery: sustained throughput to the collector, bytes per event, IndexedDB cost',
+  envs: ['chromium'],
+  async run(ctx) {
+    const url = ctx.collectorUrl!;
+    const rows: Comparison[] = [];
+
+    // Ours.
+    const before = await stats(url);
+    const avila = init({ endpoint: `${url}/collect`, wasm: ctx.wasmUrl, worker: false, delivery: { batch: { maxEvents: 500, maxBytes: 256 * 1024, intervalMs: 200 }, concurrency: 4, queue: { maxEvents: 200_000, maxBytes: 100 << 20 } } });
+    const ours = await sustained(
+      (i) => avila.track('bench', props(i)),
+      async () => (await stats(url)).unique - before.unique - 1, // minus the session start
+      () => avila.flush(),
+    );
+    const afterOurs = await stats(url);
+    const oursBytes = (afterOurs.bytesIn - before.bytesIn) / N;
+    await avila.shutdown();
+    ctx.log(`ours: ${N} events in ${ours.seconds.toFixed(2)} s = ${Math.round(N / ours.seconds)}/s, ${ours.got} arrived, ${oursBytes.toFixed(1)} bytes/event on the wire`);
+
+    // PostHog.
+    const ph = await stats(url);
+    posthog.init('phc_bench', {
+      opt_out_useragent_filter: true, // headless Chromium looks like a bot to PostHog
+      api_host: url,
+      autocapture: false,
+      capture_pageview: false,
+      capture_pageleave: false,
+      disable_session_recording: true,
+      persistence: 'memory',
+      advanced_disable_flags: true,
+      disable_surveys: true,
+    } as never);
+    const peer = await sustained(
+      (i) => posthog.capture('bench', props(i)),
+      async () => (await stats(url)).peerEvents - ph.peerEvents,
+      () => undefined,
+    );
+    const phBytes = ((await stats(url)).bytesIn - ph.bytesIn) / Math.max(1, peer.got);
+    ctx.log(`posthog-js: ${peer.got} of ${N} arrived in ${peer.seconds.toFixed(2)} s = ${Math.round(peer.got / peer.seconds)}/s, ${phBytes.toFixed(1)} bytes/event`);
+    rows.push({ name: `sustained events/s to collector ack (${N}, zero loss: ours ${ours.got === N ? 'yes' : 'NO'})`, unit: 'events/s', ours: N / ours.seconds, peer: peer.got / peer.seconds, peerName: `posthog-js (${peer.got}/${N} arrived)`, higherIsBetter: true });
+    rows.push({ name: 'bytes on the wire per event', unit: 'bytes', ours: oursBytes, peer: phBytes, peerName: 'posthog-js', higherIsBetter: false });
+
+    // Segment.
+    const sg = await stats(url);
+    const host = new URL(url).host;
+    const [analytics] = await AnalyticsBrowser.load(
+      {
+        writeKey: 'bench',
+        cdnSettings: {
+          integrations: { 'Segment.io': { apiKey: 'bench', apiHost: `${host}/segment`, protocol: 'http', deliveryStrategy: { strategy: 'batching', config: { size: 100, timeout: 200 } } } },
+        } as never,
+      },
+      { disableClientPersistence: true } as never,
+    );
+    const seg = await sustained(
+      (i) => void analytics.track('bench', props(i)),
+      async () => (await stats(url)).peerEvents - sg.peerEvents,
+      () => undefined,
+      60_000,
+    );
+    const sgBytes = ((await stats(url)).bytesIn - sg.bytesIn) / Math.max(1, seg.got);
+    ctx.log(`@segment/analytics-next: ${seg.got} of ${N} arrived in ${seg.seconds.toFixed(2)} s = ${Math.round(seg.got / seg.seconds)}/s, ${sgBytes.toFixed(1)} bytes/event`);
+    rows.push({ name: `sustained events/s to collector ack (${N})`, unit: 'events/s', ours: N / ours.seconds, peer: seg.got / seg.seconds, peerName: `@segment/analytics-next (${seg.got}/${N} arrived)`, higherIsBetter: true });
+    rows.push({ name: 'bytes on the wire per event', unit: 'bytes', ours: oursBytes, peer: sgBytes, peerName: '@segment/analytics-next', higherIsBetter: false });
+
+    // IndexedDB: append, read and delete 10,000 events of ~300 bytes through our queue.
+    const q = await IdbQueue.open(`bench-${Date.now()}`, { maxEvents: 1e6, maxBytes: 1e9 });
+    const item = (i: number) => ({ id: `e${i}`, json: JSON.stringify({ id: `e${i}`, name: 'bench', properties: props(i) }), signal: 'logs' as const });
+    const M = 10_000;
+    let t = performance.now();
+    for (let i = 0; i < M; i += 100) await q.append(Array.from({ length: 100 }, (_, k) => item(i + k)));
+    const appendUs = ((performance.now() - t) * 1000) / M;
+    t = performance.now();
+    for (let left = M; left > 0; ) {
+      const batch = await q.take(500, 1e9, new Set(), Date.now());
+      await q.remove(batch.map((e) => e.seq));
+      left -= batch.length;
+    }
+    const drainUs = ((performance.now() - t) * 1000) / M;
+    q.close();
+    ctx.log(`IndexedDB: append ${appendUs.toFixed(1)} µs/event (batches of 100), take+remove ${drainUs.toFixed(1)} µs/event (batches of 500)`);
+    rows.push({ name: 'IndexedDB cost per event (append + take + remove)', unit: 'µs', ours: appendUs + drainUs, peer: NaN, peerName: 'posthog-js/segment keep no IndexedDB queue (localStorage/memory)', higherIsBetter: false });
+    return rows;
+  },
+};
+export default bench;
