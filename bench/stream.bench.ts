@@ -47,7 +47,8 @@ const bench: Bench = {
     const rows: Comparison[] = [];
     const now = () => performance.timeOrigin + performance.now();
 
-    // --- postMessage: values buffered on the page, posted (transferred) once per task ---
+    // --- postMessage: values buffered on the page, posted (transferred) once per task, as the
+    // client's watch() does (flushed in a microtask) ---
     const mw = new Worker(url);
     let buffer: number[] = [];
     let scheduled = false;
@@ -63,7 +64,7 @@ const bench: Bench = {
       buffer.push(v);
       if (!scheduled) {
         scheduled = true;
-        setTimeout(flush, 0);
+        queueMicrotask(flush);
       }
     };
     // --- SAB ring ---

@@ -115,6 +115,7 @@ async function runChromium() {
       }
       console.log(`\n[chromium] ${await page.evaluate(async (s) => (await import(s)).default.title, src)}`);
       const collector = await startCollector();
+      page.setDefaultTimeout(0);
       try {
         const comparisons = await page.evaluate(
           async ({ s, base, collectorUrl }) => {
@@ -130,10 +131,13 @@ async function runChromium() {
           { s: src, base, collectorUrl: collector.url },
         );
         record('chromium', comparisons);
+      } catch (e) {
+        // One benchmark failing (a peer crashing its page) must not lose the others' figures.
+        console.log(`  FAILED: ${String(e?.message ?? e).split('\n')[0]}`);
       } finally {
         await collector.close();
       }
-      await page.close();
+      await page.close().catch(() => {});
     }
   } finally {
     await browser.close();

@@ -43,7 +43,7 @@ export interface ClientConfig {
   /** kernels.wasm URL (alias of `wasm`). */
   wasmUrl?: string;
   worker?: 'auto' | false | string | URL;
-  autocapture?: { pageviews?: boolean; errors?: boolean; fetch?: boolean };
+  autocapture?: { pageviews?: boolean; errors?: boolean };
   /** Key prefix in localStorage. Default 'avila'. */
   storageKey?: string;
 }

@@ -23,9 +23,9 @@ export interface AnomalyEvent {
 }
 
 /**
- * Feeds every value of one metric to a streaming detector pinned in a worker. Values are sent in
- * small batches as soon as the current task yields, so an anomaly is reported milliseconds after
- * its value was recorded.
+ * Feeds every value of one metric to a streaming detector pinned in a worker. Values recorded in
+ * one task are sent together as soon as it ends, so an anomaly is reported within a message round
+ * trip of its value being recorded.
  */
 export class Watcher {
   private values: number[] = [];
@@ -57,8 +57,10 @@ export class Watcher {
     this.values.push(value);
     this.times.push(time);
     if (!this.scheduled) {
+      // Values recorded in the same task go together, right after it (a timer would add the
+      // browser's 4 ms clamp to every anomaly's latency).
       this.scheduled = true;
-      setTimeout(() => this.send(), 0);
+      queueMicrotask(() => this.send());
     }
   }
 

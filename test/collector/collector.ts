@@ -62,10 +62,14 @@ export interface TestCollector {
 /** Events in a PostHog or Segment request body: a JSON array, {batch: [...]}, or one event. */
 function countPeerEvents(text: string): number {
   try {
-    const body = text.startsWith('data=') ? JSON.parse(Buffer.from(decodeURIComponent(text.slice(5)), 'base64').toString('utf8')) : JSON.parse(text);
+    let body: { batch?: unknown[]; event?: unknown; type?: unknown } | unknown[];
+    if (text.startsWith('data=')) {
+      const raw = Buffer.from(decodeURIComponent(text.slice(5).split('&')[0]!), 'base64');
+      body = JSON.parse((raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8'));
+    } else body = JSON.parse(text);
     if (Array.isArray(body)) return body.length;
     if (Array.isArray(body?.batch)) return body.batch.length;
-    return body && typeof body === 'object' && (body.event || body.type) ? 1 : 0;
+    return body && typeof body === 'object' && ('event' in body || 'type' in body) ? 1 : 0;
   } catch {
     return 0;
   }
@@ -173,7 +177,8 @@ export async function startCollector(random: () => number = Math.random): Promis
     let body = await readBody(req);
     counters.bytesIn += body.length;
     const url = new URL(req.url ?? '/', 'http://x');
-    if (req.headers['content-encoding'] === 'gzip' || url.searchParams.get('compression') === 'gzip-js') body = gunzipSync(body);
+    // gzip by its magic bytes: PostHog says compression=gzip-js in the URL, we say Content-Encoding.
+    if (body[0] === 0x1f && body[1] === 0x8b) body = gunzipSync(body);
     if (!url.pathname.startsWith('/collect') && !url.pathname.startsWith('/v1/')) {
       // Another SDK's request (PostHog: /e/, /batch/, /i/v0/e/; Segment: /batch, /t).
       counters.peerEvents += countPeerEvents(body.toString('utf8'));
