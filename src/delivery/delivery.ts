@@ -300,6 +300,16 @@ export class Delivery {
           waiting >= this.batch.maxEvents ||
           stats.bytes >= this.batch.maxBytes ||
           (stats.oldestAt !== null && now() - stats.oldestAt >= this.batch.intervalMs);
+        if (waiting <= 0 && this.o.endpoint && ![...this.flights].some((f) => f.drops)) {
+          // Nothing left to send, but drops not yet reported: they go in a batch of their own.
+          const drops = await q.drops();
+          if (Object.keys(drops).length) {
+            const flight: Flight = { batchId: uuidv7(), entries: [], drops, attempt: 0 };
+            this.flights.add(flight);
+            void this.fly(q, flight);
+            continue;
+          }
+        }
         if (waiting <= 0 || !due) {
           if (waiting <= 0) this.flushWanted = false;
           const due = stats.oldestAt !== null && waiting > 0 ? stats.oldestAt + this.batch.intervalMs : Infinity;
@@ -424,8 +434,8 @@ export class Delivery {
           return;
         }
         if (outcome.kind === 'too_large') {
-          if (flight.entries.length === 1) {
-            await this.dropEntries(q, flight, 'too_large', `an event of ${flight.entries[0]!.bytes} bytes was refused (413)`);
+          if (flight.entries.length <= 1) {
+            await this.dropEntries(q, flight, 'too_large', `a batch of ${flight.entries.length} event(s) was refused (413)`);
             return;
           }
           // Split: the second half goes back to the queue, this flight keeps the first.

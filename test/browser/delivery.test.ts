@@ -138,7 +138,8 @@ describe.skipIf(!hasChromium)('delivery in Chromium', () => {
     await until(() => (collector.stats().drops.queue_overflow ?? 0) > 0 && named('bounded').length >= 200 - 5, 20_000, 'queued events and the drop report');
     // The report matches what the client counted; every event was delivered or counted, never
     // both; and the ones kept are the newest (drop-oldest).
-    // The count may come in more than one report (one batch carries a report at a time).
+    // The count may come in more than one report (one batch carries a report at a time; a count
+    // left when no events remain goes in a batch of its own).
     await until(() => collector.stats().drops.queue_overflow === dropped && collector.stats().unique + dropped === 501, 15_000, 'the full drop report');
     const delivered = collector.stats().unique;
     expect(collector.stats().drops.queue_overflow).toBe(dropped);
