@@ -5,7 +5,7 @@ import type { KernelSource } from '../kernels/index.js';
 import { createRuntime, type Health, type Runtime, type RuntimeMetrics, type RuntimeOptions, type WorkerBackend } from '../runtime/index.js';
 import { buildContext, clock, type AppInfo } from './context.js';
 import { Emitter } from './emitter.js';
-import { Metrics, type MetricOptions, type MetricSnapshot } from './metrics.js';
+import { Metrics, type Instrument, type MetricKind, type MetricOptions, type MetricSnapshot } from './metrics.js';
 import { DEFAULT_SANITIZE, sanitizeName, sanitizeProperties, type SanitizeLimits, type SanitizeReport } from './sanitize.js';
 import { scrubProperties, scrubUrl } from './scrub.js';
 import { Sessions } from './session.js';
@@ -355,57 +355,32 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
     return null;
   };
 
+  /**
+   * One recording function for an instrument: validates the name once, then each value; a bad
+   * name gives an instrument that does nothing (counted and reported).
+   */
+  const instrument = (kind: MetricKind, verb: string, name: unknown, options: MetricOptions | undefined, write: (metric: string, inst: Instrument, v: number, attrs?: Record<string, unknown>) => void) => {
+    const metric = sanitizeName(name, limits, report);
+    if (metric === null) {
+      diag.invalid++;
+      fail(new TypeError(`${kind}(name): name must be a non-empty string, got a ${typeof name}`));
+      return () => {};
+    }
+    const inst = metrics.instrument(metric, kind, options);
+    return guard((value: unknown, attrs?: Record<string, unknown>) => {
+      const v = finite(value, `${kind}('${metric}').${verb}()`);
+      if (v !== null) write(metric, inst, v, attrs);
+    }, undefined);
+  };
   const counter = guard(
     (name: string, options?: MetricOptions): Counter => {
-      const n = sanitizeName(name, limits, report);
-      if (n === null) {
-        diag.invalid++;
-        fail(new TypeError(`counter(name): name must be a non-empty string, got ${String(name)}`));
-        return { add() {} };
-      }
-      name = n;
-      const inst = metrics.instrument(n, 'counter', options);
-      return { add: guard((n: number = 1, attrs?: Record<string, unknown>) => {
-        const v = finite(n, `counter('${name}').add(n)`);
-        if (v !== null) metrics.add(name, inst, v, attrs);
-      }, undefined) };
+      const add = instrument('counter', 'add', name, options, (m, i, v, a) => metrics.add(m, i, v, a));
+      return { add: (n: number = 1, attrs?: Record<string, unknown>) => add(n, attrs) };
     },
     { add() {} },
   );
-  const gauge = guard(
-    (name: string, options?: MetricOptions): Gauge => {
-      const n = sanitizeName(name, limits, report);
-      if (n === null) {
-        diag.invalid++;
-        fail(new TypeError(`gauge(name): name must be a non-empty string, got ${String(name)}`));
-        return { set() {} };
-      }
-      name = n;
-      const inst = metrics.instrument(n, 'gauge', options);
-      return { set: guard((value: number, attrs?: Record<string, unknown>) => {
-        const v = finite(value, `gauge('${name}').set(value)`);
-        if (v !== null) metrics.set(name, inst, v, attrs);
-      }, undefined) };
-    },
-    { set() {} },
-  );
-  const histogram = guard(
-    (name: string, options?: MetricOptions): Histogram => {
-      const n = sanitizeName(name, limits, report);
-      if (n === null) {
-        diag.invalid++;
-        fail(new TypeError(`histogram(name): name must be a non-empty string, got ${String(name)}`));
-        return { record() {} };
-      }
-      name = n;
-      const inst = metrics.instrument(n, 'histogram', options);
-      return { record: guard((value: number, attrs?: Record<string, unknown>) => {
-        const v = finite(value, `histogram('${name}').record(value)`);
-        if (v !== null) metrics.record(name, inst, v, attrs);
-      }, undefined) };
-    },
-    { record() {} },
-  );
+  const gauge = guard((name: string, options?: MetricOptions): Gauge => ({ set: instrument('gauge', 'set', name, options, (m, i, v, a) => metrics.set(m, i, v, a)) }), { set() {} });
+  const histogram = guard((name: string, options?: MetricOptions): Histogram => ({ record: instrument('histogram', 'record', name, options, (m, i, v, a) => metrics.record(m, i, v, a)) }), { record() {} });
 
   const timer = <T>(name: string, fn: () => T): T => {
     const h = histogram(name, { unit: 'ms' });

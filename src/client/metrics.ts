@@ -32,7 +32,7 @@ interface Series {
   cumulative: number; // sketch pointer (histograms)
 }
 
-interface Instrument {
+export interface Instrument {
   kind: MetricKind;
   options: MetricOptions;
   series: Map<string, Series>;

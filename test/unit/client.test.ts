@@ -106,15 +106,23 @@ describe('client', () => {
   it('property: arbitrary arguments to every public method never throw, and every event sent is valid', async () => {
     const { c, sent } = client();
     await c.ready;
+    // The harness's own conversions must not throw (String() of { toString: '' } does).
+    const str = (v: unknown) => {
+      try {
+        return String(v);
+      } catch {
+        return '?';
+      }
+    };
     const methods: ((v: unknown, w: unknown) => unknown)[] = [
       (v, w) => c.track(v as string, w as Record<string, unknown>),
       (v) => c.page(v as Record<string, unknown>),
       (v, w) => c.identify(v as string, w as Record<string, unknown>),
       (v) => c.register(v as Record<string, unknown>),
       (v, w) => c.counter(v as string).add(w as number, v as Record<string, unknown>),
-      (v, w) => c.gauge(String(v)).set(w as number),
-      (v, w) => c.histogram(String(v) + 'h').record(w as number, w as Record<string, unknown>),
-      (v, w) => c.startSpan(v as string, w as object).setAttribute(String(v), w).addEvent(v as string).setStatus(v as 'ok').end(w as number),
+      (v, w) => c.gauge(str(v)).set(w as number),
+      (v, w) => c.histogram(str(v) + 'h').record(w as number, w as Record<string, unknown>),
+      (v, w) => c.startSpan(v as string, w as object).setAttribute(str(v), w).addEvent(v as string).setStatus(v as 'ok').end(w as number),
       (v, w) => c.injectTraceHeaders(v as Record<string, string>, w as never),
       (v, w) => c.alert(v as string, w as never),
       (v, w) => c.slo(v as string, w as never),
