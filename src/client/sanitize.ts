@@ -71,27 +71,44 @@ function value(v: unknown, depth: number, seen: unknown[], limits: SanitizeLimit
         return out === undefined ? null : out;
       });
     }
-    const entries: [unknown, unknown][] = v instanceof Map ? [...v.entries()] : Object.entries(v as object);
-    return object(entries, depth, seen, limits, report);
+    return object(v as object, depth, seen, limits, report);
   } finally {
     seen.pop();
   }
 }
 
-function object(entries: [unknown, unknown][], depth: number, seen: unknown[], limits: SanitizeLimits, report: SanitizeReport): Record<string, unknown> {
+/**
+ * An object's (or Map's) entries, sanitized. A key whose getter or value throws goes missing
+ * (counted); the other keys are kept.
+ */
+function object(source: object, depth: number, seen: unknown[], limits: SanitizeLimits, report: SanitizeReport): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  let keys: unknown[];
+  try {
+    keys = source instanceof Map ? [...source.keys()] : Object.keys(source);
+  } catch {
+    report.changed++;
+    return out;
+  }
   let n = 0;
-  for (const [k, raw] of entries) {
-    const key = typeof k === 'string' ? k : String(k);
-    if (FORBIDDEN.has(key)) {
+  for (const k of keys) {
+    let key: string;
+    let v: unknown;
+    try {
+      key = typeof k === 'string' ? k : String(k);
+      if (FORBIDDEN.has(key)) {
+        report.changed++;
+        continue;
+      }
+      if (n >= limits.maxKeys) {
+        report.changed++;
+        break;
+      }
+      v = value(source instanceof Map ? source.get(k) : (source as Record<string, unknown>)[key], depth + 1, seen, limits, report);
+    } catch {
       report.changed++;
       continue;
     }
-    if (n >= limits.maxKeys) {
-      report.changed++;
-      break;
-    }
-    const v = value(raw, depth + 1, seen, limits, report);
     if (v === undefined) continue;
     out[cap(key, limits, report)] = v;
     n++;
@@ -109,44 +126,7 @@ export function sanitizeProperties(input: unknown, limits: SanitizeLimits, repor
     report.changed++;
     return input === undefined ? {} : { value: value(input, 1, [], limits, report) ?? null };
   }
-  const seen: unknown[] = [input];
-  const out: Record<string, unknown> = {};
-  let keys: string[];
-  try {
-    keys = Object.keys(input);
-  } catch {
-    report.changed++;
-    return {};
-  }
-  let n = 0;
-  for (const key of keys) {
-    if (FORBIDDEN.has(key)) {
-      report.changed++;
-      continue;
-    }
-    if (n >= limits.maxKeys) {
-      report.changed++;
-      break;
-    }
-    let raw: unknown;
-    try {
-      raw = (input as Record<string, unknown>)[key];
-    } catch {
-      report.changed++;
-      continue;
-    }
-    let v: unknown;
-    try {
-      v = value(raw, 1, seen, limits, report);
-    } catch {
-      report.changed++;
-      continue;
-    }
-    if (v === undefined) continue;
-    out[cap(key, limits, report)] = v;
-    n++;
-  }
-  return out;
+  return object(input, 0, [input], limits, report);
 }
 
 /** A string argument (event name, user id): strings kept (capped), numbers converted, else null. */
