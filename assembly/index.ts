@@ -10,3 +10,8 @@ export {
   detectorCreate, detectorFree, detectorReset, detectorPush, detectorPushMany, detectorScoreMany,
   detectorStateSize, detectorSaveState, detectorLoadState,
 } from './detect';
+export {
+  kmeansCreate, kmeansFree, kmeansSeed, kmeansSetCenters, kmeansGetCenters, kmeansLabels, kmeansInertia,
+  kmeansShiftTotal, kmeansTolerance, kmeansRelocated, kmeansInitRandom, kmeansPlusPlusFirst, kmeansPlusPlusNext, kmeansIterate,
+  kmeansFinish, kmeansPredict, kmeansMiniBatch, silhouetteRange,
+} from './kmeans';

@@ -3,7 +3,7 @@
 // Chromium, prints one row per comparison with the peer measured in the same run, and writes
 // bench/results/latest.json.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, resolve } from 'node:path';
@@ -161,5 +161,10 @@ for (const r of rows) {
   console.log([r.env, r.name, r.unit, fmt(r.ours), r.peerName, fmt(r.peer), fmt(r.ratio) + '×'].join(' | '));
 }
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(rows, null, 2) + '\n');
-console.log(`\nwrote bench/results/latest.json (${rows.length} rows)`);
+// A filtered run replaces its own rows and keeps the others of the last full run.
+const latest = join(ROOT, 'bench/results/latest.json');
+const key = (r) => `${r.env}\u0000${r.name}\u0000${r.peerName}`;
+const fresh = new Set(rows.map(key));
+const kept = existsSync(latest) ? JSON.parse(readFileSync(latest, 'utf8')).filter((r) => !fresh.has(key(r))) : [];
+writeFileSync(latest, JSON.stringify([...kept, ...rows], null, 2) + '\n');
+console.log(`\nwrote bench/results/latest.json (${rows.length} new rows, ${kept.length} kept)`);

@@ -9,3 +9,8 @@ export type { Anomaly, DetectorMethod, DetectorOptions, StreamingDetector } from
 export { KernelLoadError } from '../kernels/index.js';
 export { QueueFullError, TimeoutError, WorkerCrashedError } from '../runtime/index.js';
 export type { Health, HealthCheck, RuntimeMetrics } from '../runtime/index.js';
+export { kmeans, predict, silhouette, elbow, MiniBatchKMeans } from './kmeans.js';
+export type {
+  Points, KMeansOptions, KMeansResult, SilhouetteOptions, ElbowOptions, ElbowPoint, MiniBatchKMeansOptions,
+  MiniBatchKMeansState,
+} from './kmeans.js';

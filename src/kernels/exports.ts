@@ -29,4 +29,26 @@ export interface KernelExports {
   detectorStateSize(ptr: number): number;
   detectorSaveState(ptr: number, out: number): void;
   detectorLoadState(data: number, len: number): number;
+  kmeansCreate(data: number, n: number, d: number, k: number, tol: number, hamerly: number): number;
+  kmeansFree(ptr: number): void;
+  kmeansSeed(ptr: number, seed: number): void;
+  kmeansSetCenters(ptr: number, centers: number): void;
+  kmeansGetCenters(ptr: number, out: number): void;
+  kmeansLabels(ptr: number): number;
+  kmeansInertia(ptr: number): number;
+  kmeansShiftTotal(ptr: number): number;
+  kmeansTolerance(ptr: number): number;
+  kmeansRelocated(ptr: number): number;
+  kmeansInitRandom(ptr: number): void;
+  kmeansPlusPlusFirst(ptr: number): number;
+  kmeansPlusPlusNext(ptr: number, c: number, trials: number, pot: number): number;
+  kmeansIterate(ptr: number): number;
+  kmeansFinish(ptr: number, relabel: number): number;
+  kmeansPredict(data: number, n: number, d: number, centers: number, k: number, out: number): number;
+  kmeansMiniBatch(
+    data: number, n: number, d: number, centers: number, counts: number, k: number, sums: number, seen: number,
+  ): number;
+  silhouetteRange(
+    data: number, n: number, d: number, labels: number, k: number, sizes: number, sums: number, start: number, end: number,
+  ): number;
 }

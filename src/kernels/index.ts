@@ -4,3 +4,5 @@ export type { KernelExports } from './exports.js';
 export { compileKernels, instantiateKernels, instantiateKernelsSync, KernelLoadError } from './load.js';
 export type { KernelSource } from './load.js';
 export { defaultWasmUrl } from './location.js';
+export { kmeansFit, kmeansMiniBatch, kmeansPredict, kmeansSeedCenters, silhouetteScore } from './kmeans.js';
+export type { KMeansFit, KMeansInit, KMeansSpec } from './kmeans.js';

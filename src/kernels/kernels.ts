@@ -75,6 +75,8 @@ export class Kernels {
     { ptr: 0, bytes: 0 },
     { ptr: 0, bytes: 0 },
     { ptr: 0, bytes: 0 },
+    { ptr: 0, bytes: 0 },
+    { ptr: 0, bytes: 0 },
   ];
   private readonly out: number;
 
@@ -89,7 +91,8 @@ export class Kernels {
   }
 
   /** A Float64Array over linear memory, re-created when memory has grown (growth detaches views). */
-  private f64(): Float64Array {
+  /** @internal */
+  f64(): Float64Array {
     const buffer = this.raw.memory.buffer;
     if (buffer !== this.buffer) {
       this.buffer = buffer;
@@ -98,7 +101,8 @@ export class Kernels {
     return this.f64view;
   }
 
-  private reserve(which: number, bytes: number): number {
+  /** @internal */
+  reserve(which: number, bytes: number): number {
     const s = this.scratch[which]!;
     if (s.bytes < bytes) {
       this.raw.free(s.ptr);
@@ -108,7 +112,8 @@ export class Kernels {
     return s.ptr;
   }
 
-  private release(): void {
+  /** @internal */
+  release(): void {
     for (const s of this.scratch) {
       if (s.bytes > KEEP_SCRATCH_BYTES) {
         this.raw.free(s.ptr);
@@ -118,13 +123,15 @@ export class Kernels {
     }
   }
 
-  private copyIn(which: number, values: ArrayLike<number>): number {
+  /** @internal */
+  copyIn(which: number, values: ArrayLike<number>): number {
     const ptr = this.reserve(which, values.length * 8);
     this.f64().set(values, ptr >>> 3);
     return ptr;
   }
 
-  private read(ptr: number, n: number): Float64Array {
+  /** @internal */
+  read(ptr: number, n: number): Float64Array {
     return this.f64().slice(ptr >>> 3, (ptr >>> 3) + n);
   }
 

@@ -1,4 +1,4 @@
-import type { Kernels } from '../kernels/index.js';
+import { kmeansFit, kmeansMiniBatch, kmeansPredict, kmeansSeedCenters, silhouetteScore, type Kernels } from '../kernels/index.js';
 import type { ObjectSpec, ResultOf, Task } from './protocol.js';
 
 interface LiveObject {
@@ -40,6 +40,16 @@ export class Executor {
           k.detectorFree(ptr);
         }
       }
+      case 'kmeans':
+        return kmeansFit(k, task);
+      case 'kmeans.seed':
+        return kmeansSeedCenters(k, task.data, task.dims, task.k, task.init, task.seed);
+      case 'kmeans.predict':
+        return kmeansPredict(k, task.data, task.dims, task.centroids);
+      case 'kmeans.minibatch':
+        return kmeansMiniBatch(k, task.data, task.dims, task.centroids, task.counts);
+      case 'silhouette':
+        return silhouetteScore(k, task.data, task.dims, task.labels, task.k);
       case 'ping':
         return { memoryBytes: k.memoryBytes, objects: this.objects.size };
       case 'object.create': {

@@ -2,7 +2,7 @@
 // Bulk inputs travel as Float64Arrays the SDK owns, transferred rather than copied; results come
 // back transferred too.
 
-import type { Summary } from '../kernels/index.js';
+import type { KMeansFit, KMeansSpec, Summary } from '../kernels/index.js';
 
 export interface DetectorConfig {
   /** 0 zscore, 1 robust, 2 iqr, 3 ewma (assembly/detect.ts). */
@@ -24,6 +24,11 @@ export type Task =
   | { op: 'quantiles'; values: Float64Array; probs: Float64Array }
   | ({ op: 'detect'; values: Float64Array } & DetectorConfig)
   | { op: 'ping' }
+  | ({ op: 'kmeans' } & KMeansSpec)
+  | { op: 'kmeans.seed'; data: Float64Array; dims: number; k: number; init: 'k-means++' | 'random'; seed: number }
+  | { op: 'kmeans.predict'; data: Float64Array; dims: number; centroids: Float64Array }
+  | { op: 'kmeans.minibatch'; data: Float64Array; dims: number; centroids: Float64Array; counts: Float64Array }
+  | { op: 'silhouette'; data: Float64Array; dims: number; labels: Int32Array; k: number }
   // Stateful objects living in one worker (see pool.ts for how they survive its loss).
   | ({ op: 'object.create'; id: number; state?: Uint8Array } & ObjectSpec)
   | { op: 'object.push'; id: number; values: Float64Array }
@@ -43,9 +48,25 @@ export interface PingResult {
   objects: number;
 }
 
+export interface MiniBatchResult {
+  centroids: Float64Array;
+  counts: Float64Array;
+  inertia: number;
+}
+
 export type ResultOf<T extends Task> = T extends { op: 'summary' }
   ? Summary
-  : T extends { op: 'quantiles' } | { op: 'object.quantiles' }
+  : T extends { op: 'kmeans' }
+    ? KMeansFit
+    : T extends { op: 'kmeans.seed' }
+      ? Float64Array
+      : T extends { op: 'kmeans.predict' }
+        ? { labels: Int32Array; inertia: number }
+        : T extends { op: 'kmeans.minibatch' }
+          ? MiniBatchResult
+          : T extends { op: 'silhouette' }
+            ? number
+            : T extends { op: 'quantiles' } | { op: 'object.quantiles' }
     ? Float64Array
     : T extends { op: 'detect' }
       ? DetectResult

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectAnomalies, quantiles, ready, summary } from '../../src/analysis/index.js';
+import { detectAnomalies, elbow, kmeans, quantiles, ready, silhouette, summary } from '../../src/analysis/index.js';
 import { WASM_URL } from '../helpers/analysis.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { rng, sample } from '../helpers/reference.js';
@@ -173,17 +173,25 @@ describe.skipIf(!hasChromium)('worker runtime in Chromium', () => {
       Array.from(sample('mixed-sign', 3000, 2)),
       Array.from({ length: 2000 }, (_, i) => Math.round(10 * Math.sin(i / 9) + (r() < 0.02 ? 40 : 0))),
     ];
-    const compute = async (A: { quantiles: typeof quantiles; summary: typeof summary; detectAnomalies: typeof detectAnomalies }, data: number[][]) => {
+    type Api = {
+      quantiles: typeof quantiles; summary: typeof summary; detectAnomalies: typeof detectAnomalies;
+      kmeans: typeof kmeans; silhouette: typeof silhouette; elbow: typeof elbow;
+    };
+    const compute = async (A: Api, data: number[][]) => {
       const out: unknown[] = [];
       for (const xs of data) {
         out.push(await A.quantiles(xs, [0, 0.1, 0.5, 0.9, 0.99, 1]));
         out.push(await A.summary(xs));
         for (const method of ['zscore', 'robust', 'iqr', 'ewma'] as const) out.push(await A.detectAnomalies(xs, { method, window: 50 }));
+        // Consecutive values as 2-D points.
+        const points = xs.slice(0, 1000).map((x, i) => [x, xs[(i + 1) % xs.length]!]);
+        const fit = await A.kmeans(points, { k: 5, seed: 2 });
+        out.push(fit, await A.silhouette(points, fit.labels, { sampleSize: 300 }), await A.elbow(points, { kMax: 4 }));
       }
       return JSON.stringify(out);
     };
     await ready({ wasm: WASM_URL, worker: false });
-    const inline = await compute({ quantiles, summary, detectAnomalies }, inputs);
+    const inline = await compute({ quantiles, summary, detectAnomalies, kmeans, silhouette, elbow }, inputs);
     const { page } = await open(server.url);
     const viaWorkers = await page.evaluate(
       async ({ data, fn }) => {
