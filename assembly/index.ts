@@ -15,3 +15,4 @@ export {
   kmeansShiftTotal, kmeansTolerance, kmeansRelocated, kmeansInitRandom, kmeansPlusPlusFirst, kmeansPlusPlusNext, kmeansIterate,
   kmeansFinish, kmeansPredict, kmeansMiniBatch, silhouetteRange,
 } from './kmeans';
+export { arimaFit, arimaForecast } from './arima';

@@ -38,7 +38,9 @@ for (const platform of ['node', 'browser']) {
     define,
     outExtension: { '.js': '.mjs' },
     logLevel: 'error',
-    ...(platform === 'node' ? { banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } } : {}),
+    ...(platform === 'node' ? { banner: { js: "import { createRequire as __avilaCreateRequire } from 'node:module'; const require = __avilaCreateRequire(import.meta.url);" } } : {}),
+    // Node-only benches (envs: ['node']) may import node: modules; their browser bundle never runs.
+    ...(platform === 'browser' ? { external: ['node:*'] } : {}),
   });
 }
 

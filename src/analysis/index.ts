@@ -14,3 +14,7 @@ export type {
   Points, KMeansOptions, KMeansResult, SilhouetteOptions, ElbowOptions, ElbowPoint, MiniBatchKMeansOptions,
   MiniBatchKMeansState,
 } from './kmeans.js';
+export { arima, normalQuantile } from './arima.js';
+export type { ArimaOptions, ArimaModel, ArimaCoefficients, Forecast, ForecastOptions, Order } from './arima.js';
+export { autoArima, kpssStatistic, ndiffs, seasonalStrength } from './auto-arima.js';
+export type { AutoArimaOptions, AutoArimaModel } from './auto-arima.js';

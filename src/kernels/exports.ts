@@ -51,4 +51,6 @@ export interface KernelExports {
   silhouetteRange(
     data: number, n: number, d: number, labels: number, k: number, sizes: number, sums: number, start: number, end: number,
   ): number;
+  arimaFit(y: number, n: number, spec: number, out: number): number;
+  arimaForecast(y: number, n: number, spec: number, coef: number, h: number, outMean: number, outVar: number): number;
 }

@@ -1,4 +1,4 @@
-import { kmeansFit, kmeansMiniBatch, kmeansPredict, kmeansSeedCenters, silhouetteScore, type Kernels } from '../kernels/index.js';
+import { arimaFitKernel, arimaForecastKernel, kmeansFit, kmeansMiniBatch, kmeansPredict, kmeansSeedCenters, silhouetteScore, type Kernels } from '../kernels/index.js';
 import type { ObjectSpec, ResultOf, Task } from './protocol.js';
 
 interface LiveObject {
@@ -40,6 +40,10 @@ export class Executor {
           k.detectorFree(ptr);
         }
       }
+      case 'arima.fit':
+        return arimaFitKernel(k, task.values, task.spec);
+      case 'arima.forecast':
+        return arimaForecastKernel(k, task.values, task.spec, task.coef, task.h);
       case 'kmeans':
         return kmeansFit(k, task);
       case 'kmeans.seed':

@@ -2,7 +2,7 @@
 // Bulk inputs travel as Float64Arrays the SDK owns, transferred rather than copied; results come
 // back transferred too.
 
-import type { KMeansFit, KMeansSpec, Summary } from '../kernels/index.js';
+import type { ArimaKernelFit, ArimaSpec, KMeansFit, KMeansSpec, Summary } from '../kernels/index.js';
 
 export interface DetectorConfig {
   /** 0 zscore, 1 robust, 2 iqr, 3 ewma (assembly/detect.ts). */
@@ -29,6 +29,8 @@ export type Task =
   | { op: 'kmeans.predict'; data: Float64Array; dims: number; centroids: Float64Array }
   | { op: 'kmeans.minibatch'; data: Float64Array; dims: number; centroids: Float64Array; counts: Float64Array }
   | { op: 'silhouette'; data: Float64Array; dims: number; labels: Int32Array; k: number }
+  | { op: 'arima.fit'; values: Float64Array; spec: ArimaSpec }
+  | { op: 'arima.forecast'; values: Float64Array; spec: ArimaSpec; coef: Float64Array; h: number }
   // Stateful objects living in one worker (see pool.ts for how they survive its loss).
   | ({ op: 'object.create'; id: number; state?: Uint8Array } & ObjectSpec)
   | { op: 'object.push'; id: number; values: Float64Array }
@@ -56,6 +58,10 @@ export interface MiniBatchResult {
 
 export type ResultOf<T extends Task> = T extends { op: 'summary' }
   ? Summary
+  : T extends { op: 'arima.fit' }
+    ? ArimaKernelFit
+    : T extends { op: 'arima.forecast' }
+      ? { mean: Float64Array; variance: Float64Array }
   : T extends { op: 'kmeans' }
     ? KMeansFit
     : T extends { op: 'kmeans.seed' }

@@ -1,0 +1,69 @@
+// ARIMA fit + 12-step forecast: ours (one kernel call per fit) against the `arima` npm package
+// (ctsa compiled to WebAssembly) at the same order and method (CSS then ML), and the
+// log-likelihood each reached (R's convention; ctsa's truncated π corrected). Node only: the
+// package's synchronous build cannot be compiled on Chromium's main thread.
+import { arima, autoArima, ready } from '../src/analysis/index.js';
+import { simulate } from '../test/helpers/arima-sim.js';
+import { ctsaFit } from '../test/helpers/ctsa.js';
+import { medianMs } from './lib/measure.js';
+import type { Bench, Comparison } from './lib/types.js';
+
+const ORDERS = [
+  { name: '(1,1,1)', order: [1, 1, 1] as [number, number, number], model: { ar: [0.5], ma: [0.3], d: 1 } },
+  { name: '(2,1,2)', order: [2, 1, 2] as [number, number, number], model: { ar: [0.4, 0.2], ma: [0.3, -0.2], d: 1 } },
+  { name: '(0,1,1)(0,1,1)12', order: [0, 1, 1] as [number, number, number], seasonal: [0, 1, 1] as [number, number, number], model: { ma: [-0.4], sma: [-0.6], period: 12, d: 1, D: 1 } },
+];
+
+const bench: Bench = {
+  title: 'ARIMA fit + 12-step forecast, and autoArima',
+  envs: ['node'],
+  async run(ctx) {
+    await ready({ wasm: ctx.wasmUrl, worker: false });
+    const out: Comparison[] = [];
+    for (const n of [144, 1000, 10000]) {
+      for (const c of ORDERS) {
+        const x = simulate(c.model, n, 42);
+        const options = { order: c.order, ...(c.seasonal ? { seasonal: { order: c.seasonal, period: 12 } } : {}) };
+        let loglik = 0;
+        const ours = await medianMs(async () => {
+          const m = await arima(x, options);
+          await m.forecast(12);
+          loglik = m.logLik;
+        }, { minRuns: 3, minMs: 200, maxRuns: 10 });
+        const [P, D, Q] = c.seasonal ?? [0, 0, 0];
+        const spec = { p: c.order[0], d: c.order[1], q: c.order[2], P, D, Q, s: c.seasonal ? 12 : 0 };
+        const label = `ARIMA${c.name} fit + forecast, n=${n}`;
+        const times: number[] = [];
+        let theirs = NaN;
+        try {
+          ctsaFit(x, spec, 12);
+          for (let i = 0; i < 3; i++) {
+            const r = ctsaFit(x, spec, 12);
+            times.push(r.ms);
+            theirs = r.loglik;
+          }
+        } catch (e) {
+          ctx.log(`${label}: arima npm failed: ${(e as Error).message}`);
+        }
+        times.sort((a, b) => a - b);
+        const peer = times.length ? times[1]! : NaN;
+        ctx.log(`${label}: ours ${ours.toFixed(1)} ms (loglik ${loglik.toFixed(4)}), arima npm ${peer.toFixed(1)} ms (loglik ${theirs.toFixed(4)}), Δloglik ${(loglik - theirs).toExponential(2)}`);
+        if (!Number.isFinite(peer)) continue;
+        out.push(
+          { name: label, unit: 'ms', ours, peer, peerName: 'arima (npm, ctsa)', higherIsBetter: false },
+          { name: `${label}, log-likelihood`, unit: 'loglik', ours: loglik, peer: theirs, peerName: 'arima (npm, ctsa)', higherIsBetter: true },
+        );
+      }
+    }
+    const seasonal = simulate({ ma: [-0.4], sma: [-0.6], period: 12, d: 1, D: 1 }, 1000, 9);
+    let chosen = '';
+    const autoMs = await medianMs(async () => {
+      const m = await autoArima(seasonal, { period: 12 });
+      chosen = `(${m.order})(${m.seasonal.order})12, ${m.tried} fits`;
+    }, { minRuns: 3, minMs: 0, maxRuns: 3 });
+    ctx.log(`autoArima, 1,000 seasonal points: ${autoMs.toFixed(0)} ms → ${chosen}`);
+    out.push({ name: 'autoArima, 1,000 seasonal points', unit: 'ms', ours: autoMs, peer: 100, peerName: 'goal', higherIsBetter: false });
+    return out;
+  },
+};
+export default bench;

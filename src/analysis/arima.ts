@@ -1,0 +1,256 @@
+// ARIMA and seasonal ARIMA with R's definitions (stats::arima; forecast::Arima for AICc/BIC).
+// The fit runs in one kernel call (assembly/arima.ts documents the model, likelihood and optimiser).
+import type { ArimaKernelFit, ArimaMethod, ArimaSpec } from '../kernels/index.js';
+import { runtime } from './runtime.js';
+import type { TaskOptions } from './stats.js';
+import { taskOptions } from './task-options.js';
+import { integer, oneOf, options as objectArg } from './validate.js';
+
+export type Order = [number, number, number];
+
+export interface ArimaOptions extends TaskOptions {
+  /** [p, d, q] */
+  order: Order;
+  /** Seasonal part: [P, D, Q] and the period (≥ 2). */
+  seasonal?: { order: Order; period: number };
+  /** Estimate a mean; default true when d + D = 0, and ignored otherwise (as R). */
+  includeMean?: boolean;
+  /** 'css-ml' (default): conditional sum of squares to start, then exact ML; 'ml'; 'css'. */
+  method?: ArimaMethod;
+  /** BFGS iterations per phase (default 100, as R's optim). */
+  maxIter?: number;
+}
+
+export interface ArimaCoefficients {
+  ar: number[];
+  ma: number[];
+  sar: number[];
+  sma: number[];
+  /** The estimated mean, or null when none is estimated. */
+  mean: number | null;
+}
+
+export interface ForecastOptions extends TaskOptions {
+  /** Prediction interval levels in percent (default [80, 95]). */
+  level?: number[];
+}
+
+export interface Forecast {
+  mean: number[];
+  /** Standard error of each step's forecast. */
+  se: number[];
+  /** lower[i][h] and upper[i][h]: bounds of the level[i] interval at step h + 1. */
+  lower: number[][];
+  upper: number[][];
+  level: number[];
+}
+
+export interface ArimaModel {
+  order: Order;
+  seasonal: { order: Order; period: number };
+  method: ArimaMethod;
+  coef: ArimaCoefficients;
+  /** Innovation variance, as R reports it (exact-likelihood σ² for ML, CSS σ² for 'css'). */
+  sigma2: number;
+  logLik: number;
+  /** NaN for method 'css', as R. */
+  aic: number;
+  aicc: number;
+  bic: number;
+  /** Standardised one-step innovations (R's residuals); NaN at missing values. */
+  residuals: Float64Array;
+  /** Observations in the likelihood: non-missing values minus d + D·period. */
+  nobs: number;
+  /** False when the optimiser stopped at its iteration limit or failed: the best model found is returned. */
+  converged: boolean;
+  iterations: number;
+  /** Notes about the fit (for instance CSS giving a non-stationary start, as R would stop with). */
+  warnings: string[];
+  /** Point forecasts and prediction intervals for `h` steps after the data. */
+  forecast(h: number, options?: ForecastOptions): Promise<Forecast>;
+}
+
+const MAX = { p: 20, q: 20, P: 4, Q: 4, d: 3, D: 2, period: 1000 };
+
+function orderOf(value: unknown, argument: string, max: [number, number, number]): Order {
+  if (!Array.isArray(value) || value.length !== 3) {
+    throw new TypeError(`${argument} must be an array of three non-negative integers, got ${Array.isArray(value) ? `${value.length} values` : typeof value}`);
+  }
+  return value.map((v, i) => integer(v, `${argument}[${i}]`, 0, max[i]!)) as Order;
+}
+
+/** The series as a Float64Array: numbers, NaN allowed as gaps, ±Infinity refused. */
+export function seriesOf(values: unknown, argument = 'values'): Float64Array {
+  if (values === null || typeof values !== 'object' || typeof (values as ArrayLike<unknown>).length !== 'number') {
+    throw new TypeError(`${argument} must be an array or typed array of numbers`);
+  }
+  const src = values as ArrayLike<unknown>;
+  const out = new Float64Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    if (typeof v !== 'number') throw new TypeError(`${argument}[${i}] is ${v === null ? 'null' : typeof v}; ${argument} must contain numbers (NaN for a gap)`);
+    if (v === Infinity || v === -Infinity) throw new RangeError(`${argument}[${i}] is ${v}; use NaN for a missing value`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Validated options → the kernel's spec. */
+export function specOf(values: Float64Array, o: Record<string, unknown>): ArimaSpec {
+  const order = orderOf(o.order, 'options.order', [MAX.p, MAX.d, MAX.q]);
+  let seasonal: Order = [0, 0, 0];
+  let period = 0;
+  if (o.seasonal !== undefined) {
+    const s = objectArg(o.seasonal, 'options.seasonal');
+    seasonal = orderOf(s.order, 'options.seasonal.order', [MAX.P, MAX.D, MAX.Q]);
+    if (seasonal.some((v) => v > 0)) period = integer(s.period, 'options.seasonal.period', 2, MAX.period);
+    else if (s.period !== undefined) integer(s.period, 'options.seasonal.period', 1, MAX.period);
+  }
+  const differenced = order[1] + seasonal[1] > 0;
+  if (o.includeMean !== undefined && typeof o.includeMean !== 'boolean') throw new TypeError('options.includeMean must be a boolean');
+  const includeMean = !differenced && o.includeMean !== false;
+  const method = o.method === undefined ? 'css-ml' : oneOf(o.method, 'options.method', ['css-ml', 'ml', 'css'] as const);
+  const maxIter = o.maxIter === undefined ? 100 : integer(o.maxIter, 'options.maxIter', 1, 10000);
+  const spec: ArimaSpec = { order, seasonal, period: Math.max(period, 1), includeMean, method, maxIter };
+  // Enough data: every parameter and σ² need observations beyond the differencing.
+  let present = 0;
+  let first = NaN;
+  let constant = true;
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    present++;
+    if (Number.isNaN(first)) first = v;
+    else if (v !== first) constant = false;
+  }
+  const lost = order[1] + seasonal[1] * spec.period;
+  const npar = order[0] + order[2] + seasonal[0] + seasonal[2] + (includeMean ? 1 : 0);
+  const needed = lost + npar + 2 + (method === 'ml' ? 0 : order[0] + seasonal[0] * spec.period);
+  if (present < needed) {
+    throw new RangeError(`values has ${present} non-missing observation${present === 1 ? '' : 's'}; ARIMA(${order})(${seasonal})${spec.period > 1 ? spec.period : ''} needs at least ${needed}`);
+  }
+  if (constant) throw new RangeError('values are all equal; a constant series has no ARIMA model to fit');
+  return spec;
+}
+
+/**
+ * Φ⁻¹(p), the standard normal quantile (Wichura 1988, algorithm AS 241, PPND16: about 1e-16
+ * relative accuracy).
+ */
+export function normalQuantile(p: number): number {
+  const q = p - 0.5;
+  if (Math.abs(q) <= 0.425) {
+    const r = 0.180625 - q * q;
+    return (q * (((((((2509.0809287301226727 * r + 33430.575583588128105) * r + 67265.770927008700853) * r + 45921.953931549871457) * r +
+      13731.693765509461125) * r + 1971.5909503065514427) * r + 133.14166789178437745) * r + 3.387132872796366608)) /
+      (((((((5226.495278852545925 * r + 28729.085735721942674) * r + 39307.89580009271061) * r + 21213.794301586595867) * r +
+        5394.1960214247511077) * r + 687.1870074920579083) * r + 42.313330701600911252) * r + 1);
+  }
+  let r = q < 0 ? p : 1 - p;
+  r = Math.sqrt(-Math.log(r));
+  let v: number;
+  if (r <= 5) {
+    r -= 1.6;
+    v = (((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r + 0.24178072517745061177) * r + 1.27045825245236838258) * r +
+      3.64784832476320460504) * r + 5.7694972214606914055) * r + 4.6303378461565452959) * r + 1.42343711074968357734) /
+      (((((((1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r + 0.0151986665636164571966) * r + 0.14810397642748007459) * r +
+        0.68976733498510000455) * r + 1.6763848301838038494) * r + 2.05319162663775882187) * r + 1);
+  } else {
+    r -= 5;
+    v = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r + 0.0012426609473880784386) * r + 0.026532189526576123093) * r +
+      0.29656057182850489123) * r + 1.7848265399172913358) * r + 5.4637849111641143699) * r + 6.6579046435011037772) /
+      (((((((2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r + 1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r +
+        0.0148753612908506148525) * r + 0.13692988092273580531) * r + 0.59983220655588793769) * r + 1);
+  }
+  return q < 0 ? -v : v;
+}
+
+/** forecast::Arima's AICc and BIC from R's AIC: npar = #coef + 1, n* = n − d − D·period. */
+function criteria(aic: number, npar: number, nstar: number): { aicc: number; bic: number } {
+  const k = npar + 1;
+  return { aicc: aic + (2 * k * (k + 1)) / (nstar - k - 1), bic: aic + k * (Math.log(nstar) - 2) };
+}
+
+/** Fits once through the runtime; the raw kernel result. */
+export async function fitKernel(values: Float64Array, spec: ArimaSpec, run: TaskOptions): Promise<ArimaKernelFit> {
+  const rt = await runtime();
+  return rt.run((owned) => ({ op: 'arima.fit', values: owned ? values.slice() : values, spec }), run);
+}
+
+export function modelOf(values: Float64Array, spec: ArimaSpec, fit: ArimaKernelFit): ArimaModel {
+  const [p, d, q] = spec.order;
+  const [P, D, Q] = spec.seasonal;
+  const c = Array.from(fit.coef);
+  const coef: ArimaCoefficients = {
+    ar: c.slice(0, p),
+    ma: c.slice(p, p + q),
+    sar: c.slice(p + q, p + q + P),
+    sma: c.slice(p + q + P, p + q + P + Q),
+    mean: spec.includeMean ? c[p + q + P + Q]! : null,
+  };
+  const nstar = values.length - d - D * spec.period;
+  const { aicc, bic } = criteria(fit.aic, fit.coef.length, nstar);
+  const warnings: string[] = [];
+  if (fit.cssFallback) warnings.push('CSS gave a non-stationary AR part (R stops there); ML was started from zero instead');
+  if (fit.status === 1) warnings.push('the optimiser reached maxIter; the best model found is returned');
+  if (fit.status === 2) warnings.push('the optimiser failed (non-finite likelihood); the best model found is returned');
+  return {
+    order: spec.order,
+    seasonal: { order: spec.seasonal, period: spec.period },
+    method: spec.method,
+    coef,
+    sigma2: fit.sigma2,
+    logLik: fit.loglik,
+    aic: fit.aic,
+    aicc,
+    bic,
+    residuals: fit.residuals,
+    nobs: fit.nUsed,
+    converged: fit.status === 0,
+    iterations: fit.iterations,
+    warnings,
+    forecast: (h, options) => forecastOf(values, spec, fit, h, options),
+  };
+}
+
+async function forecastOf(values: Float64Array, spec: ArimaSpec, fit: ArimaKernelFit, h: number, options?: ForecastOptions): Promise<Forecast> {
+  const steps = integer(h, 'h', 1, 100_000);
+  const o = objectArg(options, 'options');
+  let level = [80, 95];
+  if (o.level !== undefined) {
+    if (!Array.isArray(o.level) || o.level.length === 0) throw new TypeError('options.level must be a non-empty array of percentages');
+    level = o.level.map((l, i) => {
+      if (typeof l !== 'number' || !(l > 0 && l < 100)) throw new RangeError(`options.level[${i}] must be a percentage in (0, 100), got ${String(l)}`);
+      return l;
+    });
+  }
+  const rt = await runtime();
+  const r = await rt.run(
+    (owned) => ({ op: 'arima.forecast', values: owned ? values.slice() : values, spec, coef: fit.coef.slice(), h: steps }),
+    taskOptions(options),
+  );
+  const mean = Array.from(r.mean);
+  const se = Array.from(r.variance, (v) => Math.sqrt(v * fit.sigma2));
+  const z = level.map((l) => normalQuantile(0.5 + l / 200));
+  return {
+    mean,
+    se,
+    lower: z.map((zi) => mean.map((m, i) => m - zi * se[i]!)),
+    upper: z.map((zi) => mean.map((m, i) => m + zi * se[i]!)),
+    level,
+  };
+}
+
+/**
+ * Fits a (seasonal) ARIMA model as R's stats::arima: exact Gaussian likelihood by a Kalman filter
+ * (missing values as gaps), CSS, or CSS then ML; AR parts kept stationary through R's parameter
+ * transform, MA parts made invertible. The whole fit is one call into the kernels.
+ * @throws RangeError/TypeError naming the argument: bad orders, period < 2 with a seasonal part,
+ *   too few observations, a constant series, ±Infinity (NaN is a gap).
+ */
+export async function arima(values: ArrayLike<number>, options: ArimaOptions): Promise<ArimaModel> {
+  const series = seriesOf(values);
+  const o = objectArg(options, 'options');
+  const spec = specOf(series, o);
+  const fit = await fitKernel(series, spec, taskOptions(options));
+  return modelOf(series, spec, fit);
+}

@@ -1,0 +1,296 @@
+// Automatic order selection: the Hyndman–Khandakar stepwise search of forecast::auto.arima
+// (Hyndman & Khandakar 2008; forecast 8.x), by AICc.
+import type { ArimaKernelFit, ArimaSpec } from '../kernels/index.js';
+import { fitKernel, modelOf, seriesOf, type ArimaModel, type Order } from './arima.js';
+import type { TaskOptions } from './stats.js';
+import { taskOptions } from './task-options.js';
+import { integer, options as objectArg } from './validate.js';
+
+export interface AutoArimaOptions extends TaskOptions {
+  /** Seasonal period (default 1: no seasonal part). */
+  period?: number;
+  maxP?: number;
+  maxQ?: number;
+  maxSeasonalP?: number;
+  maxSeasonalQ?: number;
+  maxD?: number;
+  maxSeasonalD?: number;
+  /**
+   * Compare candidates by CSS likelihoods and refit the winner by CSS-ML, as auto.arima's
+   * `approximation` (default: n > 150 or period > 12).
+   */
+  approximation?: boolean;
+  /** Called after each candidate fit. */
+  onProgress?: (progress: { tried: number; best: { order: Order; seasonal: Order; aicc: number } | null }) => void;
+}
+
+export interface AutoArimaModel extends ArimaModel {
+  /** Candidate models fitted during the search. */
+  tried: number;
+}
+
+/** KPSS level-stationarity statistic (Kwiatkowski et al. 1992; urca::ur.kpss type "mu"). */
+export function kpssStatistic(x: ArrayLike<number>, lags: number): number {
+  const n = x.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += x[i]!;
+  mean /= n;
+  const e = Float64Array.from({ length: n }, (_, i) => x[i]! - mean);
+  let s = 0;
+  let eta = 0;
+  for (let i = 0; i < n; i++) {
+    s += e[i]!;
+    eta += s * s;
+  }
+  eta /= n * n;
+  let lrv = 0;
+  for (let i = 0; i < n; i++) lrv += e[i]! * e[i]!;
+  lrv /= n;
+  for (let l = 1; l <= lags; l++) {
+    let c = 0;
+    for (let t = l; t < n; t++) c += e[t]! * e[t - l]!;
+    lrv += (2 * (1 - l / (lags + 1)) * c) / n;
+  }
+  return eta / lrv;
+}
+
+/** urca's KPSS critical values (type "mu") at 10, 5, 2.5 and 1 %, interpolated as forecast::ndiffs does. */
+function kpssPValue(stat: number): number {
+  const cv = [0.347, 0.463, 0.574, 0.739];
+  const pv = [0.1, 0.05, 0.025, 0.01];
+  if (stat <= cv[0]!) return pv[0]!;
+  if (stat >= cv[3]!) return pv[3]!;
+  let i = 0;
+  while (stat > cv[i + 1]!) i++;
+  return pv[i]! + ((stat - cv[i]!) / (cv[i + 1]! - cv[i]!)) * (pv[i + 1]! - pv[i]!);
+}
+
+function isConstant(x: ArrayLike<number>): boolean {
+  for (let i = 1; i < x.length; i++) if (x[i] !== x[0]) return false;
+  return true;
+}
+
+function diff(x: ArrayLike<number>, lag: number): Float64Array {
+  return Float64Array.from({ length: Math.max(0, x.length - lag) }, (_, i) => x[i + lag]! - x[i]!);
+}
+
+/** forecast::ndiffs(test = "kpss", alpha = 0.05): difference while KPSS rejects level stationarity. */
+export function ndiffs(x: ArrayLike<number>, maxD = 2): number {
+  let series: Float64Array = Float64Array.from(x);
+  let d = 0;
+  if (isConstant(series)) return 0;
+  const rejects = (s: Float64Array) => kpssPValue(kpssStatistic(s, Math.trunc((3 * Math.sqrt(s.length)) / 13))) < 0.05;
+  while (d < maxD && series.length > 3 && rejects(series)) {
+    d++;
+    series = diff(series, 1);
+    if (isConstant(series)) return d;
+  }
+  return d;
+}
+
+/**
+ * Strength of seasonality, max(0, 1 − Var(remainder)/Var(seasonal + remainder)) (Wang, Smith &
+ * Hyndman 2006), from a classical additive decomposition (R's decompose: centred moving-average
+ * trend, seasonal figure of per-position means). forecast::nsdiffs takes it from STL instead.
+ */
+export function seasonalStrength(x: ArrayLike<number>, period: number): number {
+  const n = x.length;
+  if (n < 2 * period + 1) return 0;
+  const half = Math.floor(period / 2);
+  const trend = new Float64Array(n).fill(NaN);
+  for (let t = half; t < n - half; t++) {
+    let s = 0;
+    if (period % 2 === 0) {
+      s = 0.5 * x[t - half]! + 0.5 * x[t + half]!;
+      for (let j = -half + 1; j < half; j++) s += x[t + j]!;
+    } else {
+      for (let j = -half; j <= half; j++) s += x[t + j]!;
+    }
+    trend[t] = s / period;
+  }
+  const sums = new Float64Array(period);
+  const counts = new Float64Array(period);
+  for (let t = 0; t < n; t++) {
+    if (Number.isNaN(trend[t]!)) continue;
+    sums[t % period]! += x[t]! - trend[t]!;
+    counts[t % period]!++;
+  }
+  const figure = Array.from(sums, (s, i) => s / counts[i]!);
+  const centre = figure.reduce((a, b) => a + b, 0) / period;
+  const rem: number[] = [];
+  const sr: number[] = [];
+  for (let t = 0; t < n; t++) {
+    if (Number.isNaN(trend[t]!)) continue;
+    const seasonal = figure[t % period]! - centre;
+    const r = x[t]! - trend[t]! - seasonal;
+    rem.push(r);
+    sr.push(r + seasonal);
+  }
+  const variance = (v: number[]) => {
+    const m = v.reduce((a, b) => a + b, 0) / v.length;
+    return v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1);
+  };
+  return Math.max(0, Math.min(1, 1 - variance(rem) / variance(sr)));
+}
+
+interface Candidate {
+  order: Order;
+  seasonal: Order;
+  mean: boolean;
+  ic: number;
+  fit?: ArimaKernelFit;
+  spec?: ArimaSpec;
+}
+
+/**
+ * Chooses and fits an ARIMA model as forecast::auto.arima (stepwise = TRUE, ic = "aicc"): D from
+ * the seasonal strength (> 0.64), d by repeated KPSS tests (5 %), then from the best of
+ * (2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0), (0,d,1)(0,D,1) it moves to any better
+ * neighbour (each order ±1, p and q or P and Q together ±1, mean on/off) until none improves.
+ * Candidates with an AR or MA root within 1.01 of the unit circle are rejected, as auto.arima.
+ * Differences: no drift term (our arima has no regressors), so with d + D = 1 no constant is tried.
+ */
+export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOptions): Promise<AutoArimaModel> {
+  const x = seriesOf(values);
+  const o = objectArg(options, 'options');
+  const run = taskOptions(options);
+  const m = o.period === undefined ? 1 : integer(o.period, 'options.period', 1, 1000);
+  const maxP = o.maxP === undefined ? 5 : integer(o.maxP, 'options.maxP', 0, 20);
+  const maxQ = o.maxQ === undefined ? 5 : integer(o.maxQ, 'options.maxQ', 0, 20);
+  const maxSP = m > 1 ? (o.maxSeasonalP === undefined ? 2 : integer(o.maxSeasonalP, 'options.maxSeasonalP', 0, 4)) : 0;
+  const maxSQ = m > 1 ? (o.maxSeasonalQ === undefined ? 2 : integer(o.maxSeasonalQ, 'options.maxSeasonalQ', 0, 4)) : 0;
+  const maxD = o.maxD === undefined ? 2 : integer(o.maxD, 'options.maxD', 0, 3);
+  const maxSD = o.maxSeasonalD === undefined ? 1 : integer(o.maxSeasonalD, 'options.maxSeasonalD', 0, 2);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
+  const onProgress = o.onProgress as AutoArimaOptions['onProgress'];
+  const present = Float64Array.from(Array.from(x).filter((v) => !Number.isNaN(v)));
+  if (present.length < 3) throw new RangeError(`values has ${present.length} non-missing observations; autoArima needs at least 3`);
+  if (isConstant(present)) throw new RangeError('values are all equal; a constant series has no ARIMA model to fit');
+  const approximation = o.approximation === undefined ? x.length > 150 || m > 12 : Boolean(o.approximation);
+
+  // Differencing orders (on the non-missing values, as a contiguous series).
+  let D = 0;
+  if (m > 1 && maxSD > 0 && seasonalStrength(present, m) > 0.64) D = 1;
+  const dx = D > 0 ? diff(present, m) : present;
+  const d = isConstant(dx) ? 0 : ndiffs(dx, maxD);
+  const allowMean = d + D === 0;
+  const nstar = x.length - d - D * m;
+
+  let tried = 0;
+  const results: Candidate[] = [];
+  let best: Candidate | null = null;
+  // CSS approximation: ICs from CSS σ² with an offset fitted once, as auto.arima.
+  let offset = 0;
+  if (approximation) {
+    try {
+      const base = await fitKernel(x, spec([1, d, 0], [0, D, 0], false, 'css-ml'), run);
+      offset = -2 * base.loglik - present.length * Math.log(base.sigma2);
+    } catch (e) {
+      if (run.signal?.aborted) throw e;
+    }
+  }
+
+  function spec(order: Order, seasonal: Order, mean: boolean, method: ArimaSpec['method']): ArimaSpec {
+    return { order, seasonal, period: m, includeMean: mean, method, maxIter: 100 };
+  }
+
+  const progress = () =>
+    onProgress?.({ tried, best: best ? { order: best.order, seasonal: best.seasonal, aicc: best.ic } : null });
+
+  /** Fits one candidate: CSS with the offset IC under the approximation, else CSS-ML and its AICc. */
+  async function consider(order: Order, seasonal: Order, mean: boolean, approx: boolean): Promise<Candidate> {
+    const c: Candidate = { order, seasonal, mean, ic: Infinity };
+    const s = spec(order, seasonal, mean, approx ? 'css' : 'css-ml');
+    const npar = order[0] + order[2] + seasonal[0] + seasonal[2] + (mean ? 1 : 0) + 1;
+    const lost = order[1] + seasonal[1] * m;
+    if (present.length - lost > npar + 1) {
+      run.signal?.throwIfAborted();
+      const fit = await fitKernel(x, s, run);
+      tried++;
+      const aic = approx ? offset + nstar * Math.log(fit.sigma2) + 2 * npar : fit.aic;
+      const ic = aic + (2 * npar * (npar + 1)) / (nstar - npar - 1);
+      if (Number.isFinite(ic) && fit.status !== 2 && fit.minRoot >= 1.01) {
+        c.ic = ic;
+        c.fit = fit;
+        c.spec = s;
+      }
+    }
+    return c;
+  }
+
+  const seen = new Set<string>();
+  /** A search step: fits the model unless already tried; true when it became the best. */
+  async function tryModel(order: Order, seasonal: Order, mean: boolean): Promise<boolean> {
+    const k = `${order}|${seasonal}|${mean}`;
+    if (seen.has(k) || results.length >= 94) return false;
+    seen.add(k);
+    const c = await consider(order, seasonal, mean, approximation);
+    results.push(c);
+    const better = c.ic < (best?.ic ?? Infinity);
+    if (better) best = c;
+    progress();
+    return better;
+  }
+
+  const seasonalOn = m > 1;
+  let p = Math.min(2, maxP), q = Math.min(2, maxQ), P = seasonalOn ? Math.min(1, maxSP) : 0, Q = seasonalOn ? Math.min(1, maxSQ) : 0;
+  let mean = allowMean;
+  await tryModel([p, d, q], [P, D, Q], mean);
+  if (await tryModel([0, d, 0], [0, D, 0], mean)) p = q = P = Q = 0;
+  if ((maxP > 0 || maxSP > 0) && (await tryModel([maxP > 0 ? 1 : 0, d, 0], [seasonalOn && maxSP > 0 ? 1 : 0, D, 0], mean))) {
+    p = maxP > 0 ? 1 : 0;
+    P = seasonalOn && maxSP > 0 ? 1 : 0;
+    q = Q = 0;
+  }
+  if ((maxQ > 0 || maxSQ > 0) && (await tryModel([0, d, maxQ > 0 ? 1 : 0], [0, D, seasonalOn && maxSQ > 0 ? 1 : 0], mean))) {
+    p = P = 0;
+    q = maxQ > 0 ? 1 : 0;
+    Q = seasonalOn && maxSQ > 0 ? 1 : 0;
+  }
+  if (mean && (await tryModel([0, d, 0], [0, D, 0], false))) {
+    p = q = P = Q = 0;
+    mean = false;
+  }
+  // Neighbours in auto.arima's order; any improvement restarts the scan from the top.
+  const moves: Array<[number, number, number, number]> = [
+    [0, 0, -1, 0], [0, 0, 0, -1], [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, -1, -1], [0, 0, -1, 1], [0, 0, 1, -1], [0, 0, 1, 1],
+    [-1, 0, 0, 0], [0, -1, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [-1, -1, 0, 0], [-1, 1, 0, 0], [1, -1, 0, 0], [1, 1, 0, 0],
+  ];
+  let improved = true;
+  while (improved && results.length < 94) {
+    improved = false;
+    for (const [dp, dq, dP, dQ] of moves) {
+      const np = p + dp, nq = q + dq, nP = P + dP, nQ = Q + dQ;
+      if (np < 0 || nq < 0 || nP < 0 || nQ < 0 || np > maxP || nq > maxQ || nP > maxSP || nQ > maxSQ) continue;
+      if (await tryModel([np, d, nq], [nP, D, nQ], mean)) {
+        [p, q, P, Q] = [np, nq, nP, nQ];
+        improved = true;
+        break;
+      }
+    }
+    if (!improved && allowMean && (await tryModel([p, d, q], [P, D, Q], !mean))) {
+      mean = !mean;
+      improved = true;
+    }
+  }
+  // With the approximation, refit the best candidates by CSS-ML until one is acceptable.
+  let chosen: Candidate | null = null;
+  const ranked = results.filter((c) => Number.isFinite(c.ic)).sort((a, b) => a.ic - b.ic);
+  for (const c of ranked) {
+    if (!approximation) {
+      chosen = c;
+      break;
+    }
+    const refit = await consider(c.order, c.seasonal, c.mean, false);
+    progress();
+    if (Number.isFinite(refit.ic)) {
+      chosen = refit;
+      break;
+    }
+  }
+  if (!chosen || !chosen.fit || !chosen.spec) {
+    throw new RangeError('autoArima found no acceptable model (every candidate failed or had a root on the unit circle)');
+  }
+  const model = modelOf(x, chosen.spec, chosen.fit);
+  return { ...model, tried };
+}

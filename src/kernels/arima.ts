@@ -1,0 +1,96 @@
+// ARIMA through kernels.wasm (assembly/arima.ts holds the definitions). Inputs are validated by
+// the caller (src/analysis/arima.ts).
+import type { Kernels } from './kernels.js';
+
+export type ArimaMethod = 'css-ml' | 'ml' | 'css';
+
+export interface ArimaSpec {
+  /** p, d, q */
+  order: [number, number, number];
+  /** P, D, Q (zeros without a seasonal part) */
+  seasonal: [number, number, number];
+  period: number;
+  includeMean: boolean;
+  method: ArimaMethod;
+  maxIter: number;
+}
+
+export interface ArimaKernelFit {
+  /** 0 converged, 1 iteration limit, 2 optimiser failure */
+  status: number;
+  loglik: number;
+  sigma2: number;
+  aic: number;
+  iterations: number;
+  nUsed: number;
+  /** The method of the last phase (css-ml falls back to ml when CSS gives a non-stationary AR part). */
+  methodUsed: ArimaMethod;
+  cssFallback: boolean;
+  evaluations: number;
+  /** Smallest modulus among the roots of the expanded AR and MA polynomials (2 when none). */
+  minRoot: number;
+  /** ar, ma, sar, sma[, mean] */
+  coef: Float64Array;
+  residuals: Float64Array;
+}
+
+const METHODS: ArimaMethod[] = ['css-ml', 'ml', 'css'];
+const HEADER = 16;
+
+export function arimaParameterCount(spec: ArimaSpec): number {
+  const [p, , q] = spec.order;
+  const [P, , Q] = spec.seasonal;
+  return p + q + P + Q + (spec.includeMean ? 1 : 0);
+}
+
+function writeSpec(kn: Kernels, spec: ArimaSpec): number {
+  const ptr = kn.reserve(1, 40);
+  const [p, d, q] = spec.order;
+  const [P, D, Q] = spec.seasonal;
+  new Int32Array(kn.raw.memory.buffer, ptr, 10).set([
+    p, d, q, P, D, Q, spec.period, spec.includeMean ? 1 : 0, METHODS.indexOf(spec.method), spec.maxIter,
+  ]);
+  return ptr;
+}
+
+/** One fit, one call into the kernel. */
+export function arimaFitKernel(kn: Kernels, y: Float64Array, spec: ArimaSpec): ArimaKernelFit {
+  const n = y.length;
+  const npar = arimaParameterCount(spec);
+  const yp = kn.copyIn(0, y);
+  const sp = writeSpec(kn, spec);
+  const out = kn.reserve(2, (HEADER + npar + n) * 8);
+  kn.raw.arimaFit(yp, n, sp, out);
+  const r = kn.read(out, HEADER + npar + n);
+  kn.release();
+  return {
+    status: r[0]!,
+    loglik: r[1]!,
+    sigma2: r[2]!,
+    aic: r[3]!,
+    iterations: r[4]!,
+    nUsed: r[5]!,
+    methodUsed: METHODS[r[7]!]!,
+    cssFallback: r[8] === 1,
+    evaluations: r[9]!,
+    minRoot: r[10]!,
+    coef: r.slice(HEADER, HEADER + npar),
+    residuals: r.slice(HEADER + npar),
+  };
+}
+
+/** Point forecasts and prediction variances (in units of σ²) for h steps after the data. */
+export function arimaForecastKernel(
+  kn: Kernels, y: Float64Array, spec: ArimaSpec, coef: Float64Array, h: number,
+): { mean: Float64Array; variance: Float64Array } {
+  const yp = kn.copyIn(0, y);
+  const sp = writeSpec(kn, spec);
+  const cp = kn.copyIn(2, coef);
+  const om = kn.reserve(3, h * 8);
+  const ov = kn.reserve(4, h * 8);
+  const status = kn.raw.arimaForecast(yp, y.length, sp, cp, h, om, ov);
+  const result = { mean: kn.read(om, h), variance: kn.read(ov, h) };
+  kn.release();
+  if (status !== 0) throw new RangeError('the fitted model has a non-stationary AR part; it cannot forecast');
+  return result;
+}
