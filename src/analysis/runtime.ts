@@ -41,6 +41,16 @@ export function ready(options?: ReadyOptions): Promise<void> {
   return next.then(() => undefined);
 }
 
+/**
+ * Lets the analysis functions run on a runtime created elsewhere (the client's), when none is set
+ * up yet — one worker pool per page instead of two.
+ */
+export function shareRuntime(rt: Runtime): void {
+  if (current) return;
+  current = Promise.resolve(rt);
+  loaded = rt;
+}
+
 export async function runtime(): Promise<Runtime> {
   if (!current) void ready();
   return current!;

@@ -7,7 +7,9 @@ import { buildContext, clock, type AppInfo } from './context.js';
 import { Emitter } from './emitter.js';
 import { Metrics, type Instrument, type MetricKind, type MetricOptions, type MetricSnapshot } from './metrics.js';
 import { DEFAULT_SANITIZE, sanitizeName, sanitizeProperties, type SanitizeLimits, type SanitizeReport } from './sanitize.js';
-import { scrubProperties, scrubUrl } from './scrub.js';
+import { installAutocapture, type AutocaptureOptions } from './autocapture.js';
+import { forecastMetric, History, type ClientForecast, type ClientForecastOptions } from './forecast.js';
+import { scrubProperties } from './scrub.js';
 import { Sessions } from './session.js';
 import { createSpan, type Span, type SpanOptions } from './spans.js';
 import { noopSpan } from './noop.js';
@@ -34,7 +36,8 @@ export interface ClientConfig {
   tracesSampleRate?: number;
   /** Sampling of track/page events, 0…1. Default 1. Dropped events are counted as `sampled`. */
   eventSampleRate?: number;
-  metrics?: { exportIntervalMs?: number; maxSeriesPerMetric?: number };
+  /** historySize: recent values kept per metric for forecast() (default 1000, at most 50 metrics). */
+  metrics?: { exportIntervalMs?: number; maxSeriesPerMetric?: number; historySize?: number };
   limits?: Partial<SanitizeLimits>;
   delivery?: Omit<DeliveryOptions, 'endpoint' | 'otlpEndpoint' | 'apiKey' | 'onError' | 'onFlush' | 'resource'>;
   /** Worker runtime options (see docs/runtime.md). */
@@ -43,7 +46,8 @@ export interface ClientConfig {
   /** kernels.wasm URL (alias of `wasm`). */
   wasmUrl?: string;
   worker?: 'auto' | false | string | URL;
-  autocapture?: { pageviews?: boolean; errors?: boolean };
+  /** Opt-in automatic capture (see docs/client.md): page views, errors, fetch/XHR, Web Vitals. */
+  autocapture?: AutocaptureOptions;
   /** Key prefix in localStorage. Default 'avila'. */
   storageKey?: string;
 }
@@ -90,6 +94,11 @@ export interface Client {
   watch(metric: string, options?: WatchOptions): () => void;
   alert(name: string, options: AlertOptions): () => void;
   slo(name: string, options: SloOptions): () => SloStatus;
+  /**
+   * Fits autoArima on the metric's recent values and forecasts `horizon` steps with intervals.
+   * Resolves null (and reports on('error')) when it cannot: too few values, cancelled, no kernels.
+   */
+  forecast(metric: string, options?: ClientForecastOptions): Promise<ClientForecast | null>;
   on<K extends keyof ClientEvents>(type: K, listener: (payload: ClientEvents[K]) => void): () => void;
   metricsText(): string;
   metricsSnapshot(): MetricSnapshot[];
@@ -299,8 +308,10 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
   const watchers = new Map<string, Set<Watcher>>();
   const alerts = new Map<string, AlertRule>();
   const slos = new Map<string, { slo: Slo; metric: string }>();
+  const recent = new History(Math.max(20, Math.min(100_000, Math.floor(Number(config.metrics?.historySize) || 1000))), 50);
   const metrics = new Metrics({ maxSeriesPerMetric: config.metrics?.maxSeriesPerMetric ?? 100, maxPending: 65_536 }, now, (metric, v) => {
     const t = now();
+    recent.push(metric, v);
     const ws = watchers.get(metric);
     if (ws) for (const w of ws) w.push(v, t);
     for (const a of alerts.values()) if (a.options.metric === metric) a.push(v, t);
@@ -476,33 +487,41 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
     return () => s.status(now());
   }, () => ({ name: '', objective: 0, sli: 1, total: 0, good: 0, errorBudgetRemaining: 1, burnRate: 0 }));
 
+  const forecast = (metric: string, options: ClientForecastOptions = {}): Promise<ClientForecast | null> => {
+    try {
+      const name = String(metric);
+      const values = recent.values(name);
+      const o = options && typeof options === 'object' ? options : {};
+      return ready
+        .then(() => {
+          if (!runtime) throw new Error('forecast(): the kernels are not available');
+          return forecastMetric(name, values, runtime, o);
+        })
+        .catch((e: unknown) => {
+          fail(e);
+          return null;
+        });
+    } catch (e) {
+      fail(e);
+      return Promise.resolve(null);
+    }
+  };
+
   // ---- autocapture ----
 
-  const cleanups: (() => void)[] = [];
-  if (typeof window !== 'undefined' && typeof window.addEventListener === 'function') {
-    if (config.autocapture?.pageviews) {
-      const onNav = () => page();
-      const wrapHistory = (method: 'pushState' | 'replaceState') => {
-        const original = history[method];
-        history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
-          const r = original.apply(this, args);
-          if (method === 'pushState') onNav();
-          return r;
-        };
-        cleanups.push(() => (history[method] = original));
-      };
-      wrapHistory('pushState');
-      window.addEventListener('popstate', onNav);
-      cleanups.push(() => window.removeEventListener('popstate', onNav));
-    }
-    if (config.autocapture?.errors) {
-      const onError = (e: ErrorEvent) => track('$exception', { message: e.message, source: e.filename ? scrubUrl(e.filename) : undefined, line: e.lineno, column: e.colno, stack: e.error?.stack });
-      const onRejection = (e: PromiseRejectionEvent) => track('$exception', { message: String(e.reason?.message ?? e.reason), stack: e.reason?.stack, unhandledRejection: true });
-      window.addEventListener('error', onError);
-      window.addEventListener('unhandledrejection', onRejection);
-      cleanups.push(() => window.removeEventListener('error', onError), () => window.removeEventListener('unhandledrejection', onRejection));
-    }
-  }
+  const cleanups: (() => void)[] = installAutocapture(config.autocapture ?? {}, {
+    page,
+    track,
+    record: (metric, unit, value, attrs) => histogram(metric, { unit }).record(value, attrs),
+    count: (metric, attrs) => counter(metric).add(1, attrs),
+    ownEndpoints: [config.endpoint ?? '', config.otlpEndpoint ?? ''].map((e) => {
+      try {
+        return e && typeof location !== 'undefined' ? new URL(e, location.href).href : e;
+      } catch {
+        return e;
+      }
+    }),
+  });
 
   // ---- privacy, lifecycle ----
 
@@ -573,6 +592,7 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
     watch,
     alert,
     slo,
+    forecast,
     on: (type, listener) => {
       try {
         return emitter.on(type, listener);

@@ -38,6 +38,7 @@ export function noopClient(): Client {
     watch: () => none,
     alert: () => none,
     slo: () => () => ({ name: '', objective: 0, sli: 1, total: 0, good: 0, errorBudgetRemaining: 1, burnRate: 0 }),
+    forecast: () => Promise.resolve(null),
     on: () => none,
     metricsText: () => '',
     metricsSnapshot: () => [],

@@ -128,13 +128,18 @@ describe('client', () => {
       (v, w) => c.slo(v as string, w as never),
       (v) => c.on(v as 'error', v as never),
       (v) => c.consent(v !== false),
+      (v, w) => pending.push(c.forecast(v as string, w as never)),
     ];
+    const pending: Promise<unknown>[] = [];
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(methods.length - 1), fc.anything({ withBigInt: true, withDate: true, withMap: true }), fc.anything()), { maxLength: 30 }), (calls) => {
         for (const [m, v, w] of calls) expect(() => methods[m]!(v, w)).not.toThrow();
       }),
       { numRuns: 300 },
     );
+    // forecast() resolves (null when it cannot forecast), it never rejects.
+    const settled = await Promise.allSettled(pending);
+    expect(settled.every((r) => r.status === 'fulfilled')).toBe(true);
     c.consent(true);
     c.track('final', { ok: 1 });
     await c.flush();
@@ -197,5 +202,32 @@ describe('client', () => {
     expect(s.sli).toBeCloseTo(0.99, 10);
     expect(s.errorBudgetRemaining).toBeCloseTo(0, 10);
     expect(s.burnRate).toBeCloseTo(1, 10);
+  });
+
+  it('forecast(metric) fits autoArima on the recorded values and returns intervals; without data it resolves null and reports', async () => {
+    const { c } = client();
+    const errors: Error[] = [];
+    c.on('error', (e) => errors.push(e));
+    const h = c.histogram('queue.depth');
+    // AR(1) around 50 with φ = 0.8: the forecast decays towards the mean.
+    let v = 0;
+    let seed = 3;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let i = 0; i < 400; i++) {
+      v = 0.8 * v + (rand() - 0.5) * 4;
+      h.record(50 + v);
+    }
+    const f = await c.forecast('queue.depth', { horizon: 30, level: [90] });
+    expect(f).not.toBeNull();
+    expect(f!.observations).toBe(400);
+    expect(f!.mean).toHaveLength(30);
+    expect(f!.level).toEqual([90]);
+    expect(Math.abs(f!.mean[29]! - 50)).toBeLessThan(1.5);
+    f!.mean.forEach((m, i) => {
+      expect(f!.lower[0]![i]!).toBeLessThan(m);
+      expect(f!.upper[0]![i]!).toBeGreaterThan(m);
+    });
+    expect(await c.forecast('never.recorded')).toBeNull();
+    expect(errors.some((e) => /at least 20/.test(e.message))).toBe(true);
   });
 });

@@ -1,0 +1,133 @@
+// Opt-in automatic capture in browsers: page views on history navigation, uncaught errors and
+// unhandled rejections, fetch/XHR latency and status, and Web Vitals (through `web-vitals`).
+import { onCLS, onFCP, onINP, onLCP, onTTFB, type Metric } from 'web-vitals';
+import { scrubUrl } from './scrub.js';
+
+export interface AutocaptureOptions {
+  /** `page()` on pushState/popstate. */
+  pageviews?: boolean;
+  /** `$exception` events for uncaught errors and unhandled rejections. */
+  errors?: boolean;
+  /**
+   * fetch and XMLHttpRequest: histogram `http.client.duration` (ms) and counters
+   * `http.client.requests` / `http.client.errors` (status ≥ 500 or network failure), by method,
+   * host and status class. Requests to the SDK's own endpoints are not counted.
+   */
+  network?: boolean;
+  /** LCP, INP, CLS, FCP and TTFB: histograms `web_vitals.<name>` by rating, and a `$web_vitals` event each. */
+  webVitals?: boolean;
+}
+
+export interface AutocaptureHooks {
+  page(): void;
+  track(name: string, properties: Record<string, unknown>): void;
+  record(metric: string, unit: string, value: number, attributes: Record<string, string>): void;
+  count(metric: string, attributes: Record<string, string>): void;
+  /** URL prefixes the SDK itself sends to. */
+  ownEndpoints: string[];
+}
+
+/** Installs what `options` asks for; returns the functions that undo it. */
+export function installAutocapture(options: AutocaptureOptions, hooks: AutocaptureHooks): (() => void)[] {
+  const cleanups: (() => void)[] = [];
+  if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return cleanups;
+  if (options.pageviews) pageviews(hooks, cleanups);
+  if (options.errors) errors(hooks, cleanups);
+  if (options.network) network(hooks, cleanups);
+  if (options.webVitals) webVitals(hooks);
+  return cleanups;
+}
+
+function pageviews(hooks: AutocaptureHooks, cleanups: (() => void)[]): void {
+  const onNav = () => hooks.page();
+  const original = history.pushState;
+  history.pushState = function (this: History, ...args: Parameters<History['pushState']>) {
+    const r = original.apply(this, args);
+    onNav();
+    return r;
+  };
+  cleanups.push(() => (history.pushState = original));
+  window.addEventListener('popstate', onNav);
+  cleanups.push(() => window.removeEventListener('popstate', onNav));
+}
+
+function errors(hooks: AutocaptureHooks, cleanups: (() => void)[]): void {
+  const onError = (e: ErrorEvent) =>
+    hooks.track('$exception', { message: e.message, source: e.filename ? scrubUrl(e.filename) : undefined, line: e.lineno, column: e.colno, stack: e.error?.stack });
+  const onRejection = (e: PromiseRejectionEvent) =>
+    hooks.track('$exception', { message: String(e.reason?.message ?? e.reason), stack: e.reason?.stack, unhandledRejection: true });
+  window.addEventListener('error', onError);
+  window.addEventListener('unhandledrejection', onRejection);
+  cleanups.push(() => window.removeEventListener('error', onError), () => window.removeEventListener('unhandledrejection', onRejection));
+}
+
+/** Records one finished request (status 0: network failure). Never throws. */
+function requestDone(hooks: AutocaptureHooks, method: string, url: string, status: number, ms: number): void {
+  try {
+    const absolute = new URL(url, location.href).href;
+    if (hooks.ownEndpoints.some((e) => e && absolute.startsWith(e))) return;
+    const attributes = {
+      method: method.toUpperCase(),
+      host: new URL(absolute).host,
+      status_class: status === 0 ? 'error' : `${Math.floor(status / 100)}xx`,
+    };
+    hooks.record('http.client.duration', 'ms', ms, attributes);
+    hooks.count('http.client.requests', attributes);
+    if (status === 0 || status >= 500) hooks.count('http.client.errors', attributes);
+  } catch {
+    // An unparsable URL is not worth an error report from inside someone else's request.
+  }
+}
+
+function network(hooks: AutocaptureHooks, cleanups: (() => void)[]): void {
+  if (typeof window.fetch === 'function') {
+    const original = window.fetch;
+    window.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+      const started = performance.now();
+      const promise = original.call(this ?? window, input, init);
+      try {
+        const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+        const method = init?.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET');
+        promise.then(
+          (res) => requestDone(hooks, method, url, res.status, performance.now() - started),
+          () => requestDone(hooks, method, url, 0, performance.now() - started),
+        );
+      } catch {
+        // The host's request goes on untouched.
+      }
+      return promise;
+    } as typeof window.fetch;
+    cleanups.push(() => (window.fetch = original));
+  }
+  if (typeof XMLHttpRequest === 'function') {
+    const proto = XMLHttpRequest.prototype;
+    const open = proto.open;
+    const send = proto.send;
+    const requests = new WeakMap<XMLHttpRequest, { method: string; url: string }>();
+    proto.open = function (this: XMLHttpRequest, method: string, url: string | URL, ...rest: unknown[]) {
+      requests.set(this, { method, url: String(url) });
+      return (open as (...a: unknown[]) => void).call(this, method, url, ...rest);
+    } as typeof proto.open;
+    proto.send = function (this: XMLHttpRequest, body?: Document | XMLHttpRequestBodyInit | null) {
+      const info = requests.get(this);
+      if (info) {
+        const started = performance.now();
+        this.addEventListener('loadend', () => requestDone(hooks, info.method, info.url, this.status, performance.now() - started));
+      }
+      return send.call(this, body);
+    };
+    cleanups.push(() => {
+      proto.open = open;
+      proto.send = send;
+    });
+  }
+}
+
+function webVitals(hooks: AutocaptureHooks): void {
+  const report = (m: Metric) => {
+    hooks.record(`web_vitals.${m.name.toLowerCase()}`, m.name === 'CLS' ? '1' : 'ms', m.value, { rating: m.rating });
+    hooks.track('$web_vitals', { name: m.name, value: m.value, rating: m.rating, id: m.id, navigationType: m.navigationType });
+  };
+  // web-vitals' callbacks cannot be removed; they report each metric once per page (CLS/INP on hide).
+  for (const on of [onLCP, onINP, onCLS, onFCP, onTTFB]) on(report);
+}
