@@ -453,20 +453,24 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
   const watch = guard((metric: string, options: WatchOptions = {}): (() => void) => {
     let watcher: Watcher | null = null;
     let stopped = false;
-    void ready.then(() => {
-      if (stopped || !runtime) return;
-      watcher = new Watcher(String(metric), options, runtime, (a) => {
-        emitter.emit('anomaly', a);
-        emitEvent(makeEvent('anomaly', 'anomaly', { ...a, timestamp: new Date(a.timestamp).toISOString() }, now()));
-      }, fail);
-      let set = watchers.get(metric);
-      if (!set) watchers.set(metric, (set = new Set()));
-      set.add(watcher);
-    });
+    const name = String(metric);
+    const o: WatchOptions = options && typeof options === 'object' ? options : {};
+    ready
+      .then(() => {
+        if (stopped || !runtime) return;
+        watcher = new Watcher(name, o, runtime, (a) => {
+          emitter.emit('anomaly', a);
+          emitEvent(makeEvent('anomaly', 'anomaly', { ...a, timestamp: new Date(a.timestamp).toISOString() }, now()));
+        }, fail);
+        let set = watchers.get(name);
+        if (!set) watchers.set(name, (set = new Set()));
+        set.add(watcher);
+      })
+      .catch(fail); // bad options are reported, never an unhandled rejection in the host page
     return () => {
       stopped = true;
       if (watcher) {
-        watchers.get(metric)?.delete(watcher);
+        watchers.get(name)?.delete(watcher);
         watcher.dispose();
       }
     };

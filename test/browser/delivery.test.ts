@@ -2,19 +2,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type TestCollector } from '../collector/collector.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
+import { openClientPage, sleep, until } from '../helpers/browser.js';
 import { serveStatic, type StaticServer } from '../helpers/server.js';
 
 // Lossless delivery, end to end: the script-tag build in Chromium against the test collector.
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const t = Date.now();
-  while (!cond()) {
-    if (Date.now() - t > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe.skipIf(!hasChromium)('delivery in Chromium', () => {
   let browser: Browser;
@@ -35,18 +26,7 @@ describe.skipIf(!hasChromium)('delivery in Chromium', () => {
     await collector?.close();
   });
 
-  async function open(init: Record<string, unknown>): Promise<Page> {
-    const page = await context.newPage();
-    page.on('pageerror', (e) => console.log('page error:', e.message));
-    await page.goto(`${server.url}/test/pages/iife.html`);
-    await page.evaluate((config) => {
-      const w = window as any;
-      w.client = w.Avila.init(config);
-      w.errors = [];
-      w.client.on('error', (e: Error) => w.errors.push(e.message));
-    }, init);
-    return page;
-  }
+  const open = (init: Record<string, unknown>): Promise<Page> => openClientPage(context, `${server.url}/test/pages/iife.html`, init);
 
   const named = (name: string) => [...collector.events.values()].filter((e) => e.name === name);
 

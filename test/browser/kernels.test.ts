@@ -1,24 +1,15 @@
-import { build } from 'esbuild';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
-import { ROOT, serveStatic, type StaticServer } from '../helpers/server.js';
+import { bundlePageScript } from '../helpers/browser.js';
+import { serveStatic, type StaticServer } from '../helpers/server.js';
 
 describe.skipIf(!hasChromium)('kernels in Chromium (worker pool and page)', () => {
   let browser: Browser;
   let server: StaticServer;
 
   beforeAll(async () => {
-    await build({
-      entryPoints: [join(ROOT, 'test/browser/kernels.page.ts')],
-      outfile: join(ROOT, 'build/test/kernels.page.mjs'),
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      define: { __AVILA_VERSION__: '"test"' },
-      logLevel: 'error',
-    });
+    await bundlePageScript('kernels.page');
     server = await serveStatic();
     browser = await launchChromium();
   });
