@@ -3,7 +3,7 @@ import { uuidv7 } from '../delivery/ids.js';
 import type { EventContext, WireEvent } from '../delivery/types.js';
 import type { KernelSource } from '../kernels/index.js';
 import { createRuntime, type Health, type Runtime, type RuntimeMetrics, type RuntimeOptions, type WorkerBackend } from '../runtime/index.js';
-import { buildContext, clock, type AppInfo } from './context.js';
+import { buildContext, clock, isoTime, type AppInfo } from './context.js';
 import { Emitter } from './emitter.js';
 import { Metrics, type Instrument, type MetricKind, type MetricOptions, type MetricSnapshot } from './metrics.js';
 import { DEFAULT_SANITIZE, sanitizeName, sanitizeProperties, type SanitizeLimits, type SanitizeReport } from './sanitize.js';
@@ -232,7 +232,7 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
     id: uuidv7(t),
     type,
     name,
-    timestamp: new Date(t).toISOString(),
+    timestamp: isoTime(t),
     ...(sessionId ? { sessionId } : {}),
     anonymousId,
     userId,

@@ -84,8 +84,9 @@ function value(v: unknown, depth: number, seen: unknown[], limits: SanitizeLimit
 function object(source: object, depth: number, seen: unknown[], limits: SanitizeLimits, report: SanitizeReport): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   let keys: unknown[];
+  const map = source instanceof Map ? source : null;
   try {
-    keys = source instanceof Map ? [...source.keys()] : Object.keys(source);
+    keys = map ? [...map.keys()] : Object.keys(source);
   } catch {
     report.changed++;
     return out;
@@ -104,7 +105,7 @@ function object(source: object, depth: number, seen: unknown[], limits: Sanitize
         report.changed++;
         break;
       }
-      v = value(source instanceof Map ? source.get(k) : (source as Record<string, unknown>)[key], depth + 1, seen, limits, report);
+      v = value(map ? map.get(k) : (source as Record<string, unknown>)[key], depth + 1, seen, limits, report);
     } catch {
       report.changed++;
       continue;

@@ -205,14 +205,19 @@ export class Delivery {
 
   private persistSoon(delay: number): void {
     if (this.persistTimer !== null) {
-      if (delay > 0) return;
+      // Already due at least this soon: nothing to do (re-arming per event costs more than track()).
+      if (delay > 0 || this.persistImmediate) return;
       clearTimeout(this.persistTimer);
     }
+    this.persistImmediate = delay === 0;
     this.persistTimer = setTimeout(() => {
       this.persistTimer = null;
+      this.persistImmediate = false;
       void this.persist();
     }, delay);
   }
+
+  private persistImmediate = false;
 
   /** Contexts are shared objects: each is serialized once. */
   private readonly contexts = new WeakMap<object, string>();

@@ -1,8 +1,20 @@
 const hex: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+// Random bytes come from a pool filled 4 KiB at a time: one crypto.getRandomValues call per id
+// costs more than the rest of track() (measured: bench/track.bench.ts).
+const POOL = 4096;
+const pool = new Uint8Array(POOL);
+let poolAt = POOL;
+
 function random(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  if (typeof crypto !== 'undefined' && crypto.getRandomValues) return crypto.getRandomValues(bytes);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  const n = bytes.length;
+  if (poolAt + n > POOL) {
+    if (typeof crypto !== 'undefined' && crypto.getRandomValues) crypto.getRandomValues(pool);
+    else for (let i = 0; i < POOL; i++) pool[i] = Math.floor(Math.random() * 256);
+    poolAt = 0;
+  }
+  bytes.set(pool.subarray(poolAt, poolAt + n));
+  poolAt += n;
   return bytes;
 }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '../../src/client/index.js';
+import { isoTime } from '../../src/client/context.js';
 import { DEFAULT_SANITIZE, sanitizeProperties } from '../../src/client/sanitize.js';
 import { luhn, scrubText, scrubUrl } from '../../src/client/scrub.js';
 import { parseTraceparent, sampledByRatio } from '../../src/client/spans.js';
@@ -77,6 +78,17 @@ describe('scrubbing', () => {
 });
 
 describe('ids and traces', () => {
+  it('property: isoTime(t) equals new Date(t).toISOString()', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 4102444800000, noNaN: true }), (t) => {
+        expect(isoTime(t)).toBe(new Date(t).toISOString());
+      }),
+      { numRuns: 2000 },
+    );
+    // Consecutive times within and across seconds (the cached part).
+    for (let t = 1_700_000_000_990; t < 1_700_000_001_020; t += 0.7) expect(isoTime(t)).toBe(new Date(t).toISOString());
+  });
+
   it('makes UUIDv7 ids that sort in creation order, and valid W3C ids', () => {
     const ids = Array.from({ length: 5000 }, () => uuidv7());
     expect(ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id))).toBe(true);
