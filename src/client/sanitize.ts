@@ -127,7 +127,47 @@ export function sanitizeProperties(input: unknown, limits: SanitizeLimits, repor
     report.changed++;
     return input === undefined ? {} : { value: value(input, 1, [], limits, report) ?? null };
   }
-  return object(input, 0, [input], limits, report);
+  return flat(input, limits) ?? object(input, 0, [input], limits, report);
+}
+
+/**
+ * The common case in one cheap pass: a plain object whose values are strings within the cap,
+ * finite numbers, booleans, null or undefined, with allowed keys — copied as it is (the result
+ * the general path gives for it). Anything else returns null and takes the general path.
+ */
+function flat(source: object, limits: SanitizeLimits): Record<string, unknown> | null {
+  try {
+    if (Object.getPrototypeOf(source) !== Object.prototype) return null;
+    const keys = Object.keys(source);
+    if (keys.length > limits.maxKeys) return null;
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype' || key.length > limits.maxStringLength) return null;
+      const v = (source as Record<string, unknown>)[key];
+      switch (typeof v) {
+        case 'string':
+          if (v.length > limits.maxStringLength) return null;
+          break;
+        case 'number':
+          if (v - v !== 0) return null; // NaN or ±Infinity
+          break;
+        case 'boolean':
+          break;
+        case 'undefined':
+          continue;
+        case 'object':
+          if (v !== null) return null;
+          break;
+        default:
+          return null;
+      }
+      out[key] = v;
+    }
+    return out;
+  } catch {
+    return null; // a throwing getter or proxy: the general path reports it key by key
+  }
 }
 
 /** A string argument (event name, user id): strings kept (capped), numbers converted, else null. */

@@ -6,13 +6,15 @@ const POOL = 4096;
 const pool = new Uint8Array(POOL);
 let poolAt = POOL;
 
+function refill(): void {
+  if (typeof crypto !== 'undefined' && crypto.getRandomValues) crypto.getRandomValues(pool);
+  else for (let i = 0; i < POOL; i++) pool[i] = Math.floor(Math.random() * 256);
+  poolAt = 0;
+}
+
 function random(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   const n = bytes.length;
-  if (poolAt + n > POOL) {
-    if (typeof crypto !== 'undefined' && crypto.getRandomValues) crypto.getRandomValues(pool);
-    else for (let i = 0; i < POOL; i++) pool[i] = Math.floor(Math.random() * 256);
-    poolAt = 0;
-  }
+  if (poolAt + n > POOL) refill();
   bytes.set(pool.subarray(poolAt, poolAt + n));
   poolAt += n;
   return bytes;
@@ -26,31 +28,27 @@ let counter = 0;
  * counter in rand_a keeps ids from this client in creation order.
  */
 export function uuidv7(nowMs = Date.now()): string {
-  const b = random(new Uint8Array(16));
+  if (poolAt + 10 > POOL) refill();
+  const r = poolAt;
+  poolAt += 10;
+  const p = pool;
   if (nowMs <= lastMs) {
     nowMs = lastMs;
     counter = (counter + 1) & 0xfff;
     if (counter === 0) nowMs = ++lastMs;
   } else {
     lastMs = nowMs;
-    counter = ((b[6]! & 0x07) << 8) | b[7]!; // random start, room to count up
+    counter = ((p[r]! & 0x07) << 8) | p[r + 1]!; // random start, room to count up
   }
   const ms = nowMs;
-  b[0] = Math.floor(ms / 2 ** 40) & 0xff;
-  b[1] = Math.floor(ms / 2 ** 32) & 0xff;
-  b[2] = (ms >>> 24) & 0xff;
-  b[3] = (ms >>> 16) & 0xff;
-  b[4] = (ms >>> 8) & 0xff;
-  b[5] = ms & 0xff;
-  b[6] = 0x70 | ((counter >> 8) & 0x0f);
-  b[7] = counter & 0xff;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  let s = '';
-  for (let i = 0; i < 16; i++) {
-    s += hex[b[i]!]!;
-    if (i === 3 || i === 5 || i === 7 || i === 9) s += '-';
-  }
-  return s;
+  // 48-bit time, version 7 + 12-bit counter, variant 10 + 62 random bits (pool bytes r+2 … r+9).
+  return (
+    hex[Math.floor(ms / 2 ** 40) & 0xff]! + hex[Math.floor(ms / 2 ** 32) & 0xff]! + hex[(ms >>> 24) & 0xff]! + hex[(ms >>> 16) & 0xff]! + '-' +
+    hex[(ms >>> 8) & 0xff]! + hex[ms & 0xff]! + '-' +
+    hex[0x70 | ((counter >> 8) & 0x0f)]! + hex[counter & 0xff]! + '-' +
+    hex[(p[r + 2]! & 0x3f) | 0x80]! + hex[p[r + 3]!]! + '-' +
+    hex[p[r + 4]!]! + hex[p[r + 5]!]! + hex[p[r + 6]!]! + hex[p[r + 7]!]! + hex[p[r + 8]!]! + hex[p[r + 9]!]!
+  );
 }
 
 /** `n` random bytes as lowercase hex (W3C trace ids: 16 bytes, span ids: 8). */

@@ -46,11 +46,13 @@ describe.skipIf(!hasChromium)('client in Chromium', () => {
     expect(first.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     const b = await open(config());
     expect(await ids(b)).toEqual(first);
+    // Delivery across a reload is the delivery tests' subject; here the ids are.
+    await a.evaluate(() => (window as any).client.flush());
     await a.reload();
     await a.evaluate((c) => ((window as any).client = (window as any).Avila.init(c)), config());
     expect(await ids(a)).toEqual(first);
     await Promise.all([a, b].map((p) => p.evaluate(() => (window as any).client.flush())));
-    await until(() => named('hello').length === 3, 10_000, 'three hello events');
+    await until(() => named('hello').length === 3, 30_000, 'three hello events');
     expect(new Set(named('hello').map((e) => e.sessionId))).toEqual(new Set([first.sessionId]));
     expect(named('session_start')).toHaveLength(1);
   });

@@ -47,6 +47,29 @@ describe('property sanitizing', () => {
     );
   });
 
+  it('property: flat objects of primitives (the fast path) follow the same rules as everything else', () => {
+    const forbidden = new Set(['__proto__', 'constructor', 'prototype']);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype')), fc.oneof(fc.string({ maxLength: 20 }), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined))), { maxLength: 15 }),
+        (entries) => {
+          const input: Record<string, unknown> = {};
+          for (const [k, v] of entries) Object.defineProperty(input, k, { value: v, enumerable: true, configurable: true, writable: true });
+          const expected: Record<string, unknown> = {};
+          for (const k of Object.keys(input)) {
+            const v = input[k];
+            if (forbidden.has(k) || v === undefined) continue;
+            Object.defineProperty(expected, k, { value: typeof v === 'number' && !Number.isFinite(v) ? null : v, enumerable: true, configurable: true, writable: true });
+          }
+          const got = sanitizeProperties(input, DEFAULT_SANITIZE, { changed: 0 });
+          expect(Object.keys(got)).toEqual(Object.keys(expected));
+          for (const k of Object.keys(expected)) expect(Object.is(got[k], expected[k])).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('follows the documented rules: functions/symbols dropped, BigInt to string, Date to ISO, cycles cut', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
