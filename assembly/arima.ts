@@ -1,7 +1,9 @@
 // Seasonal ARIMA(p,d,q)(P,D,Q)s with R's definitions (stats::arima, R 4.x: arima.R and arima.c).
 //
 // Model: φ(B)Φ(Bˢ)(1 − B)ᵈ(1 − Bˢ)ᴰ(xₜ − μ) = θ(B)Θ(Bˢ)εₜ, with MA terms carrying a plus sign
-// (θ(B) = 1 + θ₁B + …), as R and statsmodels. μ is estimated only when d + D = 0.
+// (θ(B) = 1 + θ₁B + …), as R and statsmodels. μ is estimated only when d + D = 0. With d + D = 1
+// the constant is instead a drift β (forecast::Arima's include.drift, R's xreg = 1:n): the model
+// is fitted to xₜ − βt, so the differenced series has mean β (d = 1) or sβ (D = 1).
 //
 // State space (R's makeARIMA): Harvey's form of the ARMA part, r = max(p′, q′ + 1) with p′, q′ the
 // expanded seasonal orders, plus the d′ = d + sD differencing states; Z = (1, 0…0, Δ).
@@ -50,7 +52,7 @@ const CSS = 2;
   P: usize = 0; Pnew: usize = 0; mm: usize = 0;
   gamma: usize = 0; psi: usize = 0; sys: usize = 0; row0: usize = 0;
   // Fast path (no missing values): the differenced series and the CKMS filter's vectors.
-  fast: i32 = 0; dx: usize = 0; K: usize = 0; L: usize = 0; tmpv: usize = 0;
+  fast: i32 = 0; dx: usize = 0; z: usize = 0; K: usize = 0; L: usize = 0; tmpv: usize = 0;
   w: usize = 0; resid: usize = 0;
   par: usize = 0; work: usize = 0; work2: usize = 0; scale: usize = 0;
   trans: i32 = 0;      // ML objective reads AR parts as partrans'd values
@@ -436,7 +438,7 @@ function cssValue(m: Arima): f64 {
 function ckms(m: Arima): bool {
   if (!acov(m)) return false;
   const r = m.r, p = m.p, phi = m.phi, row0 = m.row0, K = m.K, L = m.L, a = m.a, tv = m.tmpv;
-  const z = m.nd > 0 ? m.dx : m.x;
+  const z = m.nd > 0 ? (m.mean != 0 ? m.z : m.dx) : m.x;
   const start = m.nd, n = m.n;
   for (let i = 0; i < r; i++) {
     const v = (i < p ? f(phi, i) * f(row0, 0) : 0) + f(row0, i + 1);
@@ -481,8 +483,17 @@ function ckms(m: Arima): bool {
 
 /** Subtracts the mean parameter (when estimated) from the series into m.x. */
 function demean(m: Arima, params: usize): void {
-  const mu: f64 = m.mean != 0 ? f(params, m.narma) : 0;
-  for (let i = 0; i < m.n; i++) setf(m.x, i, f(m.y, i) - mu);
+  const c: f64 = m.mean != 0 ? f(params, m.narma) : 0;
+  if (m.nd == 0) {
+    for (let i = 0; i < m.n; i++) setf(m.x, i, f(m.y, i) - c);
+  } else {
+    // Drift: xₜ − β·t (t = 1…n); its differences are the series' differences minus β·lag.
+    for (let i = 0; i < m.n; i++) setf(m.x, i, f(m.y, i) - c * <f64>(i + 1));
+    if (m.fast != 0) {
+      const shift = c * <f64>(m.d > 0 ? 1 : m.ns);
+      for (let i = m.nd; i < m.n; i++) setf(m.z, i, f(m.dx, i) - shift);
+    }
+  }
 }
 
 /** The objective R minimises (armaCSS or armafn) at `params` (natural units). */
@@ -549,7 +560,8 @@ function minimise(m: Arima, maxit: i32): i32 {
   let iter = bfgsIter;
   // R reports non-convergence when BFGS hits maxit (ridges of near-cancelling AR and MA roots
   // are slow going); we restart it from where it stopped, with a fresh Hessian, up to 3 times.
-  for (let restart = 0; restart < 3 && status == 1; restart++) {
+  // (Not for the CSS objective: it only starts ML, or ranks candidates in autoArima.)
+  for (let restart = 0; restart < 3 && status == 1 && m.css == 0; restart++) {
     status = bfgs(m, maxit);
     iter += bfgsIter;
   }
@@ -887,6 +899,7 @@ function create(y: usize, n: i32, spec: usize): Arima {
   m.L = zeros(r + 1);
   m.tmpv = zeros(r + 1);
   m.dx = zeros(n);
+  m.z = zeros(n);
   const np = max(m.npar, 1);
   m.par = zeros(np);
   // f64 regions of work: expand (0…2·npar), arCheck/maInvert (0…160), mapAr (160…224), invertMa (224…).
@@ -927,7 +940,7 @@ function destroy(m: Arima): void {
   heap.free(m.x); heap.free(m.w); heap.free(m.resid); heap.free(m.phi); heap.free(m.theta);
   heap.free(m.delta); heap.free(m.a); heap.free(m.anew); heap.free(m.M); heap.free(m.P);
   heap.free(m.Pnew); heap.free(m.mm); heap.free(m.gamma); heap.free(m.psi); heap.free(m.sys);
-  heap.free(m.row0); heap.free(m.K); heap.free(m.L); heap.free(m.tmpv); heap.free(m.dx);
+  heap.free(m.row0); heap.free(m.K); heap.free(m.L); heap.free(m.tmpv); heap.free(m.dx); heap.free(m.z);
   heap.free(m.par); heap.free(m.work); heap.free(m.work2); heap.free(m.scale); heap.free(m.g); heap.free(m.t);
   heap.free(m.X); heap.free(m.c); heap.free(m.u); heap.free(m.B);
   heap.free(changetype<usize>(m));
@@ -981,15 +994,24 @@ export function arimaFit(y: usize, n: i32, spec: usize, out: usize): i32 {
   for (let i = 0; i < m.npar; i++) setf(coef, i, 0);
   for (let i = 0; i < m.npar; i++) setf(m.scale, i, 1);
   if (m.mean != 0) {
-    // lm(x ~ 1): the mean, and parscale 10 · its standard error.
-    let s: f64 = 0;
+    // R's start: lm on the (differenced) series — the mean, or for a drift the mean difference
+    // over the lag — and parscale 10 · its standard error.
+    const lag = m.nd == 0 ? 0 : (m.d > 0 ? 1 : m.ns);
+    const w = m.w;
     let cnt = 0;
-    for (let i = 0; i < n; i++) if (!isNaN(f(y, i))) { s += f(y, i); cnt++; }
+    for (let i = lag; i < n; i++) {
+      const v = lag == 0 ? f(y, i) : f(y, i) - f(y, i - lag);
+      setf(w, i, v);
+      if (!isNaN(v)) cnt++;
+    }
+    let s: f64 = 0;
+    for (let i = lag; i < n; i++) if (!isNaN(f(w, i))) s += f(w, i);
     const mu = s / <f64>cnt;
     let ss: f64 = 0;
-    for (let i = 0; i < n; i++) if (!isNaN(f(y, i))) ss += (f(y, i) - mu) * (f(y, i) - mu);
-    setf(coef, m.narma, mu);
-    const se = Math.sqrt(ss / <f64>(cnt - 1) / <f64>cnt);
+    for (let i = lag; i < n; i++) if (!isNaN(f(w, i))) ss += (f(w, i) - mu) * (f(w, i) - mu);
+    const per: f64 = lag == 0 ? 1 : <f64>lag;
+    setf(coef, m.narma, mu / per);
+    const se = Math.sqrt(ss / <f64>(cnt - 1) / <f64>cnt) / per;
     setf(m.scale, m.narma, se > 0 ? 10 * se : 1);
   }
   m.fncount = 0;
@@ -1074,7 +1096,7 @@ export function arimaForecast(y: usize, n: i32, spec: usize, coef: usize, h: i32
   }
   const rd = m.rd, r = m.r, d = m.nd, p = m.p;
   const a = m.a, anew = m.anew, P = m.P, Pnew = m.Pnew, delta = m.delta, phi = m.phi;
-  const mu: f64 = m.mean != 0 ? f(coef, m.narma) : 0;
+  const c: f64 = m.mean != 0 ? f(coef, m.narma) : 0;
   for (let l = 0; l < h; l++) {
     for (let i = 0; i < r; i++) {
       let tmp: f64 = i < r - 1 ? f(a, i + 1) : 0;
@@ -1096,7 +1118,8 @@ export function arimaForecast(y: usize, n: i32, spec: usize, coef: usize, h: i32
     let v = f(P, 0);
     for (let i = 0; i < d; i++) v += 2 * f(delta, i) * f(P, r + i);
     for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) v += f(delta, i) * f(delta, j) * f(P, (r + i) + rd * (r + j));
-    setf(outMean, l, fc + mu);
+    // Add back the mean, or the drift at t = n + l + 1.
+    setf(outMean, l, fc + (m.nd == 0 ? c : c * <f64>(n + l + 1)));
     setf(outVar, l, v);
   }
   destroy(m);

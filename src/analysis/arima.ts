@@ -15,6 +15,8 @@ export interface ArimaOptions extends TaskOptions {
   seasonal?: { order: Order; period: number };
   /** Estimate a mean; default true when d + D = 0, and ignored otherwise (as R). */
   includeMean?: boolean;
+  /** Estimate a drift (a linear trend, forecast::Arima's include.drift); only with d + D = 1. Default false. */
+  includeDrift?: boolean;
   /** 'css-ml' (default): conditional sum of squares to start, then exact ML; 'ml'; 'css'. */
   method?: ArimaMethod;
   /** BFGS iterations per phase (default 100, as R's optim). */
@@ -28,6 +30,8 @@ export interface ArimaCoefficients {
   sma: number[];
   /** The estimated mean, or null when none is estimated. */
   mean: number | null;
+  /** The estimated drift (slope per step), or null. */
+  drift: number | null;
 }
 
 export interface ForecastOptions extends TaskOptions {
@@ -109,26 +113,31 @@ export function specOf(values: Float64Array, o: Record<string, unknown>): ArimaS
   const differenced = order[1] + seasonal[1] > 0;
   if (o.includeMean !== undefined && typeof o.includeMean !== 'boolean') throw new TypeError('options.includeMean must be a boolean');
   const includeMean = !differenced && o.includeMean !== false;
+  if (o.includeDrift !== undefined && typeof o.includeDrift !== 'boolean') throw new TypeError('options.includeDrift must be a boolean');
+  if (o.includeDrift === true && order[1] + seasonal[1] !== 1) {
+    throw new RangeError(`options.includeDrift needs d + D = 1 (a drift is a constant of the once-differenced series), got d + D = ${order[1] + seasonal[1]}`);
+  }
+  const constant = includeMean || o.includeDrift === true;
   const method = o.method === undefined ? 'css-ml' : oneOf(o.method, 'options.method', ['css-ml', 'ml', 'css'] as const);
   const maxIter = o.maxIter === undefined ? 100 : integer(o.maxIter, 'options.maxIter', 1, 10000);
-  const spec: ArimaSpec = { order, seasonal, period: Math.max(period, 1), includeMean, method, maxIter };
+  const spec: ArimaSpec = { order, seasonal, period: Math.max(period, 1), constant, method, maxIter };
   // Enough data: every parameter and σ² need observations beyond the differencing.
   let present = 0;
   let first = NaN;
-  let constant = true;
+  let allEqual = true;
   for (const v of values) {
     if (Number.isNaN(v)) continue;
     present++;
     if (Number.isNaN(first)) first = v;
-    else if (v !== first) constant = false;
+    else if (v !== first) allEqual = false;
   }
   const lost = order[1] + seasonal[1] * spec.period;
-  const npar = order[0] + order[2] + seasonal[0] + seasonal[2] + (includeMean ? 1 : 0);
+  const npar = order[0] + order[2] + seasonal[0] + seasonal[2] + (constant ? 1 : 0);
   const needed = lost + npar + 2 + (method === 'ml' ? 0 : order[0] + seasonal[0] * spec.period);
   if (present < needed) {
     throw new RangeError(`values has ${present} non-missing observation${present === 1 ? '' : 's'}; ARIMA(${order})(${seasonal})${spec.period > 1 ? spec.period : ''} needs at least ${needed}`);
   }
-  if (constant) throw new RangeError('values are all equal; a constant series has no ARIMA model to fit');
+  if (allEqual) throw new RangeError('values are all equal; a constant series has no ARIMA model to fit');
   return spec;
 }
 
@@ -185,7 +194,8 @@ export function modelOf(values: Float64Array, spec: ArimaSpec, fit: ArimaKernelF
     ma: c.slice(p, p + q),
     sar: c.slice(p + q, p + q + P),
     sma: c.slice(p + q + P, p + q + P + Q),
-    mean: spec.includeMean ? c[p + q + P + Q]! : null,
+    mean: spec.constant && d + D === 0 ? c[p + q + P + Q]! : null,
+    drift: spec.constant && d + D > 0 ? c[p + q + P + Q]! : null,
   };
   const nstar = values.length - d - D * spec.period;
   const { aicc, bic } = criteria(fit.aic, fit.coef.length, nstar);

@@ -148,7 +148,7 @@ interface Candidate {
  * (2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0), (0,d,1)(0,D,1) it moves to any better
  * neighbour (each order ±1, p and q or P and Q together ±1, mean on/off) until none improves.
  * Candidates with an AR or MA root within 1.01 of the unit circle are rejected, as auto.arima.
- * Differences: no drift term (our arima has no regressors), so with d + D = 1 no constant is tried.
+ * A constant is a mean (d + D = 0) or a drift (d + D = 1), as auto.arima's allowmean/allowdrift.
  */
 export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOptions): Promise<AutoArimaModel> {
   const x = seriesOf(values);
@@ -173,7 +173,8 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   if (m > 1 && maxSD > 0 && seasonalStrength(present, m) > 0.64) D = 1;
   const dx = D > 0 ? diff(present, m) : present;
   const d = isConstant(dx) ? 0 : ndiffs(dx, maxD);
-  const allowMean = d + D === 0;
+  // A constant: the mean with d + D = 0, a drift with d + D = 1 (auto.arima's allowmean/allowdrift).
+  const allowConstant = d + D <= 1;
   const nstar = x.length - d - D * m;
 
   let tried = 0;
@@ -191,7 +192,7 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   }
 
   function spec(order: Order, seasonal: Order, mean: boolean, method: ArimaSpec['method']): ArimaSpec {
-    return { order, seasonal, period: m, includeMean: mean, method, maxIter: 100 };
+    return { order, seasonal, period: m, constant: mean, method, maxIter: 100 };
   }
 
   const progress = () =>
@@ -234,7 +235,7 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
 
   const seasonalOn = m > 1;
   let p = Math.min(2, maxP), q = Math.min(2, maxQ), P = seasonalOn ? Math.min(1, maxSP) : 0, Q = seasonalOn ? Math.min(1, maxSQ) : 0;
-  let mean = allowMean;
+  let mean = allowConstant;
   await tryModel([p, d, q], [P, D, Q], mean);
   if (await tryModel([0, d, 0], [0, D, 0], mean)) p = q = P = Q = 0;
   if ((maxP > 0 || maxSP > 0) && (await tryModel([maxP > 0 ? 1 : 0, d, 0], [seasonalOn && maxSP > 0 ? 1 : 0, D, 0], mean))) {
@@ -268,7 +269,7 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
         break;
       }
     }
-    if (!improved && allowMean && (await tryModel([p, d, q], [P, D, Q], !mean))) {
+    if (!improved && allowConstant && (await tryModel([p, d, q], [P, D, Q], !mean))) {
       mean = !mean;
       improved = true;
     }

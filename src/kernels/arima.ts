@@ -10,7 +10,8 @@ export interface ArimaSpec {
   /** P, D, Q (zeros without a seasonal part) */
   seasonal: [number, number, number];
   period: number;
-  includeMean: boolean;
+  /** A constant: the mean when d + D = 0, a drift (slope in t) when d + D = 1. */
+  constant: boolean;
   method: ArimaMethod;
   maxIter: number;
 }
@@ -29,7 +30,7 @@ export interface ArimaKernelFit {
   evaluations: number;
   /** Smallest modulus among the roots of the expanded AR and MA polynomials (2 when none). */
   minRoot: number;
-  /** ar, ma, sar, sma[, mean] */
+  /** ar, ma, sar, sma[, mean or drift] */
   coef: Float64Array;
   residuals: Float64Array;
 }
@@ -40,7 +41,7 @@ const HEADER = 16;
 export function arimaParameterCount(spec: ArimaSpec): number {
   const [p, , q] = spec.order;
   const [P, , Q] = spec.seasonal;
-  return p + q + P + Q + (spec.includeMean ? 1 : 0);
+  return p + q + P + Q + (spec.constant ? 1 : 0);
 }
 
 function writeSpec(kn: Kernels, spec: ArimaSpec): number {
@@ -48,7 +49,7 @@ function writeSpec(kn: Kernels, spec: ArimaSpec): number {
   const [p, d, q] = spec.order;
   const [P, D, Q] = spec.seasonal;
   new Int32Array(kn.raw.memory.buffer, ptr, 10).set([
-    p, d, q, P, D, Q, spec.period, spec.includeMean ? 1 : 0, METHODS.indexOf(spec.method), spec.maxIter,
+    p, d, q, P, D, Q, spec.period, spec.constant ? 1 : 0, METHODS.indexOf(spec.method), spec.maxIter,
   ]);
   return ptr;
 }

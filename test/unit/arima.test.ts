@@ -159,6 +159,20 @@ describe('arima() on simulated series', () => {
     }
   });
 
+  it('drift (forecast::Arima include.drift): ARIMA(0,1,0) + drift estimates the mean difference and forecasts along it', async () => {
+    const x = simulate({ d: 1, mean: 0.5 }, 300, 21); // a random walk whose steps have mean 0.5
+    const m = await arima(x, { order: [0, 1, 0], includeDrift: true });
+    const diffs = x.slice(1).map((v, i) => v - x[i]!);
+    const meanDiff = diffs.reduce((a, b) => a + b, 0) / diffs.length;
+    expect(m.coef.drift).toBeCloseTo(meanDiff, 6);
+    expect(m.coef.mean).toBeNull();
+    const f = await m.forecast(5);
+    f.mean.forEach((v, h) => expect(v).toBeCloseTo(x[299]! + (h + 1) * m.coef.drift!, 6));
+    // The same model through R's Kalman filter (a trailing gap) agrees.
+    const kalman = await arima([...x, NaN], { order: [0, 1, 0], includeDrift: true });
+    expect(kalman.coef.drift!).toBeCloseTo(m.coef.drift!, 4);
+  });
+
   it('missing values are gaps handled by the Kalman filter, not rejected', async () => {
     const x = simulate({ ar: [0.6], ma: [0.3], d: 1 }, 300, 5);
     const gappy = x.slice();
@@ -249,6 +263,7 @@ describe('bad input', () => {
     ['Infinity', () => arima([...x.slice(0, 50), Infinity], { order: [1, 0, 0] }), /values\[50\] is Infinity/, RangeError],
     ['a string', () => arima([1, 2, '3' as unknown as number], { order: [1, 0, 0] }), /values\[2\]/, TypeError],
     ['unknown method', () => arima(x, { order: [1, 0, 0], method: 'mle' as 'ml' }), /options\.method/, RangeError],
+    ['drift without d + D = 1', () => arima(x, { order: [1, 0, 0], includeDrift: true }), /options\.includeDrift needs d \+ D = 1/, RangeError],
     ['bad forecast level', async () => (await arima(x, { order: [1, 0, 0] })).forecast(3, { level: [120] }), /options\.level\[0\]/, RangeError],
     ['bad horizon', async () => (await arima(x, { order: [1, 0, 0] })).forecast(0), /h must be/, RangeError],
     ['autoArima on a constant series', () => autoArima(new Array(40).fill(1)), /all equal/, RangeError],
