@@ -88,43 +88,77 @@ export function ndiffs(x: ArrayLike<number>, maxD = 2): number {
   return d;
 }
 
+/** Tricube-weighted local mean of `y` at each index over its `span` nearest neighbours (loess, degree 0). */
+function localMean(y: ArrayLike<number>, span: number): Float64Array {
+  const n = y.length;
+  const out = new Float64Array(n);
+  const q = Math.min(span, n);
+  for (let i = 0; i < n; i++) {
+    const lo = Math.max(0, Math.min(i - Math.floor(q / 2), n - q));
+    const hi = lo + q - 1;
+    const h = Math.max(i - lo, hi - i) + 1;
+    let sw = 0;
+    let s = 0;
+    for (let j = lo; j <= hi; j++) {
+      const u = Math.abs(j - i) / h;
+      const w = (1 - u * u * u) ** 3;
+      sw += w;
+      s += w * y[j]!;
+    }
+    out[i] = s / sw;
+  }
+  return out;
+}
+
+/** Centred moving average of length `k`, the window shrinking symmetrically at the ends. */
+function movingAverage(y: ArrayLike<number>, k: number): Float64Array {
+  const n = y.length;
+  const out = new Float64Array(n);
+  const half = Math.floor(k / 2);
+  for (let i = 0; i < n; i++) {
+    const r = Math.min(half, i, n - 1 - i);
+    let s = 0;
+    for (let j = i - r; j <= i + r; j++) s += y[j]!;
+    out[i] = s / (2 * r + 1);
+  }
+  return out;
+}
+
 /**
  * Strength of seasonality, max(0, 1 − Var(remainder)/Var(seasonal + remainder)) (Wang, Smith &
- * Hyndman 2006), from a classical additive decomposition (R's decompose: centred moving-average
- * trend, seasonal figure of per-position means). forecast::nsdiffs takes it from STL instead.
+ * Hyndman 2006), as forecast::nsdiffs' "seas" test computes it, from an STL-style decomposition
+ * (Cleveland et al. 1990) with its inner loop only: each cycle-subseries of the detrended series
+ * smoothed by a tricube local mean over 11 cycles (mstl's s.window = 11, degree 0), a low-pass
+ * filter (moving averages of m, m and 3) taken off, and the trend a moving average of the
+ * deseasonalised series over STL's default t.window. The seasonal part may drift, as in STL.
+ * Simplifications: moving averages where STL uses loess for the low-pass and the trend.
  */
 export function seasonalStrength(x: ArrayLike<number>, period: number): number {
   const n = x.length;
   if (n < 2 * period + 1) return 0;
-  const half = Math.floor(period / 2);
-  const trend = new Float64Array(n).fill(NaN);
-  for (let t = half; t < n - half; t++) {
-    let s = 0;
-    if (period % 2 === 0) {
-      s = 0.5 * x[t - half]! + 0.5 * x[t + half]!;
-      for (let j = -half + 1; j < half; j++) s += x[t + j]!;
-    } else {
-      for (let j = -half; j <= half; j++) s += x[t + j]!;
+  const sWindow = 11;
+  let tWindow = Math.ceil((1.5 * period) / (1 - 1.5 / sWindow));
+  if (tWindow % 2 === 0) tWindow++;
+  let trend: Float64Array = new Float64Array(n);
+  let seasonal: Float64Array = new Float64Array(n);
+  for (let pass = 0; pass < 2; pass++) {
+    const cycle = new Float64Array(n);
+    for (let k = 0; k < period; k++) {
+      const sub: number[] = [];
+      for (let t = k; t < n; t += period) sub.push(x[t]! - trend[t]!);
+      const smooth = localMean(sub, sWindow);
+      for (let i = 0, t = k; t < n; t += period, i++) cycle[t] = smooth[i]!;
     }
-    trend[t] = s / period;
+    const low = movingAverage(movingAverage(movingAverage(cycle, period), period), 3);
+    seasonal = Float64Array.from(cycle, (c, t) => c - low[t]!);
+    trend = movingAverage(Float64Array.from(seasonal, (s, t) => x[t]! - s), tWindow);
   }
-  const sums = new Float64Array(period);
-  const counts = new Float64Array(period);
-  for (let t = 0; t < n; t++) {
-    if (Number.isNaN(trend[t]!)) continue;
-    sums[t % period]! += x[t]! - trend[t]!;
-    counts[t % period]!++;
-  }
-  const figure = Array.from(sums, (s, i) => s / counts[i]!);
-  const centre = figure.reduce((a, b) => a + b, 0) / period;
   const rem: number[] = [];
   const sr: number[] = [];
   for (let t = 0; t < n; t++) {
-    if (Number.isNaN(trend[t]!)) continue;
-    const seasonal = figure[t % period]! - centre;
-    const r = x[t]! - trend[t]! - seasonal;
+    const r = x[t]! - trend[t]! - seasonal[t]!;
     rem.push(r);
-    sr.push(r + seasonal);
+    sr.push(r + seasonal[t]!);
   }
   const variance = (v: number[]) => {
     const m = v.reduce((a, b) => a + b, 0) / v.length;

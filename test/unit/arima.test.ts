@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { arima, autoArima, kpssStatistic, normalQuantile, ready } from '../../src/analysis/index.js';
+import { arima, autoArima, kpssStatistic, normalQuantile, ready, seasonalStrength } from '../../src/analysis/index.js';
 import { WASM_URL } from '../helpers/analysis.js';
 import { simulate, type SimModel } from '../helpers/arima-sim.js';
 import { ctsaFit } from '../helpers/ctsa.js';
@@ -226,6 +226,22 @@ describe('autoArima()', () => {
     }
     console.log(`autoArima chose the true order in ${hits}/${total} cases`);
     expect(hits / total).toBeGreaterThanOrEqual(0.6);
+  });
+
+  it('seasonal strength is low for noise and random walks, high for stable and drifting seasonality; autoArima takes D = 1 on simulated SARIMA', async () => {
+    const white = simulate({}, 600, 1);
+    const walk = simulate({ d: 1 }, 600, 2);
+    const stable = Array.from({ length: 600 }, (_, t) => 10 * Math.sin((2 * Math.PI * t) / 12) + white[t]!);
+    const drifting = simulate({ D: 1, period: 12 }, 600, 3);
+    expect(seasonalStrength(white, 12)).toBeLessThan(0.64);
+    expect(seasonalStrength(walk, 12)).toBeLessThan(0.64);
+    expect(seasonalStrength(stable, 12)).toBeGreaterThan(0.64);
+    expect(seasonalStrength(drifting, 12)).toBeGreaterThan(0.64);
+    for (const seed of [11, 12, 13]) {
+      const x = simulate({ ma: [-0.4], sma: [-0.6], period: 12, d: 1, D: 1 }, 600, seed);
+      const m = await autoArima(x, { period: 12 });
+      expect(m.seasonal.order[1]).toBe(1);
+    }
   });
 
   it('reports progress and honours an AbortSignal', async () => {
