@@ -31,8 +31,21 @@ export function buildContext(app: AppInfo, scrubUrls: boolean): EventContext {
  */
 export function clock(): () => number {
   if (typeof performance !== 'undefined' && typeof performance.timeOrigin === 'number' && performance.timeOrigin > 0) {
+    // The page's monotonic timeline (timeOrigin + performance.now()), read through Date.now():
+    // performance.now() costs ~0.4 µs in Chromium (coarsening and jitter), Date.now() ~0.1 µs.
+    // The offset between the two is re-measured every second and whenever Date.now() goes back,
+    // so a system clock change shows for at most a second.
     const origin = performance.timeOrigin;
-    return () => origin + performance.now();
+    let checked = Date.now();
+    let offset = origin + performance.now() - checked;
+    return () => {
+      const d = Date.now();
+      if (d - checked >= 1000 || d < checked) {
+        checked = d;
+        offset = origin + performance.now() - d;
+      }
+      return d + offset;
+    };
   }
   return () => Date.now();
 }

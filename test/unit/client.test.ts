@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '../../src/client/index.js';
-import { isoTime } from '../../src/client/context.js';
+import { clock, isoTime } from '../../src/client/context.js';
 import { DEFAULT_SANITIZE, sanitizeProperties } from '../../src/client/sanitize.js';
 import { luhn, scrubText, scrubUrl } from '../../src/client/scrub.js';
 import { parseTraceparent, sampledByRatio } from '../../src/client/spans.js';
@@ -101,6 +101,18 @@ describe('scrubbing', () => {
 });
 
 describe('ids and traces', () => {
+  it('clock() follows the timeOrigin + performance.now() timeline within a millisecond, and never goes back', async () => {
+    const now = clock();
+    let last = now();
+    for (let i = 0; i < 30; i++) {
+      const t = now();
+      expect(Math.abs(t - (performance.timeOrigin + performance.now()))).toBeLessThan(1.5);
+      expect(t).toBeGreaterThanOrEqual(last - 1);
+      last = t;
+      await new Promise((r) => setTimeout(r, 40 + (i % 3) * 200));
+    }
+  });
+
   it('property: isoTime(t) equals new Date(t).toISOString()', () => {
     fc.assert(
       fc.property(fc.double({ min: 0, max: 4102444800000, noNaN: true }), (t) => {
