@@ -283,17 +283,7 @@ function kalman(m: Arima, wantResid: bool): bool {
   let steady = false;
   let gain: f64 = 0;
   for (let l = 0; l < n; l++) {
-    for (let i = 0; i < r; i++) {
-      let tmp: f64 = i < r - 1 ? f(a, i + 1) : 0;
-      if (i < p) tmp += f(phi, i) * f(a, 0);
-      setf(anew, i, tmp);
-    }
-    if (d > 0) {
-      for (let i = r + 1; i < rd; i++) setf(anew, i, f(a, i - 1));
-      let tmp = f(a, 0);
-      for (let i = 0; i < d; i++) tmp += f(delta, i) * f(a, r + i);
-      setf(anew, r, tmp);
-    }
+    predictState(m);
     if (l > 0 && !steady) predictCovariance(m);
     const y = f(x, l);
     if (!isNaN(y)) {
@@ -341,6 +331,22 @@ function kalman(m: Arima, wantResid: bool): bool {
   m.sumlog = sumlog;
   m.nu = nu;
   return true;
+}
+
+/** anew = T a: the ARMA part's companion shift, then the differencing states (R's ARIMA_Like). */
+function predictState(m: Arima): void {
+  const r = m.r, rd = m.rd, d = m.nd, p = m.p, a = m.a, anew = m.anew, phi = m.phi, delta = m.delta;
+  for (let i = 0; i < r; i++) {
+    let tmp: f64 = i < r - 1 ? f(a, i + 1) : 0;
+    if (i < p) tmp += f(phi, i) * f(a, 0);
+    setf(anew, i, tmp);
+  }
+  if (d > 0) {
+    for (let i = r + 1; i < rd; i++) setf(anew, i, f(a, i - 1));
+    let tmp = f(a, 0);
+    for (let i = 0; i < d; i++) tmp += f(delta, i) * f(a, r + i);
+    setf(anew, r, tmp);
+  }
 }
 
 /** Pnew = T P Tᵀ + R Rᵀ (R's ARIMA_Like, both branches). */
@@ -1098,17 +1104,7 @@ export function arimaForecast(y: usize, n: i32, spec: usize, coef: usize, h: i32
   const a = m.a, anew = m.anew, P = m.P, Pnew = m.Pnew, delta = m.delta, phi = m.phi;
   const c: f64 = m.mean != 0 ? f(coef, m.narma) : 0;
   for (let l = 0; l < h; l++) {
-    for (let i = 0; i < r; i++) {
-      let tmp: f64 = i < r - 1 ? f(a, i + 1) : 0;
-      if (i < p) tmp += f(phi, i) * f(a, 0);
-      setf(anew, i, tmp);
-    }
-    if (d > 0) {
-      for (let i = r + 1; i < rd; i++) setf(anew, i, f(a, i - 1));
-      let tmp = f(a, 0);
-      for (let i = 0; i < d; i++) tmp += f(delta, i) * f(a, r + i);
-      setf(anew, r, tmp);
-    }
+    predictState(m);
     memory.copy(a, anew, <usize>rd << 3);
     let fc = f(a, 0);
     for (let i = 0; i < d; i++) fc += f(delta, i) * f(a, r + i);

@@ -4,6 +4,7 @@
 // loader and metrics go to Segment's CDN, which this offline machine cannot reach, and the page
 // hung; see the README.)
 import posthog from 'posthog-js';
+import { posthogBenchOptions } from './lib/peers.js';
 import { init } from '../src/index.js';
 import { IdbQueue } from '../src/delivery/queue/idb.js';
 import type { Bench, Comparison } from './lib/types.js';
@@ -55,18 +56,7 @@ const bench: Bench = {
 
     // PostHog.
     const ph = await stats(url);
-    posthog.init('phc_bench', {
-      opt_out_useragent_filter: true, // headless Chromium looks like a bot to PostHog
-      rate_limiting: { events_per_second: 1e9, events_burst_limit: 1e9 }, // its default drops bursts
-      api_host: url,
-      autocapture: false,
-      capture_pageview: false,
-      capture_pageleave: false,
-      disable_session_recording: true,
-      persistence: 'memory',
-      advanced_disable_flags: true,
-      disable_surveys: true,
-    } as never);
+    posthog.init('phc_bench', posthogBenchOptions(url) as never);
     const peer = await sustained(
       (i) => posthog.capture('bench', props(i)),
       async () => (await stats(url)).peerEvents - ph.peerEvents,

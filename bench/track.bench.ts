@@ -6,6 +6,7 @@
 // PostHog and Segment point at the local test collector and a local api host, no CDN.
 import { AnalyticsBrowser } from '@segment/analytics-next';
 import posthog from 'posthog-js';
+import { posthogBenchOptions } from './lib/peers.js';
 import { init } from '../src/index.js';
 import type { Bench, Comparison } from './lib/types.js';
 
@@ -42,18 +43,7 @@ const bench: Bench = {
     const h = avila.histogram('bench.latency');
     const record = await perCall((i) => h.record(i % 1000));
 
-    posthog.init('phc_bench', {
-      opt_out_useragent_filter: true,
-      rate_limiting: { events_per_second: 1e9, events_burst_limit: 1e9 },
-      api_host: url,
-      autocapture: false,
-      capture_pageview: false,
-      capture_pageleave: false,
-      disable_session_recording: true,
-      persistence: 'memory',
-      advanced_disable_flags: true,
-      disable_surveys: true,
-    } as never);
+    posthog.init('phc_bench', posthogBenchOptions(url) as never);
     const ph = await perCall((i) => posthog.capture('bench', props(i)));
 
     // Segment with its settings given inline (no CDN), its Segment.io destination aimed locally.
