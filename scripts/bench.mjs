@@ -40,7 +40,9 @@ for (const platform of ['node', 'browser']) {
     logLevel: 'error',
     ...(platform === 'node' ? { banner: { js: "import { createRequire as __avilaCreateRequire } from 'node:module'; const require = __avilaCreateRequire(import.meta.url);" } } : {}),
     // Node-only benches (envs: ['node']) may import node: modules; their browser bundle never runs.
-    ...(platform === 'browser' ? { external: ['node:*'] } : {}),
+    // miniflare runs workerd from its own package: loaded from node_modules, never bundled.
+    external: platform === 'browser' ? ['node:*'] : ['miniflare'],
+    ...(platform === 'browser' ? { alias: { miniflare: join(ROOT, 'bench/lib/node-only.ts') } } : {}),
   });
 }
 
@@ -104,6 +106,9 @@ async function runChromium() {
   });
   try {
     for (const f of files) {
+      // Node-only benches are not even loaded in the page (their imports may be Node's).
+      const declared = (await import(pathToFileURL(join(outDir, 'node', f.replace(/\.ts$/, '.mjs'))).href)).default;
+      if (!declared.envs.includes('chromium')) continue;
       const page = await browser.newPage();
       page.on('console', (m) => console.log('  ' + m.text()));
       page.on('pageerror', (e) => console.log('  page error: ' + e.message));

@@ -11,8 +11,11 @@ import { installAutocapture, type AutocaptureOptions } from './autocapture.js';
 import { forecastMetric, History, type ClientForecast, type ClientForecastOptions } from './forecast.js';
 import { scrubProperties } from './scrub.js';
 import { Sessions } from './session.js';
-import { createSpan, type Span, type SpanOptions } from './spans.js';
+import { createSpan, GuardedSpan, type Span, type SpanOptions } from './spans.js';
 import { noopSpan } from './noop.js';
+import type { SpanRecord } from '../delivery/encode/otlp.js';
+
+const NOOP_SPAN = noopSpan();
 import { browserStore, type KeyValueStore } from './storage.js';
 import { AlertRule, Slo, Watcher, type AlertEvent, type AlertOptions, type AnomalyEvent, type SloOptions, type SloStatus, type WatchOptions } from './watch.js';
 
@@ -117,12 +120,41 @@ export interface Client {
   readonly sessionId: string | null;
 }
 
+/** What the client needs of its delivery stage (the browser's queue-backed one, or the edge's). */
+export type DeliveryPort = Pick<Delivery, 'enqueue' | 'countDrop' | 'setPaused' | 'clear' | 'flush' | 'shutdown' | 'stats'>;
+
+/** Where a client runs: browsers take the defaults; the edge entry swaps in its own parts. */
+export interface ClientHost {
+  store?: KeyValueStore;
+  delivery?: (options: DeliveryOptions) => DeliveryPort;
+  /**
+   * false: no background timers (workerd cancels timers with the request that set them); the
+   * owner calls `tick()` instead, e.g. at the end of each request. Default true.
+   */
+  timers?: boolean;
+  /** false: events carry no session (servers). Default true. */
+  sessions?: boolean;
+}
+
+/** A client with the controls its host drives. */
+export interface HostedClient {
+  client: Client;
+  /** Exports metrics and evaluates alerts when due (what the timers do where there are timers). */
+  tick(): void;
+  delivery: DeliveryPort;
+}
+
 /**
  * Creates a client. Never throws into the host page: every public method is guarded, failures go
  * to `on('error')` and to `diagnostics()`.
  */
 export function createClient(config: ClientConfig, workers: WorkerBackend | null): Client {
-  const store: KeyValueStore = browserStore();
+  return hostClient(config, workers, {}).client;
+}
+
+/** createClient() for a given host (see ClientHost). */
+export function hostClient(config: ClientConfig, workers: WorkerBackend | null, host: ClientHost): HostedClient {
+  const store: KeyValueStore = host.store ?? browserStore();
   const prefix = config.storageKey ?? 'avila';
   const now = clock();
   const limits: SanitizeLimits = { ...DEFAULT_SANITIZE, ...config.limits };
@@ -180,7 +212,7 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
   const sessions = new Sessions(store, `${prefix}:session`, { timeoutMs: config.session?.timeoutMs ?? 30 * 60_000, maxLengthMs: config.session?.maxLengthMs ?? 24 * 3_600_000 });
 
   if (!config.endpoint && !config.otlpEndpoint) throw new TypeError('init() needs endpoint (native JSON) or otlpEndpoint (OTLP/HTTP)');
-  const delivery = new Delivery({
+  const delivery: DeliveryPort = (host.delivery ?? ((o: DeliveryOptions) => new Delivery(o)))({
     ...config.delivery,
     endpoint: config.endpoint,
     otlpEndpoint: config.otlpEndpoint,
@@ -218,6 +250,7 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
   };
 
   const makeEvent = (type: string, name: string, properties: Record<string, unknown>, t: number): WireEvent => {
+    if (host.sessions === false) return baseEvent(type, name, properties, t, undefined);
     const change = sessions.touch(t);
     if (change) {
       if (change.ended) {
@@ -343,20 +376,31 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
       emitEvent(baseEvent('metric', point.metric, point as unknown as Record<string, unknown>, t, sessions.current?.id), 'metrics');
     }
   };
-  const exportTimer = setInterval(guard(exportMetrics, undefined), config.metrics?.exportIntervalMs ?? 10_000);
-  const alertTimer = setInterval(
-    guard(() => {
-      const t = now();
-      for (const a of alerts.values()) {
-        const transition = a.evaluate(t);
-        if (!transition) continue;
-        emitter.emit('alert', transition);
-        emitEvent(makeEvent('alert', a.name, { ...transition }, t));
-      }
-    }, undefined),
-    1000,
-  );
-  for (const t of [exportTimer, alertTimer]) (t as { unref?: () => void }).unref?.();
+  const exportIntervalMs = config.metrics?.exportIntervalMs ?? 10_000;
+  const evaluateAlerts = () => {
+    const t = now();
+    for (const a of alerts.values()) {
+      const transition = a.evaluate(t);
+      if (!transition) continue;
+      emitter.emit('alert', transition);
+      emitEvent(makeEvent('alert', a.name, { ...transition }, t));
+    }
+  };
+  const timers = host.timers === false ? [] : [setInterval(guard(exportMetrics, undefined), exportIntervalMs), setInterval(guard(evaluateAlerts, undefined), 1000)];
+  for (const t of timers) (t as { unref?: () => void }).unref?.();
+  let lastExport = now();
+  let lastAlerts = lastExport;
+  const tick = guard(() => {
+    const t = now();
+    if (t - lastAlerts >= 1000) {
+      lastAlerts = t;
+      evaluateAlerts();
+    }
+    if (t - lastExport >= exportIntervalMs) {
+      lastExport = t;
+      exportMetrics();
+    }
+  }, undefined);
 
   const finite = (v: unknown, what: string): number | null => {
     if (typeof v === 'number' && Number.isFinite(v)) return v;
@@ -408,7 +452,7 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
 
   const openSpans: Span[] = [];
   const startSpan = guard((name: string, options: SpanOptions = {}): Span => {
-    const span = createSpan(sanitizeName(name, limits, report) ?? 'span', options && typeof options === 'object' ? options : {}, config.tracesSampleRate ?? 1, now, (s, record) => {
+    const span = createSpan(sanitizeName(name, limits, report) ?? 'span', options && typeof options === 'object' ? options : {}, config.tracesSampleRate ?? 1, now, (s, record, endMs) => {
       const i = openSpans.indexOf(s);
       if (i >= 0) openSpans.splice(i, 1);
       if (!s.sampled) {
@@ -416,27 +460,20 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
         delivery.countDrop('sampled');
         return;
       }
-      const e = baseEvent('span', s.name, properties(record) as Record<string, unknown>, Date.parse(record.endTime), sessions.current?.id);
+      // Only what user code could set needs sanitizing; the rest of the record is ours.
+      const clean = { ...record, attributes: properties(record.attributes), events: record.events.length ? (properties({ events: record.events }).events as SpanRecord['events']) : record.events,
+        status: record.status.message === undefined ? record.status : (properties({ status: record.status }).status as SpanRecord['status']),
+      };
+      const e = baseEvent('span', s.name, clean as unknown as Record<string, unknown>, endMs, sessions.current?.id);
       e.traceId = s.traceId;
       e.spanId = s.spanId;
       emitEvent(e, 'traces');
     });
     openSpans.push(span);
+    if (openSpans.length > 1000) openSpans.shift(); // spans never ended must not pile up
     // The span's methods are public API too: guarded like every other.
-    const safe: Span = {
-      name: span.name,
-      traceId: span.traceId,
-      spanId: span.spanId,
-      parentSpanId: span.parentSpanId,
-      sampled: span.sampled,
-      setAttribute: guard((k: string, v: unknown) => (span.setAttribute(k, v), safe), noopSpan()),
-      addEvent: guard((n: string, a?: Record<string, unknown>) => (span.addEvent(n, a), safe), noopSpan()),
-      setStatus: guard((st: Parameters<Span['setStatus']>[0], m?: string) => (span.setStatus(st, m), safe), noopSpan()),
-      end: guard((t?: number) => span.end(t), undefined),
-      traceparent: guard(() => span.traceparent(), noopSpan().traceparent()),
-    };
-    return safe;
-  }, noopSpan());
+    return new GuardedSpan(span, fail);
+  }, NOOP_SPAN);
 
   const injectTraceHeaders = <H extends Headers | Record<string, string>>(headers: H, span?: Span): H => {
     try {
@@ -569,8 +606,7 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
   });
 
   const shutdown = guardAsync(async () => {
-    clearInterval(exportTimer);
-    clearInterval(alertTimer);
+    for (const t of timers) clearInterval(t);
     for (const c of cleanups.splice(0)) c();
     exportMetrics();
     await delivery.shutdown();
@@ -581,7 +617,7 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
     (runtime as Runtime | null)?.close();
   });
 
-  return {
+  const client: Client = {
     track,
     page,
     identify,
@@ -626,4 +662,5 @@ export function createClient(config: ClientConfig, workers: WorkerBackend | null
       return sessions.current?.id ?? null;
     },
   };
+  return { client, tick, delivery };
 }

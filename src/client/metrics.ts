@@ -63,8 +63,20 @@ export interface MetricSnapshot {
 const OVERFLOW = { 'otel.metric.overflow': 'true' };
 const QS = [0.5, 0.95, 0.99];
 
+/** Keys of frozen attribute objects: callers on hot paths (instrument()) reuse frozen sets. */
+const frozenKeys = new WeakMap<object, { key: string; attributes: Record<string, string> }>();
+
 function attributeKey(attrs: Record<string, unknown> | undefined): { key: string; attributes: Record<string, string> } {
   if (!attrs) return { key: '', attributes: {} };
+  if (Object.isFrozen(attrs)) {
+    let k = frozenKeys.get(attrs);
+    if (!k) frozenKeys.set(attrs, (k = computeKey(attrs)));
+    return k;
+  }
+  return computeKey(attrs);
+}
+
+function computeKey(attrs: Record<string, unknown>): { key: string; attributes: Record<string, string> } {
   const keys = Object.keys(attrs).sort();
   const attributes: Record<string, string> = {};
   let key = '';

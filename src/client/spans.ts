@@ -1,4 +1,5 @@
 import { randomHex } from '../delivery/ids.js';
+import { isoTime } from './context.js';
 import type { SpanRecord } from '../delivery/encode/otlp.js';
 
 export type SpanStatus = 'unset' | 'ok' | 'error';
@@ -43,20 +44,87 @@ export function sampledByRatio(traceId: string, ratio: number): boolean {
   return parseInt(traceId.slice(-8), 16) / 0x100000000 < ratio;
 }
 
+const KINDS = [1, 2, 3, 4, 5];
+
+/** A span as recorded: plain fields and prototype methods (spans are made on every request at the edge). */
+class RecordingSpan implements Span {
+  private readonly attributes: Record<string, unknown>;
+  private events: SpanRecord['events'] | null = null;
+  private status: SpanRecord['status'] = { code: 0 };
+  private ended = false;
+  private readonly start: number;
+
+  constructor(
+    readonly name: string,
+    readonly traceId: string,
+    readonly spanId: string,
+    readonly parentSpanId: string | undefined,
+    readonly sampled: boolean,
+    private readonly kind: number,
+    attributes: Record<string, unknown> | undefined,
+    private readonly now: () => number,
+    private readonly onEnd: (span: Span, record: SpanRecord, endMs: number) => void,
+  ) {
+    this.start = now();
+    // A span that is not recorded keeps nothing: only its ids matter (for propagation).
+    this.attributes = sampled && attributes && typeof attributes === 'object' ? { ...attributes } : {};
+  }
+
+  setAttribute(key: string, value: unknown): Span {
+    if (!this.ended && this.sampled && typeof key === 'string') this.attributes[key] = value;
+    return this;
+  }
+
+  addEvent(eventName: string, attrs?: Record<string, unknown>): Span {
+    if (!this.ended && this.sampled) (this.events ??= []).push({ name: String(eventName), time: isoTime(this.now()), ...(attrs ? { attributes: attrs } : {}) });
+    return this;
+  }
+
+  setStatus(s: SpanStatus, message?: string): Span {
+    if (!this.ended && this.sampled) this.status = { code: s === 'ok' ? 1 : s === 'error' ? 2 : 0, ...(message ? { message: String(message) } : {}) };
+    return this;
+  }
+
+  end(endTime?: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    const start = this.start;
+    // Only a plausible wall-clock time in ms is taken; anything else means now.
+    const end = typeof endTime === 'number' && endTime > start - 86_400_000 && endTime < start + 365 * 86_400_000 ? endTime : this.now();
+    const endMs = Math.max(end, start);
+    const record: SpanRecord = {
+      kind: this.kind,
+      startTime: isoTime(start),
+      endTime: isoTime(endMs),
+      attributes: this.attributes,
+      events: this.events ?? [],
+      status: this.status,
+    };
+    if (this.parentSpanId) record.parentSpanId = this.parentSpanId;
+    this.onEnd(this, record, endMs);
+  }
+
+  traceparent(): string {
+    return `00-${this.traceId}-${this.spanId}-${this.sampled ? '01' : '00'}`;
+  }
+}
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+
 export function createSpan(
   name: string,
   options: SpanOptions,
   sampleRatio: number,
   now: () => number,
-  onEnd: (span: Span, record: SpanRecord) => void,
+  onEnd: (span: Span, record: SpanRecord, endMs: number) => void,
 ): Span {
   let traceId: string;
   let parentSpanId: string | undefined;
   let sampled: boolean;
   const parent = options.parent;
   const incoming = typeof parent === 'string' ? parseTraceparent(parent) : null;
-  const valid = parent && typeof parent === 'object' && /^[0-9a-f]{32}$/.test(String(parent.traceId)) && /^[0-9a-f]{16}$/.test(String(parent.spanId));
-  if (valid) {
+  if (parent && typeof parent === 'object' && HEX32.test(String(parent.traceId)) && HEX16.test(String(parent.spanId))) {
     traceId = parent.traceId;
     parentSpanId = parent.spanId;
     sampled = parent.sampled === true;
@@ -68,48 +136,73 @@ export function createSpan(
     traceId = randomHex(16);
     sampled = sampledByRatio(traceId, sampleRatio);
   }
-  const spanId = randomHex(8);
-  const start = now();
-  const attributes: Record<string, unknown> = options.attributes && typeof options.attributes === 'object' ? { ...options.attributes } : {};
-  const events: SpanRecord['events'] = [];
-  let status: SpanRecord['status'] = { code: 0 };
-  let ended = false;
-  const span: Span = {
-    name,
-    traceId,
-    spanId,
-    parentSpanId,
-    sampled,
-    setAttribute(key, value) {
-      if (!ended && typeof key === 'string') attributes[key] = value;
-      return span;
-    },
-    addEvent(eventName, attrs) {
-      if (!ended) events.push({ name: String(eventName), time: new Date(now()).toISOString(), ...(attrs ? { attributes: attrs } : {}) });
-      return span;
-    },
-    setStatus(s, message) {
-      if (!ended) status = { code: s === 'ok' ? 1 : s === 'error' ? 2 : 0, ...(message ? { message: String(message) } : {}) };
-      return span;
-    },
-    end(endTime) {
-      if (ended) return;
-      ended = true;
-      // Only a plausible wall-clock time in ms is taken; anything else means now.
-      const end = typeof endTime === 'number' && endTime > start - 86_400_000 && endTime < start + 365 * 86_400_000 ? endTime : now();
-      onEnd(span, {
-        ...(parentSpanId ? { parentSpanId } : {}),
-        kind: [1, 2, 3, 4, 5].includes(options.kind as number) ? options.kind! : 1,
-        startTime: new Date(start).toISOString(),
-        endTime: new Date(Math.max(end, start)).toISOString(),
-        attributes,
-        events,
-        status,
-      });
-    },
-    traceparent() {
-      return `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
-    },
-  };
-  return span;
+  const kind = KINDS.includes(options.kind as number) ? options.kind! : 1;
+  return new RecordingSpan(name, traceId, randomHex(8), parentSpanId, sampled, kind, options.attributes, now, onEnd);
+}
+
+/**
+ * A span handed to user code: every method catches and reports instead of throwing (the client's
+ * rule), without a closure per method per span — spans are created on every request at the edge.
+ */
+export class GuardedSpan implements Span {
+  readonly name: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly sampled: boolean;
+
+  constructor(
+    private readonly span: Span,
+    private readonly fail: (e: unknown) => void,
+  ) {
+    this.name = span.name;
+    this.traceId = span.traceId;
+    this.spanId = span.spanId;
+    this.parentSpanId = span.parentSpanId;
+    this.sampled = span.sampled;
+  }
+
+  setAttribute(key: string, value: unknown): Span {
+    try {
+      this.span.setAttribute(key, value);
+    } catch (e) {
+      this.fail(e);
+    }
+    return this;
+  }
+
+  addEvent(name: string, attributes?: Record<string, unknown>): Span {
+    try {
+      this.span.addEvent(name, attributes);
+    } catch (e) {
+      this.fail(e);
+    }
+    return this;
+  }
+
+  setStatus(status: SpanStatus, message?: string): Span {
+    try {
+      this.span.setStatus(status, message);
+    } catch (e) {
+      this.fail(e);
+    }
+    return this;
+  }
+
+  end(endTime?: number): void {
+    try {
+      this.span.end(endTime);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  traceparent(): string {
+    try {
+      return this.span.traceparent();
+    } catch (e) {
+      this.fail(e);
+      return `00-${'0'.repeat(32)}-${'0'.repeat(16)}-00`;
+    }
+  }
 }

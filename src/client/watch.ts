@@ -25,7 +25,9 @@ export interface AnomalyEvent {
 /**
  * Feeds every value of one metric to a streaming detector pinned in a worker. Values recorded in
  * one task are sent together as soon as it ends, so an anomaly is reported within a message round
- * trip of its value being recorded.
+ * trip of its value being recorded. Where the runtime is inline (Workers, Node, no Web Workers)
+ * the detector lives on this thread and each value is scored as it is recorded (one WASM call,
+ * no promise).
  */
 export class Watcher {
   private values: number[] = [];
@@ -33,6 +35,8 @@ export class Watcher {
   private scheduled = false;
   private lastReported = -Infinity;
   private readonly objectId: number;
+  /** The detector in this thread's kernels (inline runtimes), or 0. */
+  private ptr = 0;
   readonly method: DetectorMethod;
   readonly threshold: number;
 
@@ -47,13 +51,33 @@ export class Watcher {
     this.method = o.method;
     this.threshold = o.threshold;
     this.cooldownMs = Math.max(0, Number(options.cooldownMs) || 0);
-    this.objectId = runtime.pin({ kind: 'detector', config: { method: o.code, window: o.window, threshold: o.threshold, minSamples: o.minSamples } });
+    if (runtime.mode === 'inline') {
+      this.ptr = runtime.kernels.detectorCreate(o.code, o.window, o.threshold, o.minSamples);
+      this.objectId = -1;
+    } else {
+      this.objectId = runtime.pin({ kind: 'detector', config: { method: o.code, window: o.window, threshold: o.threshold, minSamples: o.minSamples } });
+    }
+  }
+
+  private report(value: number, score: number, expected: number, timestamp: number): void {
+    if (timestamp - this.lastReported < this.cooldownMs) return;
+    this.lastReported = timestamp;
+    this.onAnomaly({ metric: this.metric, value, score, expected, method: this.method, threshold: this.threshold, timestamp });
   }
 
   private readonly cooldownMs: number;
 
   push(value: number, time: number): void {
     if (!Number.isFinite(value)) return;
+    if (this.ptr !== 0) {
+      try {
+        const r = this.runtime.kernels.detectorPush(this.ptr, value);
+        if (r.flag === 1) this.report(value, r.score, r.expected, time);
+      } catch (e) {
+        this.onError(e);
+      }
+      return;
+    }
     this.values.push(value);
     this.times.push(time);
     if (!this.scheduled) {
@@ -76,10 +100,7 @@ export class Watcher {
         if (!r) return;
         for (let i = 0; i < r.index.length; i++) {
           const at = r.index[i]!;
-          const timestamp = times[at]!;
-          if (timestamp - this.lastReported < this.cooldownMs) continue;
-          this.lastReported = timestamp;
-          this.onAnomaly({ metric: this.metric, value: values[at]!, score: r.score[i]!, expected: r.expected[i]!, method: this.method, threshold: this.threshold, timestamp });
+          this.report(values[at]!, r.score[i]!, r.expected[i]!, times[at]!);
         }
       },
       (e: unknown) => this.onError(e),
@@ -87,7 +108,10 @@ export class Watcher {
   }
 
   dispose(): void {
-    this.runtime.unpin(this.objectId);
+    if (this.ptr !== 0) {
+      this.runtime.kernels.detectorFree(this.ptr);
+      this.ptr = 0;
+    } else this.runtime.unpin(this.objectId);
   }
 }
 

@@ -1,13 +1,13 @@
-import { encodeJsonBatch, fullEvent } from './encode/json.js';
-import { gzip } from './encode/gzip.js';
-import { encodeOtlpLogs, encodeOtlpMetrics, encodeOtlpTraces, type OtlpResource } from './encode/otlp.js';
+import { encodeJsonBatch } from './encode/json.js';
+import type { OtlpResource } from './encode/otlp.js';
 import { uuidv7 } from './ids.js';
 import { exitRecords, forgetExit, recordExit, spill, takeSpills } from './exit-journal.js';
 import { alwaysLeader, electLeader, type Leadership } from './leader.js';
 import { IdbQueue } from './queue/idb.js';
 import { MemoryQueue } from './queue/memory.js';
 import { byteLength, DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueEntry, type QueueItem, type QueueLimits } from './queue/types.js';
-import { backoffMs, post, type SendOutcome } from './send.js';
+import { backoffMs, type SendOutcome } from './send.js';
+import { BatchSender, EventSerializer, notify } from './sender.js';
 import type { DropReason, Drops, WireEvent } from './types.js';
 
 export interface DeliveryOptions {
@@ -87,6 +87,7 @@ export class Delivery {
   private readonly retry: { baseMs: number; maxMs: number };
   private readonly circuit: { failures: number; cooldownMs: number };
   private readonly fetchFn: typeof fetch;
+  private readonly sender: BatchSender;
   /** Events not yet written to the queue; serialized only when they are written, off the hot path. */
   private buffer: { event: WireEvent; signal: QueueItem['signal'] }[] = [];
   /** Events handed to the queue whose transaction has not committed yet (lost if the page dies now). */
@@ -111,7 +112,6 @@ export class Delivery {
   private closed = false;
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
   private waker: (() => void) | null = null;
-  private gzipWorks = true;
   private keepaliveInFlight = 0;
   private readonly counters = { batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0 };
   private readonly exitSends = { keepalive: 0, beacon: 0, plain: 0 };
@@ -124,6 +124,7 @@ export class Delivery {
     this.retry = { baseMs: 1000, maxMs: 60_000, ...options.retry };
     this.circuit = { failures: 5, cooldownMs: 30_000, ...options.circuit };
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.sender = new BatchSender({ ...options, compression: this.o.compression, fetch: this.fetchFn });
     this.queueReady = this.openQueue();
     this.installListeners();
     this.loop = this.drainLoop();
@@ -182,9 +183,7 @@ export class Delivery {
   }
 
   private report(e: Error): void {
-    try {
-      this.o.onError?.(e);
-    } catch {}
+    notify(this.o.onError, e);
   }
 
   // ---- intake ----
@@ -219,29 +218,12 @@ export class Delivery {
 
   private persistImmediate = false;
 
-  /** Contexts are shared objects: each is serialized once. */
-  private readonly contexts = new WeakMap<object, string>();
-  private contextJson(context: object): string {
-    let s = this.contexts.get(context);
-    if (s === undefined) this.contexts.set(context, (s = JSON.stringify(context)));
-    return s;
-  }
-
+  private readonly serializer = new EventSerializer((e) => {
+    this.countDrop('invalid');
+    this.report(e);
+  });
   private serialize(buffered: { event: WireEvent; signal: QueueItem['signal'] }[]): QueueItem[] {
-    const items: QueueItem[] = [];
-    for (const { event, signal } of buffered) {
-      try {
-        const { context, ...rest } = event;
-        const item: QueueItem = { id: event.id, json: JSON.stringify(rest), signal };
-        if (context) item.ctx = this.contextJson(context);
-        items.push(item);
-      } catch (e) {
-        // An event beforeSend made unserializable: dropped and counted, the others go on.
-        this.countDrop('invalid');
-        this.report(new Error(`avila-telemetry: event ${event.id} could not be serialized: ${(e as Error)?.message}`));
-      }
-    }
-    return items;
+    return this.serializer.serialize(buffered);
   }
 
   private async persist(): Promise<void> {
@@ -488,40 +470,8 @@ export class Delivery {
     this.report(new Error(`avila-telemetry: ${message}; ${flight.entries.length} events dropped (${reason})`));
   }
 
-  private async sendFlight(flight: Flight): Promise<SendOutcome> {
-    const headers = { ...this.o.headers };
-    if (this.o.otlpEndpoint) {
-      if (this.o.apiKey) headers.authorization = `Bearer ${this.o.apiKey}`;
-      for (const [signal, body] of this.otlpBodies(flight.entries)) {
-        const outcome = await this.postBody(`${this.o.otlpEndpoint.replace(/\/$/, '')}/v1/${signal}`, body, headers, false);
-        if (outcome.kind !== 'ok') return outcome;
-      }
-      return { kind: 'ok', status: 200 };
-    }
-    const body = encodeJsonBatch(flight.batchId, flight.entries, { apiKey: this.o.apiKey, drops: flight.drops });
-    return this.postBody(this.o.endpoint!, body, headers, false);
-  }
-
-  private otlpBodies(entries: QueueEntry[]): [string, string][] {
-    const resource = this.o.resource ?? { serviceName: 'web' };
-    const by = (signal: QueueEntry['signal']) => entries.filter((e) => e.signal === signal).map((e) => JSON.parse(fullEvent(e)) as WireEvent);
-    const out: [string, string][] = [];
-    const logs = by('logs'), metrics = by('metrics'), traces = by('traces');
-    if (logs.length) out.push(['logs', encodeOtlpLogs(logs, resource)]);
-    if (metrics.length) out.push(['metrics', encodeOtlpMetrics(metrics, resource)]);
-    if (traces.length) out.push(['traces', encodeOtlpTraces(traces, resource)]);
-    return out;
-  }
-
-  private async postBody(url: string, body: string, headers: Record<string, string>, keepalive: boolean): Promise<SendOutcome> {
-    const compressed = this.o.compression === 'gzip' && this.gzipWorks && !keepalive ? await gzip(body).catch(() => null) : null;
-    const outcome = await post({ url, body, headers, gzip: compressed, keepalive, fetch: this.fetchFn });
-    if (compressed && outcome.kind === 'drop' && outcome.status === 415) {
-      // The collector does not take gzip: send plain from now on.
-      this.gzipWorks = false;
-      return post({ url, body, headers, gzip: null, keepalive, fetch: this.fetchFn });
-    }
-    return outcome;
+  private sendFlight(flight: Flight): Promise<SendOutcome> {
+    return this.sender.send(flight.batchId, flight.entries, flight.drops);
   }
 
   // ---- page exit ----

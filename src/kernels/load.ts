@@ -27,12 +27,22 @@ function hint(cause: unknown): string {
   return '';
 }
 
+/**
+ * A Node built-in module, through process.getBuiltinModule (Node ≥ 20.16, and workerd with
+ * nodejs_compat): no import() that browser and Workers bundlers would try to resolve.
+ */
+export function builtinModule<T>(name: string): T | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    return (proc?.getBuiltinModule?.(name) as T | undefined) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 async function readFileUrl(url: URL): Promise<Uint8Array> {
-  // Kept out of static analysis so browser and Workers bundles never try to resolve node:fs.
-  const fsName = 'node:fs/promises';
-  const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName)) as {
-    readFile(path: URL): Promise<Uint8Array>;
-  };
+  const fs = builtinModule<{ readFile(path: URL): Promise<Uint8Array> }>('node:fs/promises');
+  if (!fs) throw new Error('this runtime cannot read files (Node ≥ 20.16 has process.getBuiltinModule); pass the bytes or a compiled WebAssembly.Module as `wasm`');
   return fs.readFile(url);
 }
 

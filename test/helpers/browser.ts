@@ -5,15 +5,8 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ROOT } from './server.js';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const t = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+export { sleep, until } from './wait.js';
+import { sleep } from './wait.js';
 
 /** Bundles test/browser/<name>.ts to build/test/<name>.mjs, importable by a page from the static server. */
 export async function bundlePageScript(name: string): Promise<void> {
