@@ -4,8 +4,17 @@ import type { TaskOptions } from './stats.js';
 import { taskOptions } from './task-options.js';
 import { finiteNumber, integer, oneOf, options as objectArg, toFloat64 } from './validate.js';
 
-export type DetectorMethod = 'zscore' | 'robust' | 'iqr' | 'ewma';
-export const DETECTOR_METHODS: readonly DetectorMethod[] = ['zscore', 'robust', 'iqr', 'ewma'];
+/**
+ * Thresholds that maximise each adaptive method's NAB standard-profile score, as printed by
+ * `npm run bench:nab` (fixed for the whole corpus, as NAB requires).
+ */
+const NAB_THRESHOLDS = { seasonal: 0.849, cusum: 0.676, likelihood: 0.83, auto: 0.872 };
+
+export type DetectorMethod = 'zscore' | 'robust' | 'iqr' | 'ewma' | 'seasonal' | 'cusum' | 'likelihood' | 'auto';
+/** In kernel code order (assembly/detect.ts, assembly/adaptive.ts). */
+export const DETECTOR_METHODS: readonly DetectorMethod[] = ['zscore', 'robust', 'iqr', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto'];
+/** Methods whose score is in [0, 1) (assembly/adaptive.ts), measured on NAB (bench/nab/). */
+export const ADAPTIVE_METHODS: readonly DetectorMethod[] = ['seasonal', 'cusum', 'likelihood', 'auto'];
 
 /** Default |score| above which a point is an anomaly, per method. */
 export const DEFAULT_THRESHOLDS: Readonly<Record<DetectorMethod, number>> = {
@@ -13,8 +22,18 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<DetectorMethod, number>> = {
   robust: 3.5, // Iglewicz & Hoaglin's cut-off for the modified z-score
   iqr: 1.5, // Tukey's fences
   ewma: 3,
+  // Scores in [0, 1): z / (1 + z) for seasonal, cusum, auto; a probability for likelihood. The
+  // defaults are the thresholds that maximise the NAB standard-profile score (bench/nab/).
+  seasonal: NAB_THRESHOLDS.seasonal,
+  cusum: NAB_THRESHOLDS.cusum,
+  likelihood: NAB_THRESHOLDS.likelihood,
+  auto: NAB_THRESHOLDS.auto,
 };
 export const DEFAULT_WINDOW = 60;
+/** Window of the adaptive methods' statistics (bench/nab/: long windows score best on real telemetry). */
+export const ADAPTIVE_WINDOW = 1000;
+/** Points the adaptive methods need before scoring. */
+export const ADAPTIVE_MIN_SAMPLES = 100;
 const MAX_WINDOW = 1 << 24;
 
 export interface DetectorOptions {
@@ -51,10 +70,12 @@ export function resolveDetectorOptions(value: unknown, argument = 'options'): Re
   if (value === undefined) throw new TypeError(`${argument} is required: { method: ${DETECTOR_METHODS.map((m) => `'${m}'`).join(' | ')} }`);
   const o = objectArg(value, argument);
   const method = oneOf(o.method, `${argument}.method`, DETECTOR_METHODS);
-  const window = o.window === undefined ? DEFAULT_WINDOW : integer(o.window, `${argument}.window`, 2, MAX_WINDOW);
+  const adaptive = ADAPTIVE_METHODS.includes(method);
+  const window = o.window === undefined ? (adaptive ? ADAPTIVE_WINDOW : DEFAULT_WINDOW) : integer(o.window, `${argument}.window`, 2, MAX_WINDOW);
   const threshold = o.threshold === undefined ? DEFAULT_THRESHOLDS[method] : finiteNumber(o.threshold, `${argument}.threshold`);
   if (threshold <= 0) throw new RangeError(`${argument}.threshold must be > 0, got ${threshold}`);
-  const minSamples = o.minSamples === undefined ? window : integer(o.minSamples, `${argument}.minSamples`, 1, Number.MAX_SAFE_INTEGER);
+  if (adaptive && threshold >= 1) throw new RangeError(`${argument}.threshold must be below 1 for method '${method}' (its scores are in [0, 1)), got ${threshold}`);
+  const minSamples = o.minSamples === undefined ? (adaptive ? Math.min(window, ADAPTIVE_MIN_SAMPLES) : window) : integer(o.minSamples, `${argument}.minSamples`, 1, Number.MAX_SAFE_INTEGER);
   return { method, code: DETECTOR_METHODS.indexOf(method), window, threshold, minSamples };
 }
 

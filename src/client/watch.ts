@@ -3,6 +3,7 @@ import type { DetectorMethod } from '../analysis/detect.js';
 import { resolveDetectorOptions } from '../analysis/detect.js';
 
 export interface WatchOptions {
+  /** Default 'auto': the best of our detectors on the Numenta Anomaly Benchmark (docs/anomalies.md). */
   detector?: DetectorMethod;
   window?: number;
   threshold?: number;
@@ -47,7 +48,7 @@ export class Watcher {
     private readonly onAnomaly: (a: AnomalyEvent) => void,
     private readonly onError: (e: unknown) => void,
   ) {
-    const o = resolveDetectorOptions({ method: options.detector ?? 'zscore', window: options.window, threshold: options.threshold, minSamples: options.minSamples }, 'options');
+    const o = resolveDetectorOptions({ method: options.detector ?? 'auto', window: options.window, threshold: options.threshold, minSamples: options.minSamples }, 'options');
     this.method = o.method;
     this.threshold = o.threshold;
     this.cooldownMs = Math.max(0, Number(options.cooldownMs) || 0);

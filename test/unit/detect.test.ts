@@ -9,8 +9,8 @@ import { normal, rng } from '../helpers/reference.js';
 beforeAll(() => ready({ wasm: WASM_URL, worker: false }));
 
 const close = (a: number, b: number) => a === b || Math.abs(a - b) <= 1e-7 * Math.max(1, Math.abs(b));
-const METHODS: DetectorMethod[] = ['zscore', 'robust', 'iqr', 'ewma'];
-const THRESHOLD: Record<DetectorMethod, number> = { zscore: 2, robust: 2.5, iqr: 1, ewma: 2 };
+const METHODS = ['zscore', 'robust', 'iqr', 'ewma'] as const;
+const THRESHOLD: Record<'zscore' | 'robust' | 'iqr' | 'ewma', number> = { zscore: 2, robust: 2.5, iqr: 1, ewma: 2 };
 
 /** Series with structure: noise, level shifts, spikes and flat stretches (ties, zero spread). */
 const series = fc
@@ -81,7 +81,7 @@ describe('detectAnomalies()', () => {
 
   it.each([
     ['no options', [1, 2], undefined, TypeError, /options is required/],
-    ["method 'mad'", [1, 2], { method: 'mad' }, RangeError, /options.method must be one of 'zscore', 'robust', 'iqr', 'ewma', got "mad"/],
+    ["method 'mad'", [1, 2], { method: 'mad' }, RangeError, /options.method must be one of 'zscore', 'robust', 'iqr', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto', got "mad"/],
     ['window 1', [1, 2], { method: 'zscore', window: 1 }, RangeError, /options.window must be an integer in \[2, /],
     ['threshold 0', [1, 2], { method: 'zscore', threshold: 0 }, RangeError, /options.threshold must be > 0/],
     ['threshold NaN', [1, 2], { method: 'zscore', threshold: NaN }, RangeError, /options.threshold must be a finite number/],
@@ -145,5 +145,84 @@ describe('createDetector()', () => {
     const before = memory();
     for (let i = 0; i < 2500; i++) await round();
     expect(memory()).toBe(before);
+  });
+});
+
+describe('adaptive detectors (seasonal, cusum, likelihood, auto)', () => {
+  const ADAPTIVE = ['seasonal', 'cusum', 'likelihood', 'auto'] as const;
+  const noise = (n: number, seed: number, f: (i: number, e: number) => number) => {
+    const r = rng(seed);
+    return Array.from({ length: n }, (_, i) => f(i, normal(r)));
+  };
+
+  it('property: scores lie in [0, 1) (NaN while warming up), each depends only on the points before it, and push() equals one batch', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ADAPTIVE), series, fc.integer({ min: 2, max: 300 }), fc.nat(), (method, xs, window, cut) => {
+        const k = kernelsNow('test');
+        const code = ['zscore', 'robust', 'iqr', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto'].indexOf(method);
+        const whole = k.detectorCreate(code, window, 0.5, 20);
+        const all = k.detectorScoreMany(whole, xs).score;
+        k.detectorFree(whole);
+        for (const s of all) if (!Number.isNaN(s)) expect(s >= 0 && s < 1).toBe(true);
+        const m = xs.length ? cut % xs.length : 0;
+        const prefix = k.detectorCreate(code, window, 0.5, 20);
+        const head = k.detectorScoreMany(prefix, xs.slice(0, m)).score;
+        k.detectorFree(prefix);
+        expect(Array.from(head)).toEqual(Array.from(all.subarray(0, m)));
+        const d = createDetector({ method, window, threshold: 0.5, minSamples: 20 });
+        const flagged = xs.map((x) => d.push(x)).flatMap((a, i) => (a ? [i] : []));
+        d.dispose();
+        expect(flagged).toEqual(Array.from(all.keys()).filter((i) => all[i]! > 0.5));
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it('a saved state continues exactly where the detector left off (worker replacement)', () => {
+    const k = kernelsNow('test');
+    const xs = noise(2500, 3, (i, e) => 10 * Math.sin((2 * Math.PI * i) / 48) + e + (i === 2000 ? 30 : 0));
+    for (const code of [4, 5, 6, 7]) {
+      const a = k.detectorCreate(code, 500, 0.8, 100);
+      const b = k.detectorCreate(code, 500, 0.8, 100);
+      k.detectorScoreMany(a, xs.slice(0, 1200));
+      k.detectorScoreMany(b, xs.slice(0, 1200));
+      const c = k.detectorLoad(k.detectorSave(b));
+      expect(c).not.toBe(0);
+      expect(Array.from(k.detectorScoreMany(c, xs.slice(1200)).score)).toEqual(Array.from(k.detectorScoreMany(a, xs.slice(1200)).score));
+      for (const p of [a, b, c]) k.detectorFree(p);
+    }
+  });
+
+  it('seasonal finds the period and flags a broken daily pattern that stays within the normal range; the level z-score does not', async () => {
+    // Period 48, amplitude 10, noise σ 1; from 1,800 the pattern stops (flat at its mean) for 100 points.
+    const xs = noise(2600, 5, (i, e) => (i >= 1800 && i < 1900 ? 0 : 10 * Math.sin((2 * Math.PI * i) / 48)) + e);
+    const seasonal = await detectAnomalies(xs, { method: 'seasonal' });
+    expect(seasonal.some((a) => a.index >= 1800 && a.index < 1830)).toBe(true);
+    expect(seasonal.filter((a) => a.index < 1800 && a.index >= 600)).toHaveLength(0);
+    const zscore = await detectAnomalies(xs, { method: 'zscore', window: 1000, threshold: 4 });
+    expect(zscore.filter((a) => a.index >= 1800 && a.index < 1900)).toHaveLength(0);
+  });
+
+  it('auto flags a spike and a level shift in noise, once each, and nothing in the noise itself', async () => {
+    const xs = noise(4000, 9, (i, e) => 50 + e + (i === 2500 ? 12 : 0) + (i >= 3200 ? 8 : 0));
+    const found = await detectAnomalies(xs, { method: 'auto' });
+    expect(found.map((a) => a.index)).toEqual([2500, 3200]);
+    for (const a of found) expect(a.score).toBeGreaterThan(0.872);
+  });
+
+  it('cusum flags a sustained 1.5σ shift (within 300 points) that no single point makes anomalous', async () => {
+    const xs = noise(3000, 11, (i, e) => 20 + e + (i >= 2000 ? 1.5 : 0));
+    const cusum = await detectAnomalies(xs, { method: 'cusum' });
+    const first = cusum.find((a) => a.index >= 2000);
+    expect(first).toBeDefined();
+    expect(first!.index).toBeLessThan(2300);
+    expect(cusum.filter((a) => a.index < 2000 && a.index >= 200)).toHaveLength(0);
+    const zscore = await detectAnomalies(xs, { method: 'zscore', window: 1000, threshold: 4 });
+    expect(zscore.filter((a) => a.index >= 2000)).toHaveLength(0);
+  });
+
+  it('rejects a threshold of 1 or more for the [0, 1) scores, naming it', async () => {
+    await expect(detectAnomalies([1, 2, 3], { method: 'auto', threshold: 1 })).rejects.toThrow(/options\.threshold must be below 1/);
+    expect(() => createDetector({ method: 'likelihood', threshold: 4 })).toThrow(/options\.threshold/);
   });
 });

@@ -1,0 +1,126 @@
+// npm run bench:nab — our detectors (in kernels.wasm, through the same streaming detector the
+// client's watch() uses) on the Numenta Anomaly Benchmark, scored by bench/nab/scorer.ts, beside
+// the published scoreboard; and the cost per record of each detector in WebAssembly.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ready } from '../../src/analysis/index.js';
+import { ADAPTIVE_METHODS, ADAPTIVE_MIN_SAMPLES, ADAPTIVE_WINDOW, DEFAULT_THRESHOLDS, DETECTOR_METHODS, type DetectorMethod } from '../../src/analysis/detect.js';
+import { kernelsNow } from '../../src/analysis/runtime.js';
+import { loadCorpus, type Series } from './corpus.js';
+import { windowedGaussian } from './reference.js';
+import { normalise, sweep, type Profile } from './scorer.js';
+
+const ROOT = process.cwd();
+const NAB = process.env.NAB_DIR ?? join(ROOT, '../shared/data/nab');
+const PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const;
+
+/** NAB v1.0 scoreboard (standard, low FP, low FN), from the NAB repository's README. */
+const SCOREBOARD: [string, number, number, number][] = [
+  ['Numenta HTM', 70.5, 62.6, 75.2],
+  ['CAD OSE', 69.9, 67.0, 73.2],
+  ['earthgecko Skyline', 58.2, 46.2, 63.9],
+  ['KNN CAD', 58.0, 43.4, 64.8],
+  ['Relative Entropy', 54.6, 47.6, 58.8],
+  ['Random Cut Forest', 51.7, 38.4, 59.7],
+  ['Twitter ADVec', 47.1, 33.6, 53.5],
+  ['Windowed Gaussian', 39.6, 20.9, 47.4],
+  ['Etsy Skyline', 35.7, 27.1, 44.5],
+  ['Bayesian Changepoint', 17.7, 3.2, 32.2],
+  ['Random', 11.0, 1.2, 19.5],
+  ['Null', 0, 0, 0],
+];
+
+/** z → z/(1+z): a monotone map of |score| into [0, 1) for the z-score family (NAB sweeps thresholds in [0, 1]). */
+const squash = (z: number) => (Number.isFinite(z) ? Math.abs(z) / (1 + Math.abs(z)) : Number.isNaN(z) ? 0 : 1);
+
+function runDetector(method: DetectorMethod, s: Series, window: number): { scores: Float64Array; ns: number } {
+  const k = kernelsNow('bench');
+  const code = DETECTOR_METHODS.indexOf(method);
+  const adaptive = ADAPTIVE_METHODS.includes(method);
+  const ptr = k.detectorCreate(code, window, adaptive ? DEFAULT_THRESHOLDS[method] : 3, adaptive ? ADAPTIVE_MIN_SAMPLES : Math.min(window, 100));
+  const t0 = process.hrtime.bigint();
+  const r = k.detectorScoreMany(ptr, s.values);
+  const ns = Number(process.hrtime.bigint() - t0);
+  k.detectorFree(ptr);
+  return { scores: r.score.map((x) => (adaptive ? (Number.isNaN(x) ? 0 : x) : squash(x))), ns };
+}
+
+interface Row {
+  name: string;
+  scores: Record<string, number>;
+  thresholds: Record<string, number>;
+  nsPerRecord?: number;
+}
+
+function score(name: string, all: Float64Array[], series: Series[], profiles: Record<string, Profile>, ns?: number): Row {
+  const scores: Record<string, number> = {};
+  const thresholds: Record<string, number> = {};
+  for (const p of PROFILES) {
+    const r = sweep(series, all, profiles[p]!);
+    scores[p] = normalise(series, r.score, profiles[p]!).score;
+    thresholds[p] = r.threshold;
+  }
+  return { name, scores, thresholds, ...(ns !== undefined ? { nsPerRecord: ns } : {}) };
+}
+
+async function main() {
+  await ready({ wasm: pathToFileURL(join(ROOT, 'dist/kernels.wasm')), worker: false });
+  const { series, profiles } = loadCorpus(NAB);
+  const records = series.reduce((t, s) => t + s.length, 0);
+  console.log(`NAB: ${series.length} files, ${records.toLocaleString('en')} records, ${series.reduce((t, s) => t + s.windows.length, 0)} windows (${NAB})\n`);
+
+  // The scorer, validated: null 0, perfect 100, the windowed Gaussian near its published 39.6.
+  const rows: Row[] = [];
+  const validation: Row[] = [];
+  validation.push(score('null (never fires)', series.map((s) => new Float64Array(s.length)), series, profiles));
+  validation.push(
+    score('perfect (each window start)', series.map((s) => {
+      const a = new Float64Array(s.length);
+      const probation = Math.min(Math.floor(0.15 * s.length), 750);
+      for (const [l, r] of s.windows) if (r >= probation) a[Math.max(l, Math.ceil(probation))] = 1;
+      return a;
+    }), series, profiles),
+  );
+  const wg = series.map((s) => windowedGaussian(s.values));
+  validation.push(score('windowed Gaussian, upper tail as in NAB code', wg, series, profiles));
+  validation.push(score('windowed Gaussian, two-sided tail', wg.map((a) => a.map((p, i) => (i === 0 ? 0 : Math.abs(2 * p - 1)))), series, profiles));
+
+  const detectors: [DetectorMethod, number][] = [
+    ['zscore', 1000],
+    ['robust', 1000],
+    ['ewma', 1000],
+    ['seasonal', ADAPTIVE_WINDOW],
+    ['cusum', ADAPTIVE_WINDOW],
+    ['likelihood', ADAPTIVE_WINDOW],
+    ['auto', ADAPTIVE_WINDOW],
+  ];
+  for (const [method, window] of detectors) {
+    let ns = 0;
+    const all = series.map((s) => {
+      const r = runDetector(method, s, window);
+      ns += r.ns;
+      return r.scores;
+    });
+    // Cost: best of three timed passes over the corpus (the first pass above warms up).
+    let best = ns;
+    for (let rep = 0; rep < 2; rep++) {
+      let t = 0;
+      for (const s of series) t += runDetector(method, s, window).ns;
+      best = Math.min(best, t);
+    }
+    rows.push(score(`${method} (window ${window})`, all, series, profiles, best / records));
+  }
+
+  const fmt = (x: number) => x.toFixed(1).padStart(6);
+  const header = `${'detector'.padEnd(46)} ${'standard'.padStart(8)} ${'low FP'.padStart(8)} ${'low FN'.padStart(8)}   ns/record  threshold (standard)`;
+  console.log('scorer validation');
+  console.log(header);
+  for (const r of validation) console.log(`${r.name.padEnd(46)} ${fmt(r.scores.standard!)}   ${fmt(r.scores.reward_low_FP_rate!)}   ${fmt(r.scores.reward_low_FN_rate!)}`);
+  console.log('\nours (kernels.wasm, one threshold per profile for the whole corpus)');
+  console.log(header);
+  for (const r of rows) console.log(`${r.name.padEnd(46)} ${fmt(r.scores.standard!)}   ${fmt(r.scores.reward_low_FP_rate!)}   ${fmt(r.scores.reward_low_FN_rate!)}   ${r.nsPerRecord!.toFixed(0).padStart(9)}  ${r.thresholds.standard!.toPrecision(4)}`);
+  console.log('\npublished scoreboard (NAB v1.0)');
+  for (const [name, a, b, c] of SCOREBOARD) console.log(`${name.padEnd(46)} ${fmt(a)}   ${fmt(b)}   ${fmt(c)}`);
+}
+
+await main();

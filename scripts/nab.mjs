@@ -1,0 +1,12 @@
+// npm run bench:nab: bundles bench/nab/run.ts and runs it (needs dist/kernels.wasm: builds if missing).
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+if (!existsSync(join(ROOT, 'dist/kernels.wasm'))) execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit', cwd: ROOT });
+mkdirSync(join(ROOT, 'build/bench'), { recursive: true });
+const out = join(ROOT, 'build/bench/nab.mjs');
+await build({ entryPoints: [join(ROOT, 'bench/nab/run.ts')], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'es2022', define: { __AVILA_VERSION__: '"bench"' }, logLevel: 'error' });
+execFileSync(process.execPath, [out], { stdio: 'inherit', cwd: ROOT });
