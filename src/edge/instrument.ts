@@ -169,8 +169,19 @@ export function instrument<Env = unknown, M extends WorkerModule<Env> = WorkerMo
   if (typeof options === 'object') AdminRoutes.check(options.admin);
 
   let state: IsolateState | null = null;
+  let failed: unknown = null;
   const setup = (env: Env): IsolateState => {
     if (state) return state;
+    if (failed !== null) throw failed; // reported once; later requests are served untouched quietly
+    try {
+      return (state = build(env));
+    } catch (e) {
+      failed = e ?? new Error('setup failed');
+      if (typeof console !== 'undefined') console.error('avila-telemetry: instrument() could not start, requests are served untouched:', e);
+      throw failed;
+    }
+  };
+  const build = (env: Env): IsolateState => {
     const o = typeof options === 'function' ? options(env) : options;
     if (typeof options === 'function') AdminRoutes.check(o?.admin);
     const { client: given, routes, sampleRate, anomaly, admin, traceFetch, ...clientConfig } = o;
@@ -190,7 +201,7 @@ export function instrument<Env = unknown, M extends WorkerModule<Env> = WorkerMo
       active: client.gauge(EDGE_METRICS.active, { description: 'Requests in flight in this isolate' }),
       admin: admin ? new AdminRoutes(admin, client, () => s.routes.overflow) : null,
     };
-    return (state = s);
+    return s;
   };
 
   const wrapped: WorkerModule<Env> = { ...handler };
@@ -201,8 +212,7 @@ export function instrument<Env = unknown, M extends WorkerModule<Env> = WorkerMo
       let s: IsolateState;
       try {
         s = setup(env);
-      } catch (e) {
-        if (typeof console !== 'undefined') console.error('avila-telemetry: instrument() could not start, requests are served untouched:', e);
+      } catch {
         return inner(request, env, ctx);
       }
       const path = pathOf(request.url);

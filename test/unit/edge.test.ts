@@ -138,3 +138,20 @@ describe('pathOf', () => {
     );
   });
 });
+
+describe('instrument() when its options cannot be built', () => {
+  it('serves every request untouched and reports the failure once', async () => {
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...a: unknown[]) => void errors.push(a);
+    try {
+      const mod = instrument({ fetch: () => new Response('plain') }, () => {
+        throw new Error('no secret');
+      }) as WorkerModule;
+      for (let i = 0; i < 3; i++) expect(await (await mod.fetch!(new Request('https://x.test/'), {}, { waitUntil() {} })).text()).toBe('plain');
+      expect(errors).toHaveLength(1);
+    } finally {
+      console.error = original;
+    }
+  });
+});
