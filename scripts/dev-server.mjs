@@ -1,9 +1,11 @@
-// The development server: static files for the playground plus a minimal in-memory collector
-// (POST /collect, JSON batches; GET /collect/stats). The playground issue grows it into the full
-// collector (OTLP, dedupe, SSE, fault injection).
-import { createReadStream, statSync } from 'node:fs';
+// The development server of `npm start`: the playground (demo/), the SDK (dist/), uPlot, and the
+// embedded collector (scripts/collector.mjs) on one port of 127.0.0.1.
+import { build } from 'esbuild';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createCollector } from './collector.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TYPES = {
@@ -18,33 +20,45 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-export async function startDevServer({ port = 0, host = '127.0.0.1' } = {}) {
-  const received = { batches: 0, events: 0 };
+/** The SDK's own OTLP encoders, bundled once, for FORWARD_OTLP of native batches. */
+async function otlpEncoders() {
+  const out = join(ROOT, 'build/dev/otlp.mjs');
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  await build({ entryPoints: [join(ROOT, 'src/delivery/encode/otlp.ts')], outfile: out, bundle: true, format: 'esm', platform: 'node', define: { __AVILA_VERSION__: JSON.stringify(version) }, logLevel: 'error' });
+  const m = await import(pathToFileURL(out).href + `?t=${Date.now()}`);
+  const resource = { serviceName: 'avila-playground' };
+  return (events) => {
+    const by = { logs: [], metrics: [], traces: [] };
+    for (const e of events) by[e.type === 'metric' ? 'metrics' : e.type === 'span' ? 'traces' : 'logs'].push(e);
+    const out = {};
+    if (by.logs.length) out.logs = m.encodeOtlpLogs(by.logs, resource);
+    if (by.metrics.length) out.metrics = m.encodeOtlpMetrics(by.metrics, resource);
+    if (by.traces.length) out.traces = m.encodeOtlpTraces(by.traces, resource);
+    return out;
+  };
+}
+
+/** Static files that may be served: the playground, the SDK, uPlot. */
+const SERVED = ['demo', 'dist', 'node_modules/uplot/dist', 'docs'];
+
+export async function startDevServer({ port = 0, host = '127.0.0.1', forwardOtlp = undefined, log = () => {} } = {}) {
+  const collector = createCollector({ forwardOtlp, log, ...(forwardOtlp ? { toOtlp: await otlpEncoders() } : {}) });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/collect' && req.method === 'POST') {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        try {
-          const batch = JSON.parse(body);
-          received.batches++;
-          received.events += Array.isArray(batch.events) ? batch.events.length : 0;
-          res.writeHead(204).end();
-        } catch {
-          res.writeHead(400, { 'content-type': 'text/plain' }).end('body is not JSON');
-        }
+    collector
+      .handle(req, res, url)
+      .then((handled) => {
+        if (!handled) serveFile(url, res);
+      })
+      .catch((e) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(e?.message ?? e));
       });
-      return;
-    }
-    if (url.pathname === '/collect/stats') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
-      return;
-    }
+  });
+  const serveFile = (url, res) => {
     const path = url.pathname === '/' ? '/demo/index.html' : decodeURIComponent(url.pathname);
     const file = normalize(join(ROOT, path));
-    const allowed = ['demo', 'dist'].some((d) => file.startsWith(join(ROOT, d)));
+    const allowed = SERVED.some((d) => file.startsWith(join(ROOT, d)));
     let size = -1;
     try {
       if (allowed && statSync(file).isFile()) size = statSync(file).size;
@@ -59,7 +73,7 @@ export async function startDevServer({ port = 0, host = '127.0.0.1' } = {}) {
       'cache-control': 'no-cache',
     });
     createReadStream(file).pipe(res);
-  });
+  };
   await new Promise((ok, fail) => {
     server.once('error', fail);
     server.listen(port, host, ok);
@@ -67,9 +81,10 @@ export async function startDevServer({ port = 0, host = '127.0.0.1' } = {}) {
   const address = server.address();
   return {
     url: `http://${host}:${address.port}`,
-    received,
+    collector,
     close: () =>
       new Promise((ok) => {
+        collector.close();
         server.closeAllConnections();
         server.close(() => ok());
       }),

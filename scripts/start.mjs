@@ -23,8 +23,13 @@ if (stale) {
 }
 
 const port = Number(process.env.PORT ?? 5173);
-const server = await startDevServer({ port });
-console.log(`\n  avila-telemetry playground: ${server.url}/\n  collector endpoint:         ${server.url}/collect\n\n  Ctrl-C stops it.`);
+const forwardOtlp = process.env.FORWARD_OTLP || undefined;
+const server = await startDevServer({ port, forwardOtlp, log: (m) => console.log(m) });
+console.log(
+  `\n  avila-telemetry playground: ${server.url}/\n  collector endpoint:         ${server.url}/collect (native JSON), ${server.url}/v1/{logs,metrics,traces} (OTLP/HTTP JSON)\n` +
+    (forwardOtlp ? `  forwarding to:              ${forwardOtlp} (OTLP/HTTP)\n` : '') +
+    `\n  Ctrl-C stops it.`,
+);
 
 const stop = () => {
   console.log('\nstopping');

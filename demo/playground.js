@@ -1,0 +1,405 @@
+// The playground: every panel drives a real capability of the SDK loaded by the script tag above.
+// Plain browser JavaScript, no build step: what a user would write.
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toLocaleString('en', { maximumFractionDigits: d }) : '–');
+  const { analysis } = Avila;
+  const width = (el) => Math.max(320, el.parentElement.clientWidth - 4);
+  // For the tests and the curious: the state of each panel.
+  const state = (window.playground = { ready: false, anomalies: [], forecast: null, clusters: null, elbow: null, tracked: 0, received: 0, collector: null, errors: [], charts: {} });
+
+  const avila = Avila.init({
+    endpoint: '/collect',
+    app: { name: 'playground', version: Avila.version, env: 'local' },
+    delivery: { batch: { intervalMs: 500 }, retry: { baseMs: 200, maxMs: 2000 }, circuit: { failures: 1000 } },
+    metrics: { exportIntervalMs: 5000 },
+  });
+  avila.on('error', (e) => state.errors.push(String(e?.message ?? e)));
+
+  // ---------------------------------------------------------------- live stream
+  const METHODS = ['auto', 'zscore', 'robust', 'iqr', 'ewma', 'seasonal', 'cusum', 'likelihood'];
+  for (const m of METHODS) $('detector').append(new Option(m, m));
+  const TICKS = 400;
+  const live = { t: [], value: [], p50: [], p95: [], p99: [], anomaly: [] };
+  const liveChart = new uPlot(
+    {
+      width: width($('liveChart')),
+      height: 240,
+      scales: { x: { time: true } },
+      series: [
+        {},
+        { label: 'value', stroke: '#7a8699', width: 1 },
+        { label: 'p50', stroke: '#2456d6', width: 1.5 },
+        { label: 'p95', stroke: '#e39b1b', width: 1.5 },
+        { label: 'p99', stroke: '#b44be1', width: 1.5 },
+        { label: 'anomaly', stroke: '#d23c3c', fill: '#d23c3c', paths: () => null, points: { show: true, size: 8, fill: '#d23c3c' } },
+      ],
+    },
+    [[], [], [], [], [], []],
+    $('liveChart'),
+  );
+  state.charts.live = liveChart;
+  const ring = new Float64Array(2000);
+  let ringN = 0;
+  let recorded = 0;
+  let paused = false;
+  let spikeLeft = 0;
+  let shift = 0;
+  const started = performance.now();
+  const hist = avila.histogram('stream.value');
+  let stopWatch = () => {};
+  const pendingAnomalies = [];
+  const watch = () => {
+    stopWatch();
+    const threshold = $('threshold').value === '' ? undefined : Number($('threshold').value);
+    stopWatch = avila.watch('stream.value', { detector: $('detector').value, ...(threshold !== undefined ? { threshold } : {}) });
+  };
+  avila.on('anomaly', (a) => {
+    if (a.metric !== 'stream.value') return;
+    state.anomalies.push(a);
+    pendingAnomalies.push(a);
+    $('anomalyCount').textContent = String(state.anomalies.length);
+    const line = document.createElement('div');
+    line.textContent = `${new Date(a.timestamp).toISOString().slice(11, 23)}  ${a.method}  value ${fmt(a.value, 2)}  expected ${fmt(a.expected, 2)}  score ${fmt(a.score, 3)}`;
+    $('anomalyLog').prepend(line);
+    while ($('anomalyLog').childElementCount > 50) $('anomalyLog').lastChild.remove();
+  });
+  $('detector').onchange = watch;
+  $('threshold').onchange = watch;
+  $('spike').onclick = () => (spikeLeft = 3);
+  $('shift').onclick = () => (shift = shift ? 0 : 25);
+  $('pause').onclick = () => {
+    paused = !paused;
+    $('pause').textContent = paused ? 'resume' : 'pause';
+  };
+  const rate = () => Math.round(10 ** Number($('rate').value));
+  const showRate = () => ($('rateText').textContent = rate().toLocaleString('en'));
+  $('rate').oninput = showRate;
+  showRate();
+  let carry = 0;
+  let last = performance.now();
+  const costs = [];
+  const gaps = [];
+  const normal = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+  const TICK_MS = 50;
+  setInterval(() => {
+    const now = performance.now();
+    gaps.push(now - last);
+    if (gaps.length > 200) gaps.shift();
+    const dt = now - last;
+    last = now;
+    if (paused) return;
+    const t0 = performance.now();
+    carry += (rate() * dt) / 1000;
+    const n = Math.floor(carry);
+    carry -= n;
+    let lastValue = NaN;
+    // The shape follows the clock, not the number of values: a 30 s cycle and a slow upward trend.
+    const sec = (now - started) / 1000;
+    const base = 100 + 20 * Math.sin((2 * Math.PI * sec) / 30) + 0.05 * sec + shift;
+    for (let i = 0; i < n; i++) {
+      let v = base + 2 * normal();
+      if (spikeLeft > 0 && i === n - 1) {
+        v += 60;
+        spikeLeft--;
+      }
+      hist.record(v);
+      ring[ringN++ % ring.length] = v;
+      lastValue = v;
+    }
+    recorded += n;
+    costs.push((performance.now() - t0) / Math.max(1, n));
+    if (costs.length > 40) costs.shift();
+    if (!state.ready || n === 0) return;
+    // Rolling percentiles of the last 2,000 values, from a DDSketch in the kernels (1% error).
+    const window = ring.subarray(0, Math.min(ringN, ring.length));
+    const fresh = new analysis.QuantileSketch();
+    fresh.addMany(window);
+    const [p50, p95, p99] = fresh.quantiles([0.5, 0.95, 0.99]);
+    fresh.dispose();
+    const at = Date.now() / 1000;
+    const flagged = pendingAnomalies.splice(0);
+    live.t.push(at);
+    live.value.push(flagged.length ? flagged[flagged.length - 1].value : lastValue);
+    live.p50.push(p50);
+    live.p95.push(p95);
+    live.p99.push(p99);
+    live.anomaly.push(flagged.length ? Math.max(...flagged.map((a) => a.value)) : null);
+    for (const k of Object.keys(live)) if (live[k].length > TICKS) live[k].shift();
+  }, TICK_MS);
+  // Drawing is once per animation frame, at most: the stream itself never waits for the chart.
+  const draw = () => {
+    if (live.t.length) liveChart.setData([live.t, live.value, live.p50, live.p95, live.p99, live.anomaly]);
+    $('recorded').textContent = recorded.toLocaleString('en');
+    const c = [...costs].sort((a, b) => a - b);
+    $('cost').textContent = c.length ? `${fmt(c[c.length >> 1] * 1000, 2)} µs/value` : '–';
+    const g = [...gaps].sort((a, b) => a - b);
+    $('frames').textContent = g.length ? `${fmt(g[Math.floor(g.length * 0.99)], 0)} ms (tick ${TICK_MS} ms)` : '–';
+    requestAnimationFrame(draw);
+  };
+  requestAnimationFrame(draw);
+
+  // ---------------------------------------------------------------- forecast
+  const sampleSeries = () => {
+    // Hourly requests over 2 weeks: a daily cycle, a weekly dip, growth and noise (seeded).
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    return Array.from({ length: 24 * 14 }, (_, i) => 500 + 0.4 * i + 150 * Math.sin((2 * Math.PI * (i % 24)) / 24 - 1.2) - (Math.floor(i / 24) % 7 >= 5 ? 80 : 0) + 25 * (rand() + rand() + rand() - 1.5));
+  };
+  const streamSeries = () => {
+    const xs = [];
+    for (let i = 0; i < live.t.length; i++) xs.push(live.p50[i]);
+    return xs.slice(-300);
+  };
+  const csvSeries = (text) =>
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => Number(l.split(/[,;\t]/).pop()))
+      .filter((v) => Number.isFinite(v));
+  const fcChart = new uPlot(
+    {
+      width: width($('fcChart')),
+      height: 240,
+      scales: { x: { time: false } },
+      series: [
+        { label: 't' },
+        { label: 'history', stroke: '#5b6475', width: 1 },
+        { label: 'forecast', stroke: '#2456d6', width: 2 },
+        { label: '80% low', stroke: 'rgba(36,86,214,.35)', width: 1 },
+        { label: '80% high', stroke: 'rgba(36,86,214,.35)', width: 1 },
+        { label: '95% low', stroke: 'rgba(36,86,214,.2)', width: 1, dash: [4, 4] },
+        { label: '95% high', stroke: 'rgba(36,86,214,.2)', width: 1, dash: [4, 4] },
+      ],
+      bands: [
+        { series: [4, 3], fill: 'rgba(36,86,214,.18)' },
+        { series: [6, 5], fill: 'rgba(36,86,214,.08)' },
+      ],
+    },
+    [[], [], [], [], [], [], []],
+    $('fcChart'),
+  );
+  state.charts.forecast = fcChart;
+  let fcAbort = null;
+  $('fcRun').onclick = async () => {
+    const source = $('fcSource').value;
+    const values = source === 'sample' ? sampleSeries() : source === 'stream' ? streamSeries() : csvSeries($('fcCsv').value);
+    const horizon = Math.max(1, Math.floor(Number($('fcHorizon').value) || 24));
+    const period = Math.max(1, Math.floor(Number($('fcPeriod').value) || 1));
+    fcAbort = new AbortController();
+    $('fcRun').disabled = true;
+    $('fcCancel').disabled = false;
+    $('fcProgress').textContent = '';
+    $('fcProgress').className = '';
+    const t0 = performance.now();
+    try {
+      let model;
+      if ($('fcModel').value === 'auto') {
+        model = await analysis.autoArima(values, {
+          period,
+          signal: fcAbort.signal,
+          onProgress: (p) => ($('fcProgress').textContent = `tried ${p.tried} models${p.best ? `, best so far AICc ${fmt(p.best.aicc, 1)}` : ''}`),
+        });
+      } else {
+        const order = $('fcOrder').value.split(',').map((x) => Number(x.trim()));
+        model = await analysis.arima(values, { order, ...(period > 1 ? { seasonal: { order: [0, 1, 1], period } } : {}), signal: fcAbort.signal });
+      }
+      const f = await model.forecast(horizon, { level: [80, 95] });
+      const ms = performance.now() - t0;
+      const n = values.length;
+      const xs = Array.from({ length: n + horizon }, (_, i) => i);
+      const hist = [...values, ...Array(horizon).fill(null)];
+      // The forecast line starts at the last observation so it joins the history.
+      const join = (arr) => [...Array(n - 1).fill(null), values[n - 1], ...arr];
+      fcChart.setData([xs, hist, join(f.mean), join(f.lower[0]), join(f.upper[0]), join(f.lower[1]), join(f.upper[1])]);
+      const so = model.seasonal && model.seasonal.period > 1 ? `(${model.seasonal.order.join(',')})${model.seasonal.period}` : '';
+      $('fcOrderOut').textContent = `ARIMA(${model.order.join(',')})${so}`;
+      $('fcAicc').textContent = fmt(model.aicc, 1);
+      $('fcTime').textContent = `${fmt(ms, 0)} ms`;
+      state.forecast = { order: model.order, aicc: model.aicc, ms, mean: Array.from(f.mean), lower: f.lower.map((a) => Array.from(a)), upper: f.upper.map((a) => Array.from(a)), level: f.level };
+    } catch (e) {
+      $('fcProgress').textContent = e?.name === 'AbortError' ? 'cancelled' : `error: ${e?.message ?? e}`;
+      $('fcProgress').className = e?.name === 'AbortError' ? '' : 'bad';
+    } finally {
+      $('fcRun').disabled = false;
+      $('fcCancel').disabled = true;
+    }
+  };
+  $('fcCancel').onclick = () => fcAbort?.abort();
+
+  // ---------------------------------------------------------------- clusters
+  const COLORS = ['#2456d6', '#e39b1b', '#1f9d55', '#d23c3c', '#8e44ad', '#16a2b8', '#7a8699', '#c2185b', '#5d4037', '#827717'];
+  let blobSeed = 1;
+  const blobs = () => {
+    let seed = blobSeed;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    const centres = Array.from({ length: 4 }, () => [rand() * 20, rand() * 20]);
+    return Array.from({ length: 5000 }, () => {
+      const c = centres[Math.floor(rand() * 4)];
+      return [c[0] + 1.3 * gauss(), c[1] + 1.3 * gauss()];
+    });
+  };
+  // uPlot's scatter mode (mode 2) leaves drawing points to the series' `paths`: small squares.
+  const drawPoints = (u, si) => {
+    const [xs, ys] = u.data[si];
+    const path = new Path2D();
+    const size = 2.5 * devicePixelRatio;
+    for (let i = 0; i < xs.length; i++) {
+      const x = u.valToPos(xs[i], 'x', true);
+      const y = u.valToPos(ys[i], 'y', true);
+      path.rect(x - size / 2, y - size / 2, size, size);
+    }
+    return { fill: path, stroke: null };
+  };
+  const scatter = (el, w) =>
+    new uPlot(
+      {
+        mode: 2,
+        width: w,
+        height: 260,
+        legend: { show: false },
+        scales: { x: { time: false } },
+        series: [{}, ...COLORS.map((stroke, i) => ({ label: `cluster ${i + 1}`, stroke, fill: stroke, paths: drawPoints, points: { show: false } }))],
+      },
+      [null, ...COLORS.map(() => [[], []])],
+      el,
+    );
+  const kmChart = scatter($('kmChart'), Math.floor(width($('kmChart')) * 0.6));
+  const elbowChart = new uPlot(
+    {
+      width: Math.floor(width($('elbowChart')) * 0.36),
+      height: 260,
+      scales: { x: { time: false } },
+      axes: [{ label: 'k' }, { label: 'inertia', size: 60 }],
+      series: [{ label: 'k' }, { label: 'inertia', stroke: '#2456d6', width: 2, points: { show: true, size: 6 } }],
+    },
+    [[], []],
+    $('elbowChart'),
+  );
+  state.charts.clusters = kmChart;
+  state.charts.elbow = elbowChart;
+  $('k').oninput = () => ($('kText').textContent = $('k').value);
+  $('kmNew').onclick = () => {
+    blobSeed++;
+    $('kmRun').click();
+  };
+  $('kmRun').onclick = async () => {
+    const points = $('kmSource').value === 'blobs' ? blobs() : $('kmCsv').value.split(/\r?\n/).map((l) => l.split(/[,;\t ]+/).map(Number)).filter((p) => p.length >= 2 && p.every(Number.isFinite)).map((p) => p.slice(0, 2));
+    const k = Number($('k').value);
+    $('kmRun').disabled = true;
+    try {
+      const t0 = performance.now();
+      const r = await analysis.kmeans(points, { k, seed: 42 });
+      const ms = performance.now() - t0;
+      const groups = COLORS.map(() => [[], []]);
+      r.labels.forEach((l, i) => {
+        groups[l % COLORS.length][0].push(points[i][0]);
+        groups[l % COLORS.length][1].push(points[i][1]);
+      });
+      kmChart.setData([null, ...groups]);
+      $('inertia').textContent = fmt(r.inertia, 1);
+      $('iterations').textContent = String(r.iterations);
+      $('kmTime').textContent = `${fmt(ms, 1)} ms`;
+      state.clusters = { k, inertia: r.inertia, iterations: r.iterations, ms, sizes: groups.map((g) => g[0].length).filter(Boolean) };
+      const curve = await analysis.elbow(points, { kMin: 1, kMax: 8 });
+      elbowChart.setData([curve.map((p) => p.k), curve.map((p) => p.inertia)]);
+      state.elbow = curve.map((p) => ({ k: p.k, inertia: p.inertia }));
+    } catch (e) {
+      $('inertia').textContent = `error: ${e?.message ?? e}`;
+    } finally {
+      $('kmRun').disabled = false;
+    }
+  };
+
+  // ---------------------------------------------------------------- delivery
+  const faults = (body) => fetch('/collect/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  $('failRate').oninput = () => {
+    $('failText').textContent = `${$('failRate').value}%`;
+    void faults({ failRate: Number($('failRate').value) / 100 });
+  };
+  $('offline').onchange = () => void faults({ down: $('offline').checked });
+  $('track1k').onclick = () => {
+    for (let i = 0; i < 1000; i++) avila.track('demo.event', { i: state.tracked + i, source: 'playground' });
+    state.tracked += 1000;
+    $('tracked').textContent = state.tracked.toLocaleString('en');
+  };
+  $('flush').onclick = () => void avila.flush();
+  const source = new EventSource('/collect/stream');
+  source.addEventListener('update', (m) => {
+    const { stats } = JSON.parse(m.data);
+    state.collector = stats;
+    state.received = stats.byName?.['demo.event'] ?? 0;
+    $('receivedUnique').textContent = state.received.toLocaleString('en');
+    $('cRequests').textContent = stats.requests.toLocaleString('en');
+    $('cDuplicates').textContent = stats.duplicates.toLocaleString('en');
+    $('cFailed').textContent = stats.faults.failed.toLocaleString('en');
+    $('cReset').textContent = stats.faults.reset.toLocaleString('en');
+    const v = $('deliveryVerdict');
+    v.textContent = state.tracked === 0 ? '' : state.received === state.tracked ? `all ${state.tracked.toLocaleString('en')} tracked events received exactly once` : `${(state.tracked - state.received).toLocaleString('en')} on their way (kept in IndexedDB until acknowledged)`;
+  });
+  setInterval(async () => {
+    const d = await avila.deliveryStats();
+    $('batchesSent').textContent = d.batchesSent.toLocaleString('en');
+    $('bytesSent').textContent = d.bytesSent.toLocaleString('en');
+    $('retries').textContent = d.retries.toLocaleString('en');
+    $('queued').textContent = `${d.queued.toLocaleString('en')} (${d.storage})`;
+  }, 500);
+
+  // ---------------------------------------------------------------- runtime
+  const rt = { t: [], queue: [], p50: [], p99: [], throughput: [] };
+  const rtChart = new uPlot(
+    {
+      width: width($('rtChart')),
+      height: 180,
+      scales: { x: { time: true }, ms: { auto: true }, n: { auto: true } },
+      axes: [{}, { scale: 'ms', label: 'task ms' }, { scale: 'n', side: 1, label: 'tasks/s', grid: { show: false } }],
+      series: [{}, { label: 'exec p50 ms', scale: 'ms', stroke: '#2456d6' }, { label: 'exec p99 ms', scale: 'ms', stroke: '#b44be1' }, { label: 'throughput /s', scale: 'n', stroke: '#1f9d55' }, { label: 'queue', scale: 'n', stroke: '#e39b1b' }],
+    },
+    [[], [], [], [], []],
+    $('rtChart'),
+  );
+  setInterval(async () => {
+    if (!state.ready) return;
+    const [m, h] = await Promise.all([analysis.runtimeMetrics(), analysis.runtimeHealth()]);
+    const c = avila.runtimeMetrics();
+    rt.t.push(Date.now() / 1000);
+    rt.p50.push(m.executionMs.p50);
+    rt.p99.push(m.executionMs.p99);
+    rt.throughput.push(m.throughput + (c?.throughput ?? 0));
+    rt.queue.push(m.queue.length);
+    for (const k of Object.keys(rt)) if (rt[k].length > 120) rt[k].shift();
+    rtChart.setData([rt.t, rt.p50, rt.p99, rt.throughput, rt.queue]);
+    const rows = [
+      ['status', `${h?.status ?? '–'} (analysis), ${avila.health()?.status ?? '–'} (client)`],
+      ['mode', `${m.mode}, workers ${m.workers.active + m.workers.idle} (active ${m.workers.active}, min ${m.workers.min}, max ${m.workers.max}, replaced ${m.workers.replaced})`],
+      ['tasks', `${m.tasks.completed} completed, ${m.tasks.failed} failed, ${m.tasks.cancelled} cancelled, ${m.tasks.timedOut} timed out`],
+      ['queue', `${m.queue.length} / ${m.queue.limit}`],
+      ['execution ms', `p50 ${fmt(m.executionMs.p50, 2)}  p95 ${fmt(m.executionMs.p95, 2)}  p99 ${fmt(m.executionMs.p99, 2)}`],
+      ['wait ms', `p50 ${fmt(m.waitMs.p50, 2)}  p99 ${fmt(m.waitMs.p99, 2)}`],
+      ...(h?.checks ?? []).map((k) => [`check: ${k.name}`, `${k.status}${k.detail ? ` — ${k.detail}` : ''}`]),
+    ];
+    $('rtTable').replaceChildren(...rows.map(([a, b]) => {
+      const tr = document.createElement('tr');
+      tr.innerHTML = '<th></th><td></td>';
+      tr.children[0].textContent = a;
+      tr.children[1].textContent = b;
+      return tr;
+    }));
+  }, 1000);
+
+  // ---------------------------------------------------------------- start
+  Promise.all([avila.ready, analysis.ready()])
+    .then(() => {
+      watch();
+      state.ready = true;
+      $('status').textContent = `SDK ${Avila.version} ready.`;
+      $('kmRun').click();
+      $('fcRun').click();
+    })
+    .catch((e) => {
+      $('status').textContent = `could not start: ${e?.message ?? e}`;
+      $('status').className = 'bad';
+    });
+})();

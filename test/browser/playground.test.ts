@@ -1,0 +1,180 @@
+// npm start's playground in Chromium: the dev server with its embedded collector, the page loading
+// the SDK by script tag, every panel producing its result, and a screenshot of each.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error — plain ESM script without types
+import { startDevServer } from '../../scripts/dev-server.mjs';
+import { hasChromium, launchChromium } from '../helpers/chromium.js';
+import { inkCoverage } from '../helpers/png.js';
+import { ROOT } from '../helpers/server.js';
+
+const OUT = join(ROOT, 'test-results');
+
+interface PlaygroundState {
+  ready: boolean;
+  anomalies: { value: number; method: string; score: number }[];
+  forecast: { order: number[]; aicc: number; mean: number[]; lower: number[][]; upper: number[][]; level: number[] } | null;
+  clusters: { k: number; inertia: number; iterations: number; sizes: number[] } | null;
+  elbow: { k: number; inertia: number }[] | null;
+  tracked: number;
+  received: number;
+  collector: { unique: number; duplicates: number; faults: { failed: number; reset: number } } | null;
+  errors: string[];
+}
+const read = (page: Page) => page.evaluate(() => (window as unknown as { playground: PlaygroundState }).playground);
+
+describe.skipIf(!hasChromium)('npm start: the playground and its collector', () => {
+  let browser: Browser;
+  let server: { url: string; close(): Promise<void> };
+  let page: Page;
+  const problems: string[] = [];
+  /** While the collector injects failures, Chromium logs each refused request ("Failed to load resource"): expected then. */
+  let injecting = false;
+
+  beforeAll(async () => {
+    mkdirSync(OUT, { recursive: true });
+    server = await startDevServer({ port: 0 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1300, height: 1400 } });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      if (injecting && /^Failed to load resource: (the server responded with a status of 500|net::ERR_(EMPTY_RESPONSE|CONNECTION_RESET|CONNECTION_CLOSED))/.test(m.text())) return;
+      problems.push(`console: ${m.text()}`);
+    });
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => (window as unknown as { playground?: PlaygroundState }).playground?.ready === true, null, { timeout: 30_000 });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const shot = async (id: string) => {
+    const png = await page.locator(`#${id}`).screenshot({ path: join(OUT, `playground-${id}.png`) });
+    const { ink, colours } = inkCoverage(png);
+    expect(ink).toBeGreaterThan(0.05);
+    expect(colours).toBeGreaterThan(20);
+  };
+
+  it('live stream: an injected spike is flagged by the default detector and marked on the chart', async () => {
+    await page.click('#spike');
+    await page.waitForFunction(() => (window as unknown as { playground: PlaygroundState }).playground.anomalies.some((a) => a.value > 130), null, { timeout: 20_000 });
+    const s = await read(page);
+    const spike = s.anomalies.find((a) => a.value > 130)!;
+    expect(spike.method).toBe('auto');
+    expect(spike.score).toBeGreaterThan(0.872);
+    // The chart's anomaly series carries the marked point.
+    const marked = await page.evaluate(() => (window as unknown as { playground: { charts: { live: { data: (number | null)[][] } } } }).playground.charts.live.data[5]!.filter((v) => v !== null).length);
+    expect(marked).toBeGreaterThan(0);
+    await shot('live');
+  });
+
+  it('live stream at 100,000 values/s keeps recording (the page stays responsive)', async () => {
+    await page.evaluate(() => {
+      const r = document.getElementById('rate') as HTMLInputElement;
+      r.value = '5';
+      r.dispatchEvent(new Event('input'));
+    });
+    const before = Number((await page.textContent('#recorded'))!.replace(/,/g, ''));
+    await page.waitForTimeout(2000);
+    const after = Number((await page.textContent('#recorded'))!.replace(/,/g, ''));
+    // ≥ 100,000 values in 2 s at 100,000/s (half, to leave room for a slow machine).
+    expect(after - before).toBeGreaterThan(100_000);
+    console.log(`playground at 100,000 values/s: ${await page.textContent('#cost')}, frame gap p99 ${await page.textContent('#frames')}`);
+    await page.evaluate(() => {
+      const r = document.getElementById('rate') as HTMLInputElement;
+      r.value = '3';
+      r.dispatchEvent(new Event('input'));
+    });
+  });
+
+  it('forecast: autoArima on the sample series, with 80% and 95% bands drawn around the mean', async () => {
+    await page.waitForFunction(() => (window as unknown as { playground: PlaygroundState }).playground.forecast !== null, null, { timeout: 90_000 });
+    const f = (await read(page)).forecast!;
+    expect(f.level).toEqual([80, 95]);
+    expect(f.mean).toHaveLength(48);
+    for (let h = 0; h < 48; h++) {
+      expect(f.lower[1]![h]!).toBeLessThan(f.lower[0]![h]!);
+      expect(f.lower[0]![h]!).toBeLessThan(f.mean[h]!);
+      expect(f.mean[h]!).toBeLessThan(f.upper[0]![h]!);
+      expect(f.upper[0]![h]!).toBeLessThan(f.upper[1]![h]!);
+    }
+    expect(Number.isFinite(f.aicc)).toBe(true);
+    expect(await page.textContent('#fcOrderOut')).toMatch(/^ARIMA\(\d,\d,\d\)/);
+    // The chart holds the two bands: four finite bound series over the horizon.
+    const bounds = await page.evaluate(() => (window as unknown as { playground: { charts: { forecast: { data: (number | null)[][] } } } }).playground.charts.forecast.data.slice(3).map((s) => s.filter((v) => v !== null && Number.isFinite(v)).length));
+    for (const n of bounds) expect(n).toBeGreaterThanOrEqual(48);
+    await shot('forecast');
+  });
+
+  it('forecast: a long fit can be cancelled', async () => {
+    await page.selectOption('#fcSource', 'sample');
+    await page.click('#fcRun');
+    await page.click('#fcCancel');
+    await page.waitForFunction(() => document.getElementById('fcProgress')!.textContent === 'cancelled', null, { timeout: 30_000 });
+  });
+
+  it('clusters: k-means colours four blobs, a finite inertia, and an elbow that falls', async () => {
+    await page.waitForFunction(() => (window as unknown as { playground: PlaygroundState }).playground.elbow !== null, null, { timeout: 30_000 });
+    const s = await read(page);
+    expect(s.clusters!.k).toBe(4);
+    expect(Number.isFinite(s.clusters!.inertia)).toBe(true);
+    expect(s.clusters!.sizes).toHaveLength(4);
+    expect(s.clusters!.sizes.reduce((a, b) => a + b, 0)).toBe(5000);
+    const inertias = s.elbow!.map((p) => p.inertia);
+    expect(inertias).toHaveLength(8);
+    for (let i = 1; i < inertias.length; i++) expect(inertias[i]!).toBeLessThanOrEqual(inertias[i - 1]! * (1 + 1e-9));
+    await shot('clusters');
+  });
+
+  it('delivery: with 30% failures and the collector offline then back, every tracked event arrives exactly once', async () => {
+    injecting = true;
+    await page.evaluate(() => {
+      const r = document.getElementById('failRate') as HTMLInputElement;
+      r.value = '30';
+      r.dispatchEvent(new Event('input'));
+    });
+    await page.check('#offline');
+    await page.click('#track1k');
+    await page.waitForTimeout(1500);
+    await page.click('#track1k');
+    await page.waitForTimeout(1500);
+    await page.uncheck('#offline');
+    await page.waitForFunction(() => {
+      const s = (window as unknown as { playground: PlaygroundState }).playground;
+      return s.tracked === 2000 && s.received === 2000;
+    }, null, { timeout: 90_000 });
+    const s = await read(page);
+    expect(s.received).toBe(s.tracked);
+    expect(s.collector!.faults.failed + s.collector!.faults.reset).toBeGreaterThan(0);
+    expect(await page.textContent('#deliveryVerdict')).toBe('all 2,000 tracked events received exactly once');
+    await page.evaluate(() => {
+      const r = document.getElementById('failRate') as HTMLInputElement;
+      r.value = '0';
+      r.dispatchEvent(new Event('input'));
+    });
+    await page.waitForTimeout(1500); // requests already under way may still fail
+    injecting = false;
+    await shot('delivery');
+  });
+
+  it('runtime: the pool reports healthy with the tasks the panels ran', async () => {
+    await page.waitForFunction(() => /healthy/.test(document.getElementById('rtTable')!.textContent ?? ''), null, { timeout: 10_000 });
+    const text = (await page.textContent('#rtTable'))!;
+    expect(text).toMatch(/status\s*healthy \(analysis\)/);
+    const completed = Number(/(\d+) completed/.exec(text)![1]);
+    expect(completed).toBeGreaterThan(0);
+    await shot('runtime');
+  });
+
+  it('the whole page: no console errors, no SDK errors, and a screenshot', async () => {
+    const png = await page.screenshot({ fullPage: true });
+    writeFileSync(join(OUT, 'playground.png'), png);
+    expect(inkCoverage(png).ink).toBeGreaterThan(0.05);
+    expect(problems).toEqual([]);
+    expect((await read(page)).errors).toEqual([]);
+  });
+});
