@@ -14,10 +14,10 @@ import { Sessions } from './session.js';
 import { createSpan, GuardedSpan, type Span, type SpanOptions } from './spans.js';
 import { noopSpan } from './noop.js';
 import type { SpanRecord } from '../delivery/encode/otlp.js';
-
-const NOOP_SPAN = noopSpan();
 import { browserStore, type KeyValueStore } from './storage.js';
 import { AlertRule, Slo, Watcher, type AlertEvent, type AlertOptions, type AnomalyEvent, type SloOptions, type SloStatus, type WatchOptions } from './watch.js';
+
+const NOOP_SPAN = noopSpan();
 
 export interface ClientConfig {
   /** Collector URL for native JSON batches. */
@@ -461,7 +461,10 @@ export function hostClient(config: ClientConfig, workers: WorkerBackend | null, 
         return;
       }
       // Only what user code could set needs sanitizing; the rest of the record is ours.
-      const clean = { ...record, attributes: properties(record.attributes), events: record.events.length ? (properties({ events: record.events }).events as SpanRecord['events']) : record.events,
+      const clean: SpanRecord = {
+        ...record,
+        attributes: properties(record.attributes),
+        events: record.events.length ? (properties({ events: record.events }).events as SpanRecord['events']) : record.events,
         status: record.status.message === undefined ? record.status : (properties({ status: record.status }).status as SpanRecord['status']),
       };
       const e = baseEvent('span', s.name, clean as unknown as Record<string, unknown>, endMs, sessions.current?.id);
