@@ -46,6 +46,9 @@ export function sampledByRatio(traceId: string, ratio: number): boolean {
 
 const KINDS = [1, 2, 3, 4, 5];
 
+/** What an unsampled span reports when it ends (nothing of it is sent). */
+const UNRECORDED: SpanRecord = Object.freeze({ kind: 1, startTime: '', endTime: '', attributes: {}, events: [], status: { code: 0 } }) as SpanRecord;
+
 /** A span as recorded: plain fields and prototype methods (spans are made on every request at the edge). */
 class RecordingSpan implements Span {
   private readonly attributes: Record<string, unknown>;
@@ -88,6 +91,11 @@ class RecordingSpan implements Span {
   end(endTime?: number): void {
     if (this.ended) return;
     this.ended = true;
+    if (!this.sampled) {
+      // Nothing is recorded: the owner only needs to know it ended.
+      this.onEnd(this, UNRECORDED, this.start);
+      return;
+    }
     const start = this.start;
     // Only a plausible wall-clock time in ms is taken; anything else means now.
     const end = typeof endTime === 'number' && endTime > start - 86_400_000 && endTime < start + 365 * 86_400_000 ? endTime : this.now();

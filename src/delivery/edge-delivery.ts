@@ -113,7 +113,8 @@ export class EdgeDelivery {
 
   /** Whether a call to pump() now would send something. */
   due(now = Date.now()): boolean {
-    if (this.paused || this.closed || now < this.circuitOpenUntil) return false;
+    // With every send slot taken, nothing can go now: the request that ends a flight pumps again.
+    if (this.paused || this.closed || now < this.circuitOpenUntil || this.flights.size >= this.concurrency) return false;
     if (this.parked.some((b) => b.notBefore <= now)) return true;
     const n = this.pendingCount();
     return n >= this.batch.maxEvents || (n > 0 && this.oldestAt !== null && now - this.oldestAt >= this.batch.intervalMs);

@@ -12,14 +12,6 @@ function refill(): void {
   poolAt = 0;
 }
 
-function random(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  const n = bytes.length;
-  if (poolAt + n > POOL) refill();
-  bytes.set(pool.subarray(poolAt, poolAt + n));
-  poolAt += n;
-  return bytes;
-}
-
 let lastMs = 0;
 let counter = 0;
 
@@ -51,10 +43,16 @@ export function uuidv7(nowMs = Date.now()): string {
   );
 }
 
-/** `n` random bytes as lowercase hex (W3C trace ids: 16 bytes, span ids: 8). */
+/** `n` random bytes as lowercase hex (W3C trace ids: 16 bytes, span ids: 8), read straight from the pool. */
 export function randomHex(n: number): string {
-  const b = random(new Uint8Array(n));
+  if (poolAt + n > POOL) refill();
   let s = '';
-  for (let i = 0; i < n; i++) s += hex[b[i]!]!;
-  return /^0+$/.test(s) ? randomHex(n) : s; // all-zero ids are invalid
+  let zero = true;
+  for (let i = poolAt, end = poolAt + n; i < end; i++) {
+    const b = pool[i]!;
+    if (b !== 0) zero = false;
+    s += hex[b]!;
+  }
+  poolAt += n;
+  return zero ? randomHex(n) : s; // all-zero ids are invalid
 }
