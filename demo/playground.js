@@ -285,13 +285,18 @@
     blobSeed++;
     $('kmRun').click();
   };
+  let kmAbort = null;
   $('kmRun').onclick = async () => {
     const points = $('kmSource').value === 'blobs' ? blobs() : $('kmCsv').value.split(/\r?\n/).map((l) => l.split(/[,;\t ]+/).map(Number)).filter((p) => p.length >= 2 && p.every(Number.isFinite)).map((p) => p.slice(0, 2));
     const k = Number($('k').value);
     $('kmRun').disabled = true;
+    $('kmCancel').disabled = false;
+    $('kmProgress').textContent = '';
+    kmAbort = new AbortController();
+    const signal = kmAbort.signal;
     try {
       const t0 = performance.now();
-      const r = await analysis.kmeans(points, { k, seed: 42 });
+      const r = await analysis.kmeans(points, { k, seed: 42, signal });
       const ms = performance.now() - t0;
       const groups = COLORS.map(() => [[], []]);
       r.labels.forEach((l, i) => {
@@ -303,15 +308,19 @@
       $('iterations').textContent = String(r.iterations);
       $('kmTime').textContent = `${fmt(ms, 1)} ms`;
       state.clusters = { k, inertia: r.inertia, iterations: r.iterations, ms, sizes: groups.map((g) => g[0].length).filter(Boolean) };
-      const curve = await analysis.elbow(points, { kMin: 1, kMax: 8 });
+      const curve = await analysis.elbow(points, { kMin: 1, kMax: 8, signal, onProgress: (p) => ($('kmProgress').textContent = `elbow: ${p.done} of ${p.total} fitted`) });
+      $('kmProgress').textContent = '';
       elbowChart.setData([curve.map((p) => p.k), curve.map((p) => p.inertia)]);
       state.elbow = curve.map((p) => ({ k: p.k, inertia: p.inertia }));
     } catch (e) {
-      $('inertia').textContent = `error: ${e?.message ?? e}`;
+      if (e?.name === 'AbortError') $('kmProgress').textContent = 'cancelled';
+      else $('inertia').textContent = `error: ${e?.message ?? e}`;
     } finally {
       $('kmRun').disabled = false;
+      $('kmCancel').disabled = true;
     }
   };
+  $('kmCancel').onclick = () => kmAbort?.abort();
 
   // ---------------------------------------------------------------- delivery
   const faults = (body) => fetch('/collect/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
