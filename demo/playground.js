@@ -398,6 +398,21 @@
     }));
   }, 1000);
 
+  // ---------------------------------------------------------------- CSV files
+  // A chosen file fills the panel's text box and becomes its data source (a header line is skipped
+  // by the parsers, which keep numeric rows only).
+  const upload = (input, textarea, select, run) => {
+    $(input).onchange = async () => {
+      const file = $(input).files?.[0];
+      if (!file) return;
+      $(textarea).value = await file.text();
+      $(select).value = 'csv';
+      $(run).click();
+    };
+  };
+  upload('fcFile', 'fcCsv', 'fcSource', 'fcRun');
+  upload('kmFile', 'kmCsv', 'kmSource', 'kmRun');
+
   // ---------------------------------------------------------------- start
   Promise.all([avila.ready, analysis.ready()])
     .then(() => {

@@ -300,7 +300,10 @@ export class Delivery {
         if (waiting <= 0 || !due) {
           if (waiting <= 0) this.flushWanted = false;
           const due = stats.oldestAt !== null && waiting > 0 ? stats.oldestAt + this.batch.intervalMs : Infinity;
-          await this.sleep(Math.min(due, this.settleAt) - now());
+          // Other tabs write to the same IndexedDB queue without waking this one: while draining
+          // for them (leader), look again every batch interval even when this tab saw nothing.
+          const poll = q.kind === 'indexeddb' ? now() + this.batch.intervalMs : Infinity;
+          await this.sleep(Math.min(due, this.settleAt, poll) - now());
           continue;
         }
         if (this.flights.size >= this.o.concurrency) {

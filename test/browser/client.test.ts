@@ -57,6 +57,21 @@ describe.skipIf(!hasChromium)('client in Chromium', () => {
     expect(named('session_start')).toHaveLength(1);
   });
 
+  it("delivers a non-leading tab's events without anything waking the leading tab", async () => {
+    collector = await startCollector();
+    context = await browser.newContext();
+    const tabs = [await open(config()), await open(config())];
+    const leading = await until(async () => {
+      const flags = await Promise.all(tabs.map((p) => p.evaluate(async () => (await (window as any).client.deliveryStats()).leader as boolean)));
+      return flags.filter(Boolean).length === 1 ? flags : null;
+    }, 10_000, 'one leading tab');
+    await sleep(500); // the leader has gone idle
+    const follower = tabs[leading.indexOf(false)]!;
+    await follower.evaluate(() => (window as any).client.track('from-the-follower'));
+    // No flush and nothing in the leading tab: it must find the event in the shared queue itself.
+    await until(() => named('from-the-follower').length === 1, 10_000, "the follower's event");
+  });
+
   it('autocaptures fetch and XHR (latency, status class, errors), uncaught errors, and Web Vitals; not its own requests', async () => {
     collector = await startCollector();
     context = await browser.newContext();

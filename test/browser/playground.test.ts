@@ -130,6 +130,22 @@ describe.skipIf(!hasChromium)('npm start: the playground and its collector', () 
     await shot('clusters');
   });
 
+  it('clusters: an uploaded CSV of points is clustered (two blobs, k = 2)', async () => {
+    const rows = ['x,y'];
+    for (let i = 0; i < 400; i++) rows.push(i % 2 ? `${100 + (i % 7) * 0.1},${100 + (i % 5) * 0.1}` : `${(i % 7) * 0.1},${(i % 5) * 0.1}`);
+    await page.evaluate(() => {
+      const k = document.getElementById('k') as HTMLInputElement;
+      k.value = '2';
+      k.dispatchEvent(new Event('input'));
+    });
+    await page.evaluate(() => ((window as unknown as { playground: PlaygroundState }).playground.clusters = null));
+    await page.setInputFiles('#kmFile', { name: 'points.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+    await page.waitForFunction(() => (window as unknown as { playground: PlaygroundState }).playground.clusters !== null, null, { timeout: 30_000 });
+    const c = (await read(page)).clusters!;
+    expect(c.k).toBe(2);
+    expect([...c.sizes].sort()).toEqual([200, 200]);
+  });
+
   it('delivery: with 30% failures and the collector offline then back, every tracked event arrives exactly once', async () => {
     injecting = true;
     await page.evaluate(() => {
