@@ -571,7 +571,8 @@ function minimise(m: Arima, maxit: i32): i32 {
     status = bfgs(m, maxit);
     iter += bfgsIter;
   }
-  if (status == 2) {
+  // The CSS objective only starts ML or ranks candidates, as in R: no polishing run for it.
+  if (status == 2 || m.css != 0) {
     bfgsIter = iter;
     return status;
   }
