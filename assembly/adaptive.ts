@@ -28,8 +28,8 @@ const MAX_LAG = 300;
 const SUPPRESS = 200;
 const SHORT = 10;
 
-// Block layout: the header below, then the f64 arrays at the offsets it records. The whole state
-// is one allocation, so a snapshot is a copy of it.
+// Block layout: the header below, three Win headers, then the f64 arrays at the offsets they
+// record. The whole state is one allocation, so a snapshot is a copy of it.
 @unmanaged class Adaptive {
   method: i32 = 0; // first, as in detect.ts's Detector: the dispatch reads it
   bytes: i32 = 0;
@@ -38,10 +38,10 @@ const SHORT = 10;
   threshold: f64 = 0;
   seen: i32 = 0;
   period: i32 = -1; // -1 not yet known, 0 none (differences)
-  // level window of x
-  levelRing: i32 = 0; levelHead: i32 = 0; levelSize: i32 = 0; levelSum: f64 = 0; levelSum2: f64 = 0; levelSince: i32 = 0;
-  // residual window
-  resRing: i32 = 0; resHead: i32 = 0; resSize: i32 = 0; resSum: f64 = 0; resSum2: f64 = 0; resSince: i32 = 0;
+  // Offsets of the three sliding windows (Win): of x, of the seasonal residuals, of the raw scores.
+  level: i32 = 0;
+  res: i32 = 0;
+  raw: i32 = 0;
   // last MAX_LAG + 1 inputs (seasonal forecast) / first WARM inputs (period search)
   lagRing: i32 = 0; lagHead: i32 = 0;
   warm: i32 = 0;
@@ -49,12 +49,22 @@ const SHORT = 10;
   supRing: i32 = 0; supHead: i32 = 0; supSize: i32 = 0;
   // cusum
   sp: f64 = 0; sn: f64 = 0;
-  // likelihood: short ring of raw scores and the long window of raw scores
+  // likelihood: short ring of raw scores (the long window is `raw`)
   shortRing: i32 = 0; shortHead: i32 = 0; shortSize: i32 = 0; shortSum: f64 = 0;
-  rawRing: i32 = 0; rawHead: i32 = 0; rawSize: i32 = 0; rawSum: f64 = 0; rawSum2: f64 = 0; rawSince: i32 = 0;
+}
+
+/** A sliding window kept by running sums, inside the detector's block: its ring is at `ring`. */
+@unmanaged class Win {
+  ring: i32 = 0;
+  head: i32 = 0;
+  size: i32 = 0;
+  since: i32 = 0;
+  sum: f64 = 0;
+  sum2: f64 = 0;
 }
 
 const HEADER: i32 = (offsetof<Adaptive>() + 7) & ~7;
+const WIN: i32 = (offsetof<Win>() + 7) & ~7;
 
 @inline function arr(d: Adaptive, offset: i32): usize {
   return changetype<usize>(d) + <usize>offset;
@@ -66,7 +76,7 @@ export function isAdaptive(method: i32): bool {
 
 /** Bytes of a detector's block, for a window. */
 function blockSize(window: i32): i32 {
-  return HEADER + ((window * 3 + MAX_LAG + 1 + WARM + SUPPRESS + SHORT) << 3);
+  return HEADER + 3 * WIN + ((window * 3 + MAX_LAG + 1 + WARM + SUPPRESS + SHORT) << 3);
 }
 
 /** Zeroes the block and lays it out: the header, then the arrays. */
@@ -81,13 +91,16 @@ function init(p: usize, method: i32, window: i32, threshold: f64, minSamples: i3
   d.minSamples = minSamples;
   d.period = -1;
   let at = HEADER;
-  d.levelRing = at; at += window << 3;
-  d.resRing = at; at += window << 3;
+  d.level = at; at += WIN;
+  d.res = at; at += WIN;
+  d.raw = at; at += WIN;
+  win(d, d.level).ring = at; at += window << 3;
+  win(d, d.res).ring = at; at += window << 3;
   d.lagRing = at; at += (MAX_LAG + 1) << 3;
   d.warm = at; at += WARM << 3;
   d.supRing = at; at += SUPPRESS << 3;
   d.shortRing = at; at += SHORT << 3;
-  d.rawRing = at;
+  win(d, d.raw).ring = at;
 }
 
 export function adaptiveCreate(method: i32, window: i32, threshold: f64, minSamples: i32): usize {
@@ -127,45 +140,40 @@ export function adaptiveLoad(data: usize, len: i32): usize {
   return p;
 }
 
-/** Mean and sample deviation of a sliding window kept by running sums, re-summed exactly every `window` pushes. */
 @inline function windowZ(x: f64, mean: f64, sd: f64): f64 {
   if (sd > 0) return Math.abs(x - mean) / sd;
   return x == mean ? 0 : 50;
 }
 
-function windowPush(d: Adaptive, ring: i32, which: i32, x: f64): void {
-  const w = d.window;
-  const base = arr(d, ring);
-  // which: 0 level, 1 residual, 2 raw
-  let head = which == 0 ? d.levelHead : which == 1 ? d.resHead : d.rawHead;
-  let size = which == 0 ? d.levelSize : which == 1 ? d.resSize : d.rawSize;
-  let sum = which == 0 ? d.levelSum : which == 1 ? d.resSum : d.rawSum;
-  let sum2 = which == 0 ? d.levelSum2 : which == 1 ? d.resSum2 : d.rawSum2;
-  let since = which == 0 ? d.levelSince : which == 1 ? d.resSince : d.rawSince;
-  const slot = base + (<usize>head << 3);
-  if (size == w) {
+/** Adds x to the window (dropping its oldest past `window` values); re-sums exactly every `window` pushes, as running sums of squares drift. */
+function windowPush(d: Adaptive, w: Win, x: f64): void {
+  const n = d.window;
+  const base = arr(d, w.ring);
+  const slot = base + (<usize>w.head << 3);
+  if (w.size == n) {
     const old = load<f64>(slot);
-    sum -= old;
-    sum2 -= old * old;
-  } else size++;
+    w.sum -= old;
+    w.sum2 -= old * old;
+  } else w.size++;
   store<f64>(slot, x);
-  sum += x;
-  sum2 += x * x;
-  head = head + 1 == w ? 0 : head + 1;
-  if (++since >= w) {
-    // Exact re-sum: running sums of squares drift.
-    since = 0;
-    sum = 0;
-    sum2 = 0;
-    for (let i = 0; i < size; i++) {
+  w.sum += x;
+  w.sum2 += x * x;
+  w.head = w.head + 1 == n ? 0 : w.head + 1;
+  if (++w.since >= n) {
+    w.since = 0;
+    let sum = 0.0, sum2 = 0.0;
+    for (let i = 0; i < w.size; i++) {
       const v = load<f64>(base + (<usize>i << 3));
       sum += v;
       sum2 += v * v;
     }
+    w.sum = sum;
+    w.sum2 = sum2;
   }
-  if (which == 0) { d.levelHead = head; d.levelSize = size; d.levelSum = sum; d.levelSum2 = sum2; d.levelSince = since; }
-  else if (which == 1) { d.resHead = head; d.resSize = size; d.resSum = sum; d.resSum2 = sum2; d.resSince = since; }
-  else { d.rawHead = head; d.rawSize = size; d.rawSum = sum; d.rawSum2 = sum2; d.rawSince = since; }
+}
+
+@inline function win(d: Adaptive, offset: i32): Win {
+  return changetype<Win>(arr(d, offset));
 }
 
 @inline function meanOf(sum: f64, size: i32): f64 {
@@ -237,9 +245,10 @@ export function adaptivePush(ptr: usize, x: f64, outScore: usize, outExpected: u
     d.period = findPeriod(d);
     if (d.period > 1) {
       // The residual window so far held differences: rebuild it from the warm-up points.
-      d.resHead = 0; d.resSize = 0; d.resSum = 0; d.resSum2 = 0; d.resSince = 0;
+      const r = win(d, d.res);
+      r.head = 0; r.size = 0; r.sum = 0; r.sum2 = 0; r.since = 0;
       const wb = arr(d, d.warm);
-      for (let i = d.period; i < WARM; i++) windowPush(d, d.resRing, 1, load<f64>(wb + (<usize>i << 3)) - load<f64>(wb + (<usize>(i - d.period) << 3)));
+      for (let i = d.period; i < WARM; i++) windowPush(d, r, load<f64>(wb + (<usize>i << 3)) - load<f64>(wb + (<usize>(i - d.period) << 3)));
     }
   }
   const p = d.period < 0 ? 1 : max(1, d.period);
@@ -253,9 +262,10 @@ export function adaptivePush(ptr: usize, x: f64, outScore: usize, outExpected: u
   d.lagHead = d.lagHead + 1 == MAX_LAG + 1 ? 0 : d.lagHead + 1;
   d.seen = seen + 1;
 
-  const levelMean = meanOf(d.levelSum, d.levelSize);
-  const levelSd = sdOf(d.levelSum, d.levelSum2, d.levelSize);
-  const levelZ = d.levelSize >= 2 ? windowZ(x, levelMean, levelSd) : 0;
+  const level = win(d, d.level), res = win(d, d.res);
+  const levelMean = meanOf(level.sum, level.size);
+  const levelSd = sdOf(level.sum, level.sum2, level.size);
+  const levelZ = level.size >= 2 ? windowZ(x, levelMean, levelSd) : 0;
   const signedLevel = levelSd > 0 ? (x - levelMean) / levelSd : 0;
   let raw = 0.0;
   let expected = levelMean;
@@ -263,11 +273,11 @@ export function adaptivePush(ptr: usize, x: f64, outScore: usize, outExpected: u
     let resZ = 0.0;
     if (forecast == forecast) {
       const r = x - forecast;
-      resZ = d.resSize >= 2 ? windowZ(r, meanOf(d.resSum, d.resSize), sdOf(d.resSum, d.resSum2, d.resSize)) : 0;
-      windowPush(d, d.resRing, 1, r);
+      resZ = res.size >= 2 ? windowZ(r, meanOf(res.sum, res.size), sdOf(res.sum, res.sum2, res.size)) : 0;
+      windowPush(d, res, r);
     }
     raw = method == AUTO ? max(levelZ, resZ) : resZ;
-    if (method == SEASONAL && forecast == forecast) expected = forecast + meanOf(d.resSum, d.resSize);
+    if (method == SEASONAL && forecast == forecast) expected = forecast + meanOf(res.sum, res.size);
   } else if (method == CUSUM) {
     const z = min(10.0, max(-10.0, signedLevel));
     d.sp = max(0.0, d.sp + z - 1.0);
@@ -287,14 +297,15 @@ export function adaptivePush(ptr: usize, x: f64, outScore: usize, outExpected: u
     d.shortSum += levelZ;
     d.shortHead = d.shortHead + 1 == SHORT ? 0 : d.shortHead + 1;
     const avg = d.shortSum / <f64>d.shortSize;
-    if (d.rawSize >= 20) {
-      const m = meanOf(d.rawSum, d.rawSize);
-      const sd = max(sdOf(d.rawSum, d.rawSum2, d.rawSize), 1e-3 * Math.abs(m) + 1e-9);
+    const rawWin = win(d, d.raw);
+    if (rawWin.size >= 20) {
+      const m = meanOf(rawWin.sum, rawWin.size);
+      const sd = max(sdOf(rawWin.sum, rawWin.sum2, rawWin.size), 1e-3 * Math.abs(m) + 1e-9);
       raw = max(0.0, (avg - m) / sd);
     }
-    windowPush(d, d.rawRing, 2, levelZ);
+    windowPush(d, rawWin, levelZ);
   }
-  windowPush(d, d.levelRing, 0, x);
+  windowPush(d, level, x);
   const previousMax = suppressPush(d, raw);
   store<f64>(outExpected, expected);
   if (seen < d.minSamples) {

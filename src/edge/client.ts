@@ -43,7 +43,6 @@ function background(p: Promise<unknown>, ctx?: WaitUntil): void {
 }
 
 export interface EdgeInternals {
-  hosted(): HostedClient | null;
   /** Sets the span provider instrument() installs (AsyncLocalStorage or the only request in flight). */
   spanProvider: () => Span | undefined;
   /** The Worker's env, for a config given as a function of it (before the client is built). */
@@ -68,7 +67,6 @@ export function createEdgeClient(config: EdgeClientConfig | ((env: unknown) => E
   let broken: Client | null = null;
   let env: unknown;
   const state: EdgeInternals = {
-    hosted: () => hosted,
     spanProvider: () => undefined,
     bindEnv: (e) => {
       if (!hosted && !broken) env = e;

@@ -250,13 +250,9 @@ export function instrument<Env = unknown, M extends WorkerModule<Env> = WorkerMo
         s.active.set(inFlight.size);
         const span = record.span;
         span.setAttribute('http.response.status_code', error ? 500 : status);
-        if (error || status >= 500) {
-          s.errors.add(1, attributes);
-          span.setStatus('error', error ? String((error as Error)?.message ?? error) : `HTTP ${status}`);
-        }
-        if (error) {
-          s.client.track('$exception', { message: String((error as Error)?.message ?? error), stack: (error as Error)?.stack, route, method });
-        }
+        if (error || status >= 500) s.errors.add(1, attributes);
+        if (error) recordException(s, span, error, { route, method });
+        else if (status >= 500) span.setStatus('error', `HTTP ${status}`);
         span.end();
         s.client.pump(ctx);
       } catch {}
@@ -292,6 +288,13 @@ export function instrument<Env = unknown, M extends WorkerModule<Env> = WorkerMo
   return wrapped as M;
 }
 
+/** A thrown error: the span's status, and a `$exception` event with where it happened. */
+function recordException(s: IsolateState, span: Span, error: unknown, where: Record<string, string>): void {
+  const message = String((error as Error)?.message ?? error);
+  span.setStatus('error', message);
+  s.client.track('$exception', { message, stack: (error as Error)?.stack, ...where });
+}
+
 function setupOrNull<Env>(setup: (env: Env) => IsolateState, env: Env): IsolateState | null {
   try {
     return setup(env);
@@ -311,10 +314,7 @@ function background(s: IsolateState | null, name: string, metric: string, attrib
     try {
       inFlight.delete(record);
       s.client.histogram(metric, { unit: 'ms' }).record(clockMs() - t0, { ...attributes, outcome: error ? 'error' : 'ok' });
-      if (error) {
-        span.setStatus('error', String((error as Error)?.message ?? error));
-        s.client.track('$exception', { message: String((error as Error)?.message ?? error), stack: (error as Error)?.stack, invocation: name });
-      }
+      if (error) recordException(s, span, error, { invocation: name });
       span.end();
       s.client.pump(ctx);
     } catch {}

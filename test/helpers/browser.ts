@@ -6,7 +6,6 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { ROOT } from './server.js';
 
 export { sleep, until } from './wait.js';
-import { sleep } from './wait.js';
 
 /** Bundles test/browser/<name>.ts to build/test/<name>.mjs, importable by a page from the static server. */
 export async function bundlePageScript(name: string): Promise<void> {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDetector, detectAnomalies, ready, type DetectorMethod } from '../../src/analysis/index.js';
+import { createDetector, detectAnomalies, ready } from '../../src/analysis/index.js';
 import { kernelsNow } from '../../src/analysis/runtime.js';
 import { WASM_URL } from '../helpers/analysis.js';
 import { detectorReference as reference } from '../helpers/detect-reference.js';
