@@ -268,12 +268,12 @@ function q0(m: Arima, Pn: usize): bool {
 
 /**
  * R's ARIMA_Like from the initial state (a = 0, P = Pn): fills ssq, sumlog, nu and, with
- * `wantResid`, the standardised innovations. Once the prediction covariance stops changing
+ * `wantResid`, the standardised innovations. `steps` (default: all) limits the observations read. Once the prediction covariance stops changing
  * (max |ΔP| ≤ 1e-13 with no missing value since) the filter is in steady state: gain and
  * Kalman gain are reused and only the state is updated. Returns false when Q0 fails.
  */
-function kalman(m: Arima, wantResid: bool): bool {
-  const rd = m.rd, r = m.r, d = m.nd, p = m.p, q = m.q, n = m.n;
+function kalman(m: Arima, wantResid: bool, steps: i32 = -1): bool {
+  const rd = m.rd, r = m.r, d = m.nd, p = m.p, q = m.q, n = steps < 0 ? m.n : steps;
   const a = m.a, anew = m.anew, P = m.P, Pnew = m.Pnew, mm = m.mm, M = m.M;
   const phi = m.phi, theta = m.theta, delta = m.delta, x = m.x;
   for (let i = 0; i < rd; i++) setf(a, i, 0);
@@ -440,35 +440,49 @@ function cssValue(m: Arima): f64 {
  *   Lₜ₊₁ = TLₜ − Kₜ(Lₜ[0]/Fₜ), Kₜ₊₁ = Kₜ − TLₜ(Lₜ[0]/Fₜ), Fₜ₊₁ = Fₜ − Lₜ[0]²/Fₜ,
  * with K₁ = TP*Zᵀ, F₁ = γ(0), L₁ = K₁. It is the likelihood R's filter approaches as κ → ∞ (its
  * diffuse start excludes the first d + sD observations; differencing removes them exactly).
+ * Once F and K stop changing (steady state) a step is the state update alone.
+ * With `resid`, the standardised innovations vₜ/√Fₜ go to m.resid[t] (t ≥ d + sD). With `cov`,
+ * the ARMA state's predicted covariance after the last observation, P* − Σ LₜLₜᵀ/Fₜ, is left in
+ * m.P (stride rd) and the predicted state in m.a, for forecasting.
  */
-function ckms(m: Arima): bool {
+function ckms(m: Arima, resid: bool, cov: bool): bool {
   if (!acov(m)) return false;
-  const r = m.r, p = m.p, phi = m.phi, row0 = m.row0, K = m.K, L = m.L, a = m.a, tv = m.tmpv;
-  const z = m.nd > 0 ? (m.mean != 0 ? m.z : m.dx) : m.x;
+  const r = m.r, rd = m.rd, phi = m.phi, row0 = m.row0, K = m.K, L = m.L, a = m.a, tv = m.tmpv, P = m.P;
+  const z = series(m), out = m.resid;
   const start = m.nd, n = m.n;
+  // phi and L hold zeros past their lengths (index p…r and r), and so does a here (a[r] may hold
+  // a differencing state from R's filter), so the loops need no tests.
+  setf(a, r, 0);
   for (let i = 0; i < r; i++) {
-    const v = (i < p ? f(phi, i) * f(row0, 0) : 0) + f(row0, i + 1);
+    const v = f(phi, i) * f(row0, 0) + f(row0, i + 1);
     setf(K, i, v);
     setf(L, i, v);
     setf(a, i, 0);
   }
+  if (cov) {
+    q0(m, P);
+    for (let i = 0; i < m.nd; i++) setf(P, (r + i) * (rd + 1), 0);
+  }
   let F = f(row0, 0);
   let ssq: f64 = 0, sumlog: f64 = 0;
-  let converged = false;
-  for (let t = start; t < n; t++) {
+  let t = start;
+  while (t < n) {
     const v = f(z, t) - f(a, 0);
-    ssq += v * v / F;
-    sumlog += Math.log(F);
     const kv = v / F;
+    ssq += v * kv;
+    sumlog += Math.log(F);
+    if (resid) setf(out, t, v / Math.sqrt(F));
     const a0 = f(a, 0);
-    for (let i = 0; i < r; i++) {
-      const ta = (i < p ? f(phi, i) * a0 : 0) + (i + 1 < r ? f(a, i + 1) : 0);
-      setf(a, i, ta + f(K, i) * kv);
-    }
-    if (converged) continue;
+    for (let i = 0; i < r; i++) setf(a, i, f(phi, i) * a0 + f(a, i + 1) + f(K, i) * kv);
     const l0 = f(L, 0);
     const c = l0 / F;
-    for (let i = 0; i < r; i++) setf(tv, i, (i < p ? f(phi, i) * l0 : 0) + (i + 1 < r ? f(L, i + 1) : 0));
+    if (cov) {
+      for (let i = 0; i < r; i++) {
+        const li = f(L, i) / F;
+        for (let j = 0; j < r; j++) setf(P, i * rd + j, f(P, i * rd + j) - li * f(L, j));
+      }
+    }
+    for (let i = 0; i < r; i++) setf(tv, i, f(phi, i) * l0 + f(L, i + 1));
     let big: f64 = 0;
     for (let i = 0; i < r; i++) {
       const tl = f(tv, i);
@@ -478,13 +492,32 @@ function ckms(m: Arima): bool {
     }
     const dF = l0 * c;
     F -= dF;
+    t++;
     // Once the updates of F and K vanish the gain is constant (steady state).
-    if (Math.abs(dF) <= 1e-15 * F && big <= 1e-15 * max(1.0, F)) converged = true;
+    if (Math.abs(dF) <= 1e-15 * F && big <= 1e-15 * max(1.0, F)) break;
+  }
+  if (t < n) {
+    const invF = 1 / F, sd = Math.sqrt(F);
+    sumlog += <f64>(n - t) * Math.log(F);
+    let s2: f64 = 0;
+    for (; t < n; t++) {
+      const v = f(z, t) - f(a, 0);
+      s2 += v * v;
+      if (resid) setf(out, t, v / sd);
+      const a0 = f(a, 0), kv = v * invF;
+      for (let i = 0; i < r; i++) setf(a, i, f(phi, i) * a0 + f(a, i + 1) + f(K, i) * kv);
+    }
+    ssq += s2 * invF;
   }
   m.ssq = ssq;
   m.sumlog = sumlog;
   m.nu = n - start;
   return true;
+}
+
+/** The series the fast path filters: the demeaned series, or the differenced one (less the drift). */
+@inline function series(m: Arima): usize {
+  return m.nd > 0 ? (m.mean != 0 ? m.z : m.dx) : m.x;
 }
 
 /** Subtracts the mean parameter (when estimated) from the series into m.x. */
@@ -511,7 +544,7 @@ function objective(m: Arima, params: usize): f64 {
     const v = 0.5 * Math.log(cssValue(m));
     return isFinite(v) ? v : XMAX;
   }
-  if (!(m.fast != 0 ? ckms(m) : kalman(m, false))) return XMAX;
+  if (!(m.fast != 0 ? ckms(m, false, false) : kalman(m, false))) return XMAX;
   const s2 = m.ssq / <f64>m.nu;
   const v = 0.5 * (Math.log(s2) + m.sumlog / <f64>m.nu);
   return isFinite(v) ? v : XMAX;
@@ -889,10 +922,10 @@ function create(y: usize, n: i32, spec: usize): Arima {
   m.x = zeros(n);
   m.w = zeros(n);
   m.resid = zeros(n);
-  m.phi = zeros(m.p);
+  m.phi = zeros(r + 1); // zero past p: the fast filter's loops run to r unguarded
   m.theta = zeros(m.q);
   m.delta = zeros(m.nd);
-  m.a = zeros(rd);
+  m.a = zeros(rd + 1);
   m.anew = zeros(rd);
   m.M = zeros(rd + 1);
   m.P = zeros(rd * rd);
@@ -990,6 +1023,18 @@ function invertMa(m: Arima, coef: usize): bool {
 }
 
 /**
+ * Residuals (standardised innovations) and ssq at the fitted parameters, as R's final
+ * ARIMA_Like. On a complete series the fast filter gives them from observation d + sD on (they
+ * differ from R's κ = 1e6 filter by O(1/κ)); the first d + sD, which R reports as innovations over
+ * the diffuse prediction variance, come from R's filter run over those observations alone.
+ */
+function finalFilter(m: Arima): bool {
+  if (m.fast == 0) return kalman(m, true);
+  if (m.nd > 0 && !kalman(m, true, m.nd)) return false;
+  return ckms(m, true, false);
+}
+
+/**
  * Fits the model to the n values at `y` (NaN = missing) in one call. `spec` and the result layout
  * are described above; `out` needs ARIMA_HEADER + npar + n f64s. Returns the status.
  */
@@ -1068,7 +1113,7 @@ export function arimaFit(y: usize, n: i32, spec: usize, out: usize): i32 {
     m.trans = 0;
     expand(m, coef, 0);
     demean(m, coef);
-    if (!kalman(m, true)) status = 2;
+    if (!finalFilter(m)) status = 2;
     setf(out, 2, m.ssq / <f64>m.nused);
   }
   const nu = <f64>m.nused;
@@ -1097,20 +1142,35 @@ export function arimaForecast(y: usize, n: i32, spec: usize, coef: usize, h: i32
   const m = create(y, n, spec);
   expand(m, coef, 0);
   demean(m, coef);
-  if (!kalman(m, false)) {
+  const rd = m.rd, r = m.r, d = m.nd;
+  const a = m.a, anew = m.anew, P = m.P, Pnew = m.Pnew, delta = m.delta;
+  // The state predicted for the first step: from the fast filter on a complete series (the
+  // differencing states are then the last d + sD values, known exactly), else R's filter.
+  let predicted = false;
+  if (m.fast != 0) {
+    predicted = ckms(m, false, true);
+    for (let i = 0; i < d; i++) setf(a, r + i, f(m.x, n - 1 - i));
+  } else if (kalman(m, false)) {
+    predictState(m);
+    memory.copy(a, anew, <usize>rd << 3);
+    predictCovariance(m);
+    memory.copy(P, Pnew, (<usize>rd * <usize>rd) << 3);
+    predicted = true;
+  }
+  if (!predicted) {
     destroy(m);
     return 2;
   }
-  const rd = m.rd, r = m.r, d = m.nd, p = m.p;
-  const a = m.a, anew = m.anew, P = m.P, Pnew = m.Pnew, delta = m.delta, phi = m.phi;
   const c: f64 = m.mean != 0 ? f(coef, m.narma) : 0;
   for (let l = 0; l < h; l++) {
-    predictState(m);
-    memory.copy(a, anew, <usize>rd << 3);
+    if (l > 0) {
+      predictState(m);
+      memory.copy(a, anew, <usize>rd << 3);
+      predictCovariance(m);
+      memory.copy(P, Pnew, (<usize>rd * <usize>rd) << 3);
+    }
     let fc = f(a, 0);
     for (let i = 0; i < d; i++) fc += f(delta, i) * f(a, r + i);
-    predictCovariance(m);
-    memory.copy(P, Pnew, (<usize>rd * <usize>rd) << 3);
     // Z P Zᵀ with Z = (1, 0…0, Δ).
     let v = f(P, 0);
     for (let i = 0; i < d; i++) v += 2 * f(delta, i) * f(P, r + i);

@@ -159,6 +159,29 @@ describe('arima() on simulated series', () => {
     }
   });
 
+  it('forecasts, σ² and residuals from the fast filter equal R\'s Kalman filter\'s (seasonal, drift, mean)', async () => {
+    const cases: Array<{ model: SimModel; order: [number, number, number]; seasonal?: [number, number, number]; drift?: boolean }> = [
+      { model: { ar: [0.5], ma: [0.3], mean: 2 }, order: [1, 0, 1] },
+      { model: { ar: [0.5], ma: [0.3], d: 1 }, order: [1, 1, 1] },
+      { model: { ar: [0.3], d: 1, mean: 0.4 }, order: [1, 1, 0], drift: true },
+      { model: { ma: [-0.4], sma: [-0.6], period: 12, d: 1, D: 1 }, order: [0, 1, 1], seasonal: [0, 1, 1] },
+    ];
+    for (const c of cases) {
+      const x = simulate(c.model, 240, 31);
+      const options = { order: c.order, method: 'ml' as const, includeDrift: c.drift, ...(c.seasonal ? { seasonal: { order: c.seasonal, period: 12 } } : {}) };
+      const fast = await arima(x, options);
+      const kalman = await arima([...x, NaN], options);
+      // Same optimum, so the same model to the optimiser's precision.
+      expect(Math.abs(fast.sigma2 / kalman.sigma2 - 1)).toBeLessThan(1e-4);
+      fast.residuals.forEach((v, i) => expect(Math.abs(v - kalman.residuals[i]!)).toBeLessThan(1e-3 * Math.max(1, Math.abs(v))));
+      // The gap makes the slow path's forecast origin one step later.
+      const ff = await fast.forecast(7);
+      const fk = await kalman.forecast(6);
+      fk.mean.forEach((v, i) => expect(Math.abs(v - ff.mean[i + 1]!)).toBeLessThan(1e-3 * Math.max(1, Math.abs(v))));
+      fk.se.forEach((v, i) => expect(Math.abs(v / ff.se[i + 1]! - 1)).toBeLessThan(1e-4));
+    }
+  });
+
   it('drift (forecast::Arima include.drift): ARIMA(0,1,0) + drift estimates the mean difference and forecasts along it', async () => {
     const x = simulate({ d: 1, mean: 0.5 }, 300, 21); // a random walk whose steps have mean 0.5
     const m = await arima(x, { order: [0, 1, 0], includeDrift: true });
