@@ -22,6 +22,9 @@
 // Reported as R: n.used = #non-missing − d − sD; σ² = ssq/n.used (ML) or CSS ssq/ν;
 // loglik = −½(2·n.used·value + n.used + n.used·log 2π); aic = −2 loglik + 2(#coef + 1) (NaN for CSS).
 
+import { Arima, differenceInto, f, series, setf, zeros } from './arima-model';
+import { acovDerivatives, ckmsGradient, cssGradient, expandDerivatives } from './arima-gradient';
+
 const KAPPA: f64 = 1e6;
 const XMAX: f64 = 1.7976931348623157e308;
 const LOG2PI: f64 = 1.8378770664093453;
@@ -30,53 +33,6 @@ const LOG2PI: f64 = 1.8378770664093453;
 const CSS_ML = 0;
 const ML = 1;
 const CSS = 2;
-
-@unmanaged class Arima {
-  n: i32 = 0;
-  x: usize = 0;        // series minus the mean when one is estimated (scratch, n)
-  y: usize = 0;        // the series as given (n)
-  mp: i32 = 0; mq: i32 = 0; msp: i32 = 0; msq: i32 = 0; ns: i32 = 0;
-  d: i32 = 0; sd: i32 = 0;
-  narma: i32 = 0;
-  mean: i32 = 0;       // 1 when μ is estimated
-  npar: i32 = 0;       // narma + mean
-  p: i32 = 0;          // expanded AR length
-  q: i32 = 0;          // expanded MA length
-  r: i32 = 0;
-  nd: i32 = 0;         // length of Δ
-  rd: i32 = 0;
-  ncond: i32 = 0;
-  nused: i32 = 0;
-  phi: usize = 0; theta: usize = 0; delta: usize = 0;
-  a: usize = 0; anew: usize = 0; M: usize = 0;
-  P: usize = 0; Pnew: usize = 0; mm: usize = 0;
-  gamma: usize = 0; psi: usize = 0; sys: usize = 0; row0: usize = 0;
-  // Fast path (no missing values): the differenced series and the CKMS filter's vectors.
-  fast: i32 = 0; dx: usize = 0; z: usize = 0; K: usize = 0; L: usize = 0; tmpv: usize = 0;
-  w: usize = 0; resid: usize = 0;
-  par: usize = 0; work: usize = 0; work2: usize = 0; scale: usize = 0;
-  trans: i32 = 0;      // ML objective reads AR parts as partrans'd values
-  css: i32 = 0;        // objective: 1 CSS, 0 exact likelihood
-  ssq: f64 = 0; sumlog: f64 = 0; nu: i32 = 0;
-  fncount: i32 = 0;
-  // BFGS scratch
-  g: usize = 0; t: usize = 0; X: usize = 0; c: usize = 0; B: usize = 0; u: usize = 0;
-}
-
-@inline function f(p: usize, i: i32): f64 {
-  return load<f64>(p + (<usize>i << 3));
-}
-
-@inline function setf(p: usize, i: i32, v: f64): void {
-  store<f64>(p + (<usize>i << 3), v);
-}
-
-function zeros(n: i32): usize {
-  const bytes = <usize>max(n, 1) << 3;
-  const p = heap.alloc(bytes);
-  memory.fill(p, 0, bytes);
-  return p;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -198,11 +154,14 @@ function acov(m: Arima): bool {
         setf(gamma, col, f(gamma, piv));
         setf(gamma, piv, t);
       }
+      // LU kept (multipliers below the diagonal, pivots in m.piv) for the gradient's solves.
+      store<i32>(m.piv + (<usize>col << 2), piv);
       const inv = 1 / f(A, col * n1 + col);
       for (let row = col + 1; row < n1; row++) {
         const fac = f(A, row * n1 + col) * inv;
         if (fac == 0) continue;
-        for (let j = col; j < n1; j++) setf(A, row * n1 + j, f(A, row * n1 + j) - fac * f(A, col * n1 + j));
+        for (let j = col + 1; j < n1; j++) setf(A, row * n1 + j, f(A, row * n1 + j) - fac * f(A, col * n1 + j));
+        setf(A, row * n1 + col, fac);
         setf(gamma, row, f(gamma, row) - fac * f(gamma, col));
       }
     }
@@ -408,11 +367,9 @@ function predictCovariance(m: Arima): void {
 
 /** R's ARIMA_CSS: conditional sum of squares / ν of the differenced series; residuals in m.resid. */
 function cssValue(m: Arima): f64 {
-  const n = m.n, w = m.w, x = m.x, phi = m.phi, theta = m.theta, resid = m.resid;
-  const p = m.p, q = m.q, ncond = m.ncond, ns = m.ns;
-  memory.copy(w, x, <usize>n << 3);
-  for (let i = 0; i < m.d; i++) for (let l = n - 1; l > 0; l--) setf(w, l, f(w, l) - f(w, l - 1));
-  for (let i = 0; i < m.sd; i++) for (let l = n - 1; l >= ns; l--) setf(w, l, f(w, l) - f(w, l - ns));
+  const n = m.n, w = m.w, phi = m.phi, theta = m.theta, resid = m.resid;
+  const p = m.p, q = m.q, ncond = m.ncond;
+  differenceInto(m, w);
   for (let l = 0; l < ncond; l++) setf(resid, l, 0);
   let ssq: f64 = 0;
   let nu = 0;
@@ -515,11 +472,6 @@ function ckms(m: Arima, resid: bool, cov: bool): bool {
   return true;
 }
 
-/** The series the fast path filters: the demeaned series, or the differenced one (less the drift). */
-@inline function series(m: Arima): usize {
-  return m.nd > 0 ? (m.mean != 0 ? m.z : m.dx) : m.x;
-}
-
 /** Subtracts the mean parameter (when estimated) from the series into m.x. */
 function demean(m: Arima, params: usize): void {
   const c: f64 = m.mean != 0 ? f(params, m.narma) : 0;
@@ -550,6 +502,24 @@ function objective(m: Arima, params: usize): f64 {
   return isFinite(v) ? v : XMAX;
 }
 
+/** Whether the objective has an exact gradient: CSS always, the likelihood on a complete series. */
+@inline function exactGradient(m: Arima): bool {
+  return m.css != 0 || m.fast != 0;
+}
+
+/** The objective and its exact gradient (natural units) at `params` (arima-gradient.ts). */
+function objectiveGradient(m: Arima, params: usize, g: usize): f64 {
+  m.fncount++;
+  const trans = m.css != 0 ? 0 : m.trans;
+  expand(m, params, trans);
+  expandDerivatives(m, params, trans);
+  demean(m, params);
+  if (m.css != 0) return cssGradient(m, g);
+  if (!acov(m)) return XMAX;
+  acovDerivatives(m);
+  return ckmsGradient(m, g);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Optimiser: R's vmmin (BFGS) on parameters divided by parscale, numerical gradient as optim's.
 
@@ -560,6 +530,8 @@ const RELTOL: f64 = 1.490116119384765625e-8;
 const POLISH_NDEPS: f64 = 1e-6;
 const POLISH_RELTOL: f64 = 1e-13;
 const POLISH_MAXIT = 50;
+// Exact gradients (arima-gradient.ts) make a much tighter test cheap: a few more iterations.
+const EXACT_RELTOL: f64 = 1e-12;
 let ndeps: f64 = NDEPS;
 let reltol: f64 = RELTOL;
 const STEPREDN: f64 = 0.2;
@@ -572,8 +544,21 @@ function fscaled(m: Arima, u: usize): f64 {
   return objective(m, m.par);
 }
 
-/** optim's central-difference gradient in scaled units; false if a value is not finite. */
+/**
+ * The gradient in scaled units at u: exact where available, else optim's central differences;
+ * false if a value is not finite.
+ */
 function gradient(m: Arima, u: usize, g: usize): bool {
+  if (exactGradient(m)) {
+    for (let i = 0; i < m.npar; i++) setf(m.par, i, f(u, i) * f(m.scale, i));
+    if (!(objectiveGradient(m, m.par, g) < XMAX)) return false;
+    for (let i = 0; i < m.npar; i++) {
+      const gi = f(g, i) * f(m.scale, i);
+      if (!isFinite(gi)) return false;
+      setf(g, i, gi);
+    }
+    return true;
+  }
   for (let i = 0; i < m.npar; i++) {
     const ui = f(u, i);
     setf(u, i, ui + ndeps);
@@ -593,8 +578,11 @@ let bfgsIter: i32 = 0;
 
 /** R's BFGS, then the polishing run from its result; status of R's run unless polishing failed. */
 function minimise(m: Arima, maxit: i32): i32 {
+  // With exact gradients the likelihood is minimised to EXACT_RELTOL; the CSS objective, which
+  // only starts ML or ranks candidates (or is the user's 'css' fit), keeps R's reltol.
+  const exact = exactGradient(m) && m.css == 0;
   ndeps = NDEPS;
-  reltol = RELTOL;
+  reltol = exact ? EXACT_RELTOL : RELTOL;
   let status = bfgs(m, maxit);
   let iter = bfgsIter;
   // R reports non-convergence when BFGS hits maxit (ridges of near-cancelling AR and MA roots
@@ -604,8 +592,9 @@ function minimise(m: Arima, maxit: i32): i32 {
     status = bfgs(m, maxit);
     iter += bfgsIter;
   }
-  // The CSS objective only starts ML or ranks candidates, as in R: no polishing run for it.
-  if (status == 2 || m.css != 0) {
+  reltol = RELTOL;
+  // The polishing run is for numerical gradients on the exact likelihood (a series with gaps).
+  if (status == 2 || m.css != 0 || exact) {
     bfgsIter = iter;
     return status;
   }
@@ -715,7 +704,7 @@ function bfgs(m: Arima, maxit: i32): i32 {
           D2 = 1 + D2 / D1;
           for (let i = 0; i < n; i++) {
             for (let j = 0; j <= i; j++) {
-              setf(B, i * n + j, f(B, i * n + j) + (D2 * f(t, i) * f(t, j) - f(X, i) * f(c, j) - f(t, i) * f(X, j)) / D1);
+              setf(B, i * n + j, f(B, i * n + j) + (D2 * f(t, i) * f(t, j) - f(X, i) * f(t, j) - f(t, i) * f(X, j)) / D1);
             }
           }
         } else {
@@ -731,7 +720,9 @@ function bfgs(m: Arima, maxit: i32): i32 {
       else ilast = gradcount;
     }
     if (iter >= maxit) break;
-    if (gradcount - ilast > 2 * n) ilast = gradcount;
+    // vmmin restarts its Hessian every 2n gradients; with exact gradients we keep it (fewer
+    // iterations on ridges, the same optimum).
+    if (!exactGradient(m) && gradcount - ilast > 2 * n) ilast = gradcount;
   } while (count != n || ilast != gradcount);
   // vmmin leaves b at the last trial point; the minimum found is at X when the final step failed.
   if (fval > Fmin || !(fval < XMAX)) for (let i = 0; i < n; i++) setf(b, i, f(X, i));
@@ -952,6 +943,17 @@ function create(y: usize, n: i32, spec: usize): Arima {
   m.c = zeros(np);
   m.u = zeros(np);
   m.B = zeros(np * np);
+  m.piv = zeros(m.p + 1);
+  m.jac = zeros(2 * np * np + 8 * np);
+  m.ds = 2 * r + 4;
+  m.dphi = zeros(np * m.ds); m.dtheta = zeros(np * m.ds); m.dpsi = zeros(np * m.ds);
+  m.dgam = zeros(np * m.ds); m.drow0 = zeros(np * m.ds);
+  m.da = zeros(np * m.ds); m.dK = zeros(np * m.ds); m.dL = zeros(np * m.ds);
+  m.dsc = zeros(5 * np);
+  let rs = 1;
+  while (rs < m.q + 1) rs <<= 1;
+  m.ringMask = rs - 1;
+  m.ring = zeros(np * rs);
   // Δ: coefficients of (1 − B)ᵈ(1 − Bˢ)ᴰ, negated and without the leading 1 (R's Delta).
   const poly = zeros(m.nd + 1);
   setf(poly, 0, 1);
@@ -983,6 +985,9 @@ function destroy(m: Arima): void {
   heap.free(m.row0); heap.free(m.K); heap.free(m.L); heap.free(m.tmpv); heap.free(m.dx); heap.free(m.z);
   heap.free(m.par); heap.free(m.work); heap.free(m.work2); heap.free(m.scale); heap.free(m.g); heap.free(m.t);
   heap.free(m.X); heap.free(m.c); heap.free(m.u); heap.free(m.B);
+  heap.free(m.piv); heap.free(m.jac); heap.free(m.dphi); heap.free(m.dtheta); heap.free(m.dpsi);
+  heap.free(m.dgam); heap.free(m.drow0); heap.free(m.da); heap.free(m.dK); heap.free(m.dL);
+  heap.free(m.dsc); heap.free(m.ring);
   heap.free(changetype<usize>(m));
 }
 
@@ -1032,6 +1037,27 @@ function finalFilter(m: Arima): bool {
   if (m.fast == 0) return kalman(m, true);
   if (m.nd > 0 && !kalman(m, true, m.nd)) return false;
   return ckms(m, true, false);
+}
+
+/**
+ * The objective at `params` (natural units; AR parts as the raw values partrans reads when mode
+ * is 1) and, when `grad` ≠ 0 and an exact gradient applies, that gradient into `grad` (NaN
+ * otherwise). mode: 0 CSS, 1 exact likelihood through the AR transforms, 2 on the coefficients.
+ * For tests of the gradients against finite differences.
+ */
+export function arimaObjective(y: usize, n: i32, spec: usize, params: usize, mode: i32, grad: usize): f64 {
+  const m = create(y, n, spec);
+  m.css = mode == 0 ? 1 : 0;
+  m.trans = mode == 1 ? 1 : 0;
+  let value: f64;
+  if (grad != 0 && exactGradient(m)) {
+    value = objectiveGradient(m, params, grad);
+  } else {
+    value = objective(m, params);
+    if (grad != 0) for (let i = 0; i < m.npar; i++) setf(grad, i, NaN);
+  }
+  destroy(m);
+  return value;
 }
 
 /**

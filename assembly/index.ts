@@ -15,4 +15,4 @@ export {
   kmeansShiftTotal, kmeansTolerance, kmeansRelocated, kmeansInitRandom, kmeansPlusPlusFirst, kmeansPlusPlusNext, kmeansIterate,
   kmeansFinish, kmeansPredict, kmeansMiniBatch, silhouetteRange,
 } from './kmeans';
-export { arimaFit, arimaForecast } from './arima';
+export { arimaFit, arimaForecast, arimaObjective } from './arima';

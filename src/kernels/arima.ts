@@ -95,3 +95,20 @@ export function arimaForecastKernel(
   if (status !== 0) throw new RangeError('the fitted model has a non-stationary AR part; it cannot forecast');
   return result;
 }
+
+/**
+ * The fit's objective at `params` and its exact gradient (NaN where none applies), for tests of
+ * the gradients: mode 0 CSS, 1 exact likelihood with AR parts through R's partrans, 2 without.
+ */
+export function arimaObjectiveKernel(
+  kn: Kernels, y: Float64Array, spec: ArimaSpec, params: Float64Array, mode: 0 | 1 | 2,
+): { value: number; gradient: Float64Array } {
+  const yp = kn.copyIn(0, y);
+  const sp = writeSpec(kn, spec);
+  const pp = kn.copyIn(2, params);
+  const gp = kn.reserve(3, Math.max(params.length, 1) * 8);
+  const value = kn.raw.arimaObjective(yp, y.length, sp, pp, mode, gp);
+  const gradient = kn.read(gp, params.length);
+  kn.release();
+  return { value, gradient };
+}

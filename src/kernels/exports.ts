@@ -53,4 +53,5 @@ export interface KernelExports {
   ): number;
   arimaFit(y: number, n: number, spec: number, out: number): number;
   arimaForecast(y: number, n: number, spec: number, coef: number, h: number, outMean: number, outVar: number): number;
+  arimaObjective(y: number, n: number, spec: number, params: number, mode: number, grad: number): number;
 }

@@ -6,5 +6,5 @@ export type { KernelSource } from './load.js';
 export { defaultWasmUrl } from './location.js';
 export { kmeansFit, kmeansMiniBatch, kmeansPredict, kmeansSeedCenters, silhouetteScore } from './kmeans.js';
 export type { KMeansFit, KMeansInit, KMeansSpec } from './kmeans.js';
-export { arimaFitKernel, arimaForecastKernel, arimaParameterCount } from './arima.js';
+export { arimaFitKernel, arimaForecastKernel, arimaObjectiveKernel, arimaParameterCount } from './arima.js';
 export type { ArimaKernelFit, ArimaMethod, ArimaSpec } from './arima.js';

@@ -1,0 +1,73 @@
+// The ARIMA model's working state, shared by the fit (arima.ts) and its exact gradients
+// (arima-gradient.ts). Buffers are f64 arrays in linear memory, addressed through f()/setf().
+
+@unmanaged export class Arima {
+  n: i32 = 0;
+  x: usize = 0;        // series minus the mean when one is estimated (scratch, n)
+  y: usize = 0;        // the series as given (n)
+  mp: i32 = 0; mq: i32 = 0; msp: i32 = 0; msq: i32 = 0; ns: i32 = 0;
+  d: i32 = 0; sd: i32 = 0;
+  narma: i32 = 0;
+  mean: i32 = 0;       // 1 when μ is estimated
+  npar: i32 = 0;       // narma + mean
+  p: i32 = 0;          // expanded AR length
+  q: i32 = 0;          // expanded MA length
+  r: i32 = 0;
+  nd: i32 = 0;         // length of Δ
+  rd: i32 = 0;
+  ncond: i32 = 0;
+  nused: i32 = 0;
+  phi: usize = 0; theta: usize = 0; delta: usize = 0;
+  a: usize = 0; anew: usize = 0; M: usize = 0;
+  P: usize = 0; Pnew: usize = 0; mm: usize = 0;
+  gamma: usize = 0; psi: usize = 0; sys: usize = 0; row0: usize = 0;
+  // Fast path (no missing values): the differenced series and the CKMS filter's vectors.
+  fast: i32 = 0; dx: usize = 0; z: usize = 0; K: usize = 0; L: usize = 0; tmpv: usize = 0;
+  w: usize = 0; resid: usize = 0;
+  par: usize = 0; work: usize = 0; work2: usize = 0; scale: usize = 0;
+  trans: i32 = 0;      // ML objective reads AR parts as partrans'd values
+  css: i32 = 0;        // objective: 1 CSS, 0 exact likelihood
+  ssq: f64 = 0; sumlog: f64 = 0; nu: i32 = 0;
+  fncount: i32 = 0;
+  // BFGS scratch
+  g: usize = 0; t: usize = 0; X: usize = 0; c: usize = 0; B: usize = 0; u: usize = 0;
+  // Exact gradients (arima-gradient.ts): LU pivots of acov's system, the Jacobian of the AR
+  // transforms, and per parameter (rows of stride `ds`) the derivatives of φ, θ, ψ, γ, the
+  // state's first row, and the filter's a, K, L; `ring` the CSS residual derivatives.
+  piv: usize = 0; jac: usize = 0; ds: i32 = 0;
+  dphi: usize = 0; dtheta: usize = 0; dpsi: usize = 0; dgam: usize = 0; drow0: usize = 0;
+  da: usize = 0; dK: usize = 0; dL: usize = 0; dsc: usize = 0; ring: usize = 0; ringMask: i32 = 0;
+}
+
+@inline export function f(p: usize, i: i32): f64 {
+  return load<f64>(p + (<usize>i << 3));
+}
+
+@inline export function setf(p: usize, i: i32, v: f64): void {
+  store<f64>(p + (<usize>i << 3), v);
+}
+
+export function zeros(n: i32): usize {
+  const bytes = <usize>max(n, 1) << 3;
+  const p = heap.alloc(bytes);
+  memory.fill(p, 0, bytes);
+  return p;
+}
+
+/** The series the fast path filters: the demeaned series, or the differenced one (less the drift). */
+@inline export function series(m: Arima): usize {
+  return m.nd > 0 ? (m.mean != 0 ? m.z : m.dx) : m.x;
+}
+
+/** d(series)/d(constant): −1 for a mean, −lag for a drift (the differenced trend is lag·β). */
+@inline export function constantSlope(m: Arima): f64 {
+  return m.nd == 0 ? -1.0 : -<f64>(m.d > 0 ? 1 : m.ns);
+}
+
+/** w = (1 − B)ᵈ(1 − Bˢ)ᴰ x (the first d + sD values are partial differences, never read). */
+export function differenceInto(m: Arima, w: usize): void {
+  const n = m.n, ns = m.ns;
+  memory.copy(w, m.x, <usize>n << 3);
+  for (let i = 0; i < m.d; i++) for (let l = n - 1; l > 0; l--) setf(w, l, f(w, l) - f(w, l - 1));
+  for (let i = 0; i < m.sd; i++) for (let l = n - 1; l >= ns; l--) setf(w, l, f(w, l) - f(w, l - ns));
+}
