@@ -71,3 +71,23 @@ export function differenceInto(m: Arima, w: usize): void {
   for (let i = 0; i < m.d; i++) for (let l = n - 1; l > 0; l--) setf(w, l, f(w, l) - f(w, l - 1));
   for (let i = 0; i < m.sd; i++) for (let l = n - 1; l >= ns; l--) setf(w, l, f(w, l) - f(w, l - ns));
 }
+
+/** Solves (in place) acov's (p+1)-system for the right-hand side b, with the LU acov() left. */
+export function luSolve(m: Arima, b: usize): void {
+  const n1 = m.p + 1, A = m.sys;
+  for (let col = 0; col < n1; col++) {
+    const pv = load<i32>(m.piv + (<usize>col << 2));
+    if (pv != col) {
+      const t = f(b, col);
+      setf(b, col, f(b, pv));
+      setf(b, pv, t);
+    }
+    const bc = f(b, col);
+    for (let rw = col + 1; rw < n1; rw++) setf(b, rw, f(b, rw) - f(A, rw * n1 + col) * bc);
+  }
+  for (let rw = n1 - 1; rw >= 0; rw--) {
+    let v = f(b, rw);
+    for (let j = rw + 1; j < n1; j++) v -= f(A, rw * n1 + j) * f(b, j);
+    setf(b, rw, v / f(A, rw * n1 + rw));
+  }
+}

@@ -22,8 +22,8 @@
 // Reported as R: n.used = #non-missing − d − sD; σ² = ssq/n.used (ML) or CSS ssq/ν;
 // loglik = −½(2·n.used·value + n.used + n.used·log 2π); aic = −2 loglik + 2(#coef + 1) (NaN for CSS).
 
-import { Arima, differenceInto, f, series, setf, zeros } from './arima-model';
-import { acovDerivatives, ckmsGradient, cssGradient, expandDerivatives } from './arima-gradient';
+import { Arima, differenceInto, f, luSolve, series, setf, zeros } from './arima-model';
+import { acovDerivatives, chandrasekhar, css, expandDerivatives } from './arima-recursions';
 
 const KAPPA: f64 = 1e6;
 const XMAX: f64 = 1.7976931348623157e308;
@@ -150,9 +150,6 @@ function acov(m: Arima): bool {
           setf(A, col * n1 + j, f(A, piv * n1 + j));
           setf(A, piv * n1 + j, t);
         }
-        const t = f(gamma, col);
-        setf(gamma, col, f(gamma, piv));
-        setf(gamma, piv, t);
       }
       // LU kept (multipliers below the diagonal, pivots in m.piv) for the gradient's solves.
       store<i32>(m.piv + (<usize>col << 2), piv);
@@ -162,14 +159,9 @@ function acov(m: Arima): bool {
         if (fac == 0) continue;
         for (let j = col + 1; j < n1; j++) setf(A, row * n1 + j, f(A, row * n1 + j) - fac * f(A, col * n1 + j));
         setf(A, row * n1 + col, fac);
-        setf(gamma, row, f(gamma, row) - fac * f(gamma, col));
       }
     }
-    for (let row = n1 - 1; row >= 0; row--) {
-      let v = f(gamma, row);
-      for (let j = row + 1; j < n1; j++) v -= f(A, row * n1 + j) * f(gamma, j);
-      setf(gamma, row, v / f(A, row * n1 + row));
-    }
+    luSolve(m, gamma);
     for (let k = p + 1; k <= r; k++) {
       let v = f(cbase, k);
       for (let i = 1; i <= p; i++) v += f(phi, i - 1) * f(gamma, k - i);
@@ -365,113 +357,6 @@ function predictCovariance(m: Arima): void {
   }
 }
 
-/** R's ARIMA_CSS: conditional sum of squares / ν of the differenced series; residuals in m.resid. */
-function cssValue(m: Arima): f64 {
-  const n = m.n, w = m.w, phi = m.phi, theta = m.theta, resid = m.resid;
-  const p = m.p, q = m.q, ncond = m.ncond;
-  differenceInto(m, w);
-  for (let l = 0; l < ncond; l++) setf(resid, l, 0);
-  let ssq: f64 = 0;
-  let nu = 0;
-  for (let l = ncond; l < n; l++) {
-    let tmp = f(w, l);
-    for (let j = 0; j < p; j++) tmp -= f(phi, j) * f(w, l - j - 1);
-    const jmax = min(l - ncond, q);
-    for (let j = 0; j < jmax; j++) tmp -= f(theta, j) * f(resid, l - j - 1);
-    setf(resid, l, tmp);
-    if (!isNaN(tmp)) {
-      nu++;
-      ssq += tmp * tmp;
-    }
-  }
-  m.ssq = ssq;
-  m.nu = nu;
-  return ssq / <f64>nu;
-}
-
-/**
- * Exact likelihood of the differenced (or demeaned) series without missing values by the
- * Chandrasekhar-type recursions of Morf, Sidhu & Kailath (1974): from the stationary start
- * P₁ = P*, Pₜ₊₁ − Pₜ = −LₜLₜᵀ/Fₜ is rank one, so each step costs O(r) instead of O(r²):
- *   vₜ = zₜ − aₜ[0], aₜ₊₁ = Taₜ + Kₜvₜ/Fₜ,
- *   Lₜ₊₁ = TLₜ − Kₜ(Lₜ[0]/Fₜ), Kₜ₊₁ = Kₜ − TLₜ(Lₜ[0]/Fₜ), Fₜ₊₁ = Fₜ − Lₜ[0]²/Fₜ,
- * with K₁ = TP*Zᵀ, F₁ = γ(0), L₁ = K₁. It is the likelihood R's filter approaches as κ → ∞ (its
- * diffuse start excludes the first d + sD observations; differencing removes them exactly).
- * Once F and K stop changing (steady state) a step is the state update alone.
- * With `resid`, the standardised innovations vₜ/√Fₜ go to m.resid[t] (t ≥ d + sD). With `cov`,
- * the ARMA state's predicted covariance after the last observation, P* − Σ LₜLₜᵀ/Fₜ, is left in
- * m.P (stride rd) and the predicted state in m.a, for forecasting.
- */
-function ckms(m: Arima, resid: bool, cov: bool): bool {
-  if (!acov(m)) return false;
-  const r = m.r, rd = m.rd, phi = m.phi, row0 = m.row0, K = m.K, L = m.L, a = m.a, tv = m.tmpv, P = m.P;
-  const z = series(m), out = m.resid;
-  const start = m.nd, n = m.n;
-  // phi and L hold zeros past their lengths (index p…r and r), and so does a here (a[r] may hold
-  // a differencing state from R's filter), so the loops need no tests.
-  setf(a, r, 0);
-  for (let i = 0; i < r; i++) {
-    const v = f(phi, i) * f(row0, 0) + f(row0, i + 1);
-    setf(K, i, v);
-    setf(L, i, v);
-    setf(a, i, 0);
-  }
-  if (cov) {
-    q0(m, P);
-    for (let i = 0; i < m.nd; i++) setf(P, (r + i) * (rd + 1), 0);
-  }
-  let F = f(row0, 0);
-  let ssq: f64 = 0, sumlog: f64 = 0;
-  let t = start;
-  while (t < n) {
-    const v = f(z, t) - f(a, 0);
-    const kv = v / F;
-    ssq += v * kv;
-    sumlog += Math.log(F);
-    if (resid) setf(out, t, v / Math.sqrt(F));
-    const a0 = f(a, 0);
-    for (let i = 0; i < r; i++) setf(a, i, f(phi, i) * a0 + f(a, i + 1) + f(K, i) * kv);
-    const l0 = f(L, 0);
-    const c = l0 / F;
-    if (cov) {
-      for (let i = 0; i < r; i++) {
-        const li = f(L, i) / F;
-        for (let j = 0; j < r; j++) setf(P, i * rd + j, f(P, i * rd + j) - li * f(L, j));
-      }
-    }
-    for (let i = 0; i < r; i++) setf(tv, i, f(phi, i) * l0 + f(L, i + 1));
-    let big: f64 = 0;
-    for (let i = 0; i < r; i++) {
-      const tl = f(tv, i);
-      setf(L, i, tl - f(K, i) * c);
-      setf(K, i, f(K, i) - tl * c);
-      big = max(big, Math.abs(tl * c));
-    }
-    const dF = l0 * c;
-    F -= dF;
-    t++;
-    // Once the updates of F and K vanish the gain is constant (steady state).
-    if (Math.abs(dF) <= 1e-15 * F && big <= 1e-15 * max(1.0, F)) break;
-  }
-  if (t < n) {
-    const invF = 1 / F, sd = Math.sqrt(F);
-    sumlog += <f64>(n - t) * Math.log(F);
-    let s2: f64 = 0;
-    for (; t < n; t++) {
-      const v = f(z, t) - f(a, 0);
-      s2 += v * v;
-      if (resid) setf(out, t, v / sd);
-      const a0 = f(a, 0), kv = v * invF;
-      for (let i = 0; i < r; i++) setf(a, i, f(phi, i) * a0 + f(a, i + 1) + f(K, i) * kv);
-    }
-    ssq += s2 * invF;
-  }
-  m.ssq = ssq;
-  m.sumlog = sumlog;
-  m.nu = n - start;
-  return true;
-}
-
 /** Subtracts the mean parameter (when estimated) from the series into m.x. */
 function demean(m: Arima, params: usize): void {
   const c: f64 = m.mean != 0 ? f(params, m.narma) : 0;
@@ -492,11 +377,9 @@ function objective(m: Arima, params: usize): f64 {
   m.fncount++;
   expand(m, params, m.css != 0 ? 0 : m.trans);
   demean(m, params);
-  if (m.css != 0) {
-    const v = 0.5 * Math.log(cssValue(m));
-    return isFinite(v) ? v : XMAX;
-  }
-  if (!(m.fast != 0 ? ckms(m, false, false) : kalman(m, false))) return XMAX;
+  if (m.css != 0) return css(m, 0);
+  if (m.fast != 0) return acov(m) ? chandrasekhar(m, false, false, 0) : XMAX;
+  if (!kalman(m, false)) return XMAX;
   const s2 = m.ssq / <f64>m.nu;
   const v = 0.5 * (Math.log(s2) + m.sumlog / <f64>m.nu);
   return isFinite(v) ? v : XMAX;
@@ -514,10 +397,10 @@ function objectiveGradient(m: Arima, params: usize, g: usize): f64 {
   expand(m, params, trans);
   expandDerivatives(m, params, trans);
   demean(m, params);
-  if (m.css != 0) return cssGradient(m, g);
+  if (m.css != 0) return css(m, g);
   if (!acov(m)) return XMAX;
   acovDerivatives(m);
-  return ckmsGradient(m, g);
+  return chandrasekhar(m, false, false, g);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1036,7 +919,7 @@ function invertMa(m: Arima, coef: usize): bool {
 function finalFilter(m: Arima): bool {
   if (m.fast == 0) return kalman(m, true);
   if (m.nd > 0 && !kalman(m, true, m.nd)) return false;
-  return ckms(m, true, false);
+  return acov(m) && chandrasekhar(m, true, false, 0) < XMAX;
 }
 
 /**
@@ -1108,7 +991,8 @@ export function arimaFit(y: usize, n: i32, spec: usize, out: usize): i32 {
     // Final CSS residuals and σ² at the estimate.
     expand(m, coef, 0);
     demean(m, coef);
-    const s2 = cssValue(m);
+    css(m, 0);
+    const s2 = m.ssq / <f64>m.nu;
     setf(out, 2, s2);
     setf(out, 3, NaN);
   } else {
@@ -1174,7 +1058,11 @@ export function arimaForecast(y: usize, n: i32, spec: usize, coef: usize, h: i32
   // differencing states are then the last d + sD values, known exactly), else R's filter.
   let predicted = false;
   if (m.fast != 0) {
-    predicted = ckms(m, false, true);
+    predicted = q0(m, P);
+    if (predicted) {
+      for (let i = 0; i < d; i++) setf(P, (r + i) * (rd + 1), 0);
+      chandrasekhar(m, false, true, 0);
+    }
     for (let i = 0; i < d; i++) setf(a, r + i, f(m.x, n - 1 - i));
   } else if (kalman(m, false)) {
     predictState(m);

@@ -4,6 +4,8 @@ import { arima, autoArima, kpssStatistic, normalQuantile, ready, seasonalStrengt
 import { WASM_URL } from '../helpers/analysis.js';
 import { simulate, type SimModel } from '../helpers/arima-sim.js';
 import { ctsaFit } from '../helpers/ctsa.js';
+import { kernelsNow } from '../../src/analysis/runtime.js';
+import { arimaObjectiveKernel } from '../../src/kernels/index.js';
 
 beforeAll(() => ready({ wasm: WASM_URL, worker: false }));
 
@@ -228,6 +230,59 @@ describe('arima() on simulated series', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('exact gradients of the fit\'s objectives', () => {
+  it('property: CSS and exact-likelihood gradients equal central differences of the objective (random orders, seasonal, mean, drift)', () => {
+    const kn = kernelsNow('test');
+    const small = fc.double({ min: -0.45, max: 0.45, noNaN: true });
+    fc.assert(
+      fc.property(
+        fc.record({
+          p: fc.integer({ min: 0, max: 2 }), d: fc.integer({ min: 0, max: 1 }), q: fc.integer({ min: 0, max: 2 }),
+          P: fc.integer({ min: 0, max: 1 }), D: fc.integer({ min: 0, max: 1 }), Q: fc.integer({ min: 0, max: 1 }),
+          period: fc.integer({ min: 2, max: 5 }), constant: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
+          mode: fc.constantFrom(0 as const, 1 as const, 2 as const),
+          values: fc.array(small, { minLength: 8, maxLength: 8 }),
+        }),
+        (c) => {
+          const seasonal = c.P + c.D + c.Q > 0;
+          const period = seasonal ? c.period : 1;
+          const D = seasonal ? c.D : 0;
+          // A constant is a mean with d + D = 0 and a drift with d + D = 1 (the fit's rule).
+          const constant = c.constant && c.d + D <= 1;
+          const spec = { order: [c.p, c.d, c.q] as [number, number, number], seasonal: [seasonal ? c.P : 0, D, seasonal ? c.Q : 0] as [number, number, number], period, constant, method: 'ml' as const, maxIter: 100 };
+          const x = simulate({ ar: [0.5], ma: [0.3], d: c.d, D, period: seasonal ? period : undefined, mean: 1 }, 120, c.seed);
+          const y = Float64Array.from(x);
+          const npar = c.p + c.q + spec.seasonal[0] + spec.seasonal[2] + (constant ? 1 : 0);
+          const params = Float64Array.from(c.values.slice(0, npar));
+          if (constant) params[npar - 1] = 1 + params[npar - 1]!;
+          const { value, gradient } = arimaObjectiveKernel(kn, y, spec, params, c.mode);
+          expect(Number.isFinite(value)).toBe(true);
+          for (let i = 0; i < npar; i++) {
+            const h = 1e-6;
+            const up = params.slice(), down = params.slice();
+            up[i]! += h;
+            down[i]! -= h;
+            const numeric = (arimaObjectiveKernel(kn, y, spec, up, c.mode).value - arimaObjectiveKernel(kn, y, spec, down, c.mode).value) / (2 * h);
+            expect(Math.abs(gradient[i]! - numeric)).toBeLessThan(2e-6 * Math.max(1, Math.abs(numeric)));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a series with gaps has no exact gradient (NaN): its likelihood is minimised with R\'s finite differences', () => {
+    const kn = kernelsNow('test');
+    const y = Float64Array.from([...simulate({ ar: [0.5] }, 80, 3), NaN]);
+    const spec = { order: [1, 0, 0] as [number, number, number], seasonal: [0, 0, 0] as [number, number, number], period: 1, constant: false, method: 'ml' as const, maxIter: 100 };
+    const r = arimaObjectiveKernel(kn, y, spec, Float64Array.from([0.3]), 2);
+    expect(Number.isFinite(r.value)).toBe(true);
+    expect(Number.isNaN(r.gradient[0]!)).toBe(true);
+    // CSS skips the gap's residual, so it keeps an exact gradient.
+    expect(Number.isFinite(arimaObjectiveKernel(kn, y, spec, Float64Array.from([0.3]), 0).gradient[0]!)).toBe(true);
   });
 });
 

@@ -1,15 +1,16 @@
-// Exact gradients of the two ARIMA objectives (arima.ts), by forward-mode differentiation of
-// the code that computes them: the AR transforms (partrans), the expansion of the seasonal
-// polynomials, the stationary autocovariances (acov's linear system, reusing its LU), and then
-// either the Chandrasekhar recursions (exact likelihood of a complete series) or the CSS
-// residual recursion. R's optim differentiates numerically (central differences, 2 objective
-// evaluations per parameter, accurate to ~1e-7); these cost about one filter pass per parameter
-// and are exact to rounding, which lets BFGS converge tightly in fewer iterations.
+// The two objectives' O(n) recursions, each with optional exact gradients: the Chandrasekhar
+// filter (exact likelihood of a complete series) and the CSS residual recursion. Gradients come
+// from forward-mode differentiation of the code that computes the objective: the AR transforms
+// (partrans), the expansion of the seasonal polynomials, the stationary autocovariances (acov's
+// linear system, reusing its LU), then the recursion itself. R's optim differentiates
+// numerically (central differences, 2 objective evaluations per parameter, accurate to ~1e-7);
+// these cost about one recursion per parameter and are exact to rounding, which lets BFGS
+// converge tightly in few iterations.
 //
 // Everything here expects expand(), demean() and (for the likelihood) acov() to have run at the
-// same parameters: it reads φ, θ, ψ, γ, the first row of the state covariance and the
-// transformed parameters (m.work) they left.
-import { Arima, constantSlope, differenceInto, f, series, setf } from './arima-model';
+// same parameters (arima.ts): it reads φ, θ, ψ, γ, the first row of the state covariance and the
+// transformed parameters (m.work) they left; the derivative helpers likewise.
+import { Arima, constantSlope, differenceInto, f, luSolve, series, setf } from './arima-model';
 
 const XMAX: f64 = 1.7976931348623157e308;
 
@@ -109,8 +110,8 @@ export function expandDerivatives(m: Arima, params: usize, trans: i32): void {
  * parameter, from those of φ and θ. The (p+1)-system for γ is solved again with acov's LU.
  */
 export function acovDerivatives(m: Arima): void {
-  const p = m.p, q = m.q, r = m.r, n1 = p + 1;
-  const phi = m.phi, theta = m.theta, gamma = m.gamma, psi = m.psi, A = m.sys;
+  const p = m.p, q = m.q, r = m.r;
+  const phi = m.phi, theta = m.theta, gamma = m.gamma, psi = m.psi;
   for (let k = 0; k < m.npar; k++) {
     const dphi = row(m.dphi, m, k), dtheta = row(m.dtheta, m, k);
     const dpsi = row(m.dpsi, m, k), dgam = row(m.dgam, m, k), drow0 = row(m.drow0, m, k);
@@ -139,21 +140,7 @@ export function acovDerivatives(m: Arima): void {
         for (let i = 1; i <= p; i++) v += f(dphi, i - 1) * f(gamma, abs(kk - i));
         setf(dgam, kk, v);
       }
-      for (let col = 0; col < n1; col++) {
-        const pv = load<i32>(m.piv + (<usize>col << 2));
-        if (pv != col) {
-          const t = f(dgam, col);
-          setf(dgam, col, f(dgam, pv));
-          setf(dgam, pv, t);
-        }
-        const bc = f(dgam, col);
-        for (let rw = col + 1; rw < n1; rw++) setf(dgam, rw, f(dgam, rw) - f(A, rw * n1 + col) * bc);
-      }
-      for (let rw = n1 - 1; rw >= 0; rw--) {
-        let v = f(dgam, rw);
-        for (let j = rw + 1; j < n1; j++) v -= f(A, rw * n1 + j) * f(dgam, j);
-        setf(dgam, rw, v / f(A, rw * n1 + rw));
-      }
+      luSolve(m, dgam);
       for (let kk = p + 1; kk <= r; kk++) {
         let v = f(dc, kk);
         for (let i = 1; i <= p; i++) v += f(dphi, i - 1) * f(gamma, kk - i) + f(phi, i - 1) * f(dgam, kk - i);
@@ -177,15 +164,30 @@ export function acovDerivatives(m: Arima): void {
 }
 
 /**
- * The exact (profile) likelihood objective ½(log(ssq/ν) + Σlog Fₜ/ν) of a complete series and
- * its gradient into g (per parameter, in the units the objective reads them), differentiating
- * ckms() in arima.ts step by step. Returns the objective (XMAX when not finite).
+ * Exact likelihood of the differenced (or demeaned) series without missing values by the
+ * Chandrasekhar-type recursions of Morf, Sidhu & Kailath (1974): from the stationary start
+ * P₁ = P*, Pₜ₊₁ − Pₜ = −LₜLₜᵀ/Fₜ is rank one, so each step costs O(r) instead of O(r²):
+ *   vₜ = zₜ − aₜ[0], aₜ₊₁ = Taₜ + Kₜvₜ/Fₜ,
+ *   Lₜ₊₁ = TLₜ − Kₜ(Lₜ[0]/Fₜ), Kₜ₊₁ = Kₜ − TLₜ(Lₜ[0]/Fₜ), Fₜ₊₁ = Fₜ − Lₜ[0]²/Fₜ,
+ * with K₁ = TP*Zᵀ, F₁ = γ(0), L₁ = K₁. It is the likelihood R's filter approaches as κ → ∞ (its
+ * diffuse start excludes the first d + sD observations; differencing removes them exactly).
+ * Once L vanishes P no longer changes (steady state): a step is then the state update alone.
+ *
+ * Returns the profile objective ½(log(ssq/ν) + Σlog Fₜ/ν) (XMAX when not finite) and sets
+ * m.ssq, m.sumlog, m.nu. With `resid`, the standardised innovations vₜ/√Fₜ go to m.resid[t]
+ * (t ≥ d + sD). With `cov`, m.P (stride rd) must hold P* on entry and is left holding the ARMA
+ * state's predicted covariance after the last observation, P* − Σ LₜLₜᵀ/Fₜ, with the predicted
+ * state in m.a, for forecasting. With g ≠ 0 the gradient (per parameter, in the units the
+ * objective reads them) goes to g: every quantity above differentiated step by step (after the
+ * steady state dK and dF stay constant too: their updates are quadratic in L).
  */
-export function ckmsGradient(m: Arima, g: usize): f64 {
-  const r = m.r, phi = m.phi, row0 = m.row0, K = m.K, L = m.L, a = m.a, tv = m.tmpv;
-  const z = series(m), start = m.nd, n = m.n, np = m.npar;
-  const dsc = m.dsc;
-  const dF = dsc, dssq = dsc + (<usize>np << 3), dsum = dsc + (<usize>(2 * np) << 3), dz = dsc + (<usize>(3 * np) << 3);
+export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
+  const r = m.r, rd = m.rd, phi = m.phi, row0 = m.row0, K = m.K, L = m.L, a = m.a, tv = m.tmpv, P = m.P;
+  const z = series(m), out = m.resid, start = m.nd, n = m.n;
+  const np = g != 0 ? m.npar : 0;
+  const dF = m.dsc, dssq = m.dsc + (<usize>np << 3), dsum = m.dsc + (<usize>(2 * np) << 3), dz = m.dsc + (<usize>(3 * np) << 3);
+  // phi and L hold zeros past their lengths (index p…r and r), and so does a here (a[r] may hold
+  // a differencing state from R's filter), so the loops need no tests.
   setf(a, r, 0);
   for (let i = 0; i < r; i++) {
     const v = f(phi, i) * f(row0, 0) + f(row0, i + 1);
@@ -212,30 +214,30 @@ export function ckmsGradient(m: Arima, g: usize): f64 {
   }
   let F = f(row0, 0);
   let ssq: f64 = 0, sumlog: f64 = 0;
-  let converged = false;
-  for (let t = start; t < n; t++) {
-    const v = f(z, t) - f(a, 0);
-    const kv = v / F;
+  let t = start;
+  while (t < n) {
+    const a0 = f(a, 0), l0 = f(L, 0);
+    const v = f(z, t) - a0;
+    const kv = v / F, c = l0 / F;
     ssq += v * kv;
-    const a0 = f(a, 0), l0 = f(L, 0), c = l0 / F;
     sumlog += Math.log(F);
+    if (resid) setf(out, t, v / Math.sqrt(F));
+    if (cov) {
+      for (let i = 0; i < r; i++) {
+        const li = f(L, i) / F;
+        for (let j = 0; j < r; j++) setf(P, i * rd + j, f(P, i * rd + j) - li * f(L, j));
+      }
+    }
     for (let i = 0; i < r; i++) setf(tv, i, f(phi, i) * l0 + f(L, i + 1));
     for (let k = 0; k < np; k++) {
-      const dphi = row(m.dphi, m, k), da = row(m.da, m, k), dK = row(m.dK, m, k);
-      const dFk = f(dF, k);
-      const dv = f(dz, k) - f(da, 0);
-      const dkv = (dv - kv * dFk) / F;
+      const dphi = row(m.dphi, m, k), da = row(m.da, m, k), dK = row(m.dK, m, k), dL = row(m.dL, m, k);
+      const dFk = f(dF, k), da0 = f(da, 0), dl0 = f(dL, 0);
+      const dv = f(dz, k) - da0;
+      const dkv = (dv - kv * dFk) / F, dc = (dl0 - c * dFk) / F;
       setf(dssq, k, f(dssq, k) + dv * kv + v * dkv);
       setf(dsum, k, f(dsum, k) + dFk / F);
-      const da0 = f(da, 0);
       for (let i = 0; i < r; i++) {
         setf(da, i, f(dphi, i) * a0 + f(phi, i) * da0 + f(da, i + 1) + f(dK, i) * kv + f(K, i) * dkv);
-      }
-      if (converged) continue;
-      const dL = row(m.dL, m, k);
-      const dl0 = f(dL, 0);
-      const dc = (dl0 - c * dFk) / F;
-      for (let i = 0; i < r; i++) {
         const dtl = f(dphi, i) * l0 + f(phi, i) * dl0 + f(dL, i + 1);
         const dKi = f(dK, i);
         setf(dL, i, dtl - dKi * c - f(K, i) * dc);
@@ -243,18 +245,42 @@ export function ckmsGradient(m: Arima, g: usize): f64 {
       }
       setf(dF, k, dFk - dl0 * c - l0 * dc);
     }
-    for (let i = 0; i < r; i++) setf(a, i, f(phi, i) * a0 + f(a, i + 1) + f(K, i) * kv);
-    if (converged) continue;
-    let big: f64 = 0;
+    let lmax: f64 = 0;
     for (let i = 0; i < r; i++) {
+      setf(a, i, f(phi, i) * a0 + f(a, i + 1) + f(K, i) * kv);
       const tl = f(tv, i);
-      setf(L, i, tl - f(K, i) * c);
+      const li = tl - f(K, i) * c;
+      setf(L, i, li);
       setf(K, i, f(K, i) - tl * c);
-      big = max(big, Math.abs(tl * c));
+      lmax = max(lmax, Math.abs(li));
     }
-    const dFs = l0 * c;
-    F -= dFs;
-    if (Math.abs(dFs) <= 1e-15 * F && big <= 1e-15 * max(1.0, F)) converged = true;
+    F -= l0 * c;
+    t++;
+    if (lmax * lmax <= 1e-15 * F * F) break;
+  }
+  if (t < n) {
+    const invF = 1 / F, sd = Math.sqrt(F), rest = <f64>(n - t);
+    sumlog += rest * Math.log(F);
+    for (let k = 0; k < np; k++) setf(dsum, k, f(dsum, k) + rest * f(dF, k) * invF);
+    let s2: f64 = 0;
+    for (; t < n; t++) {
+      const a0 = f(a, 0);
+      const v = f(z, t) - a0, kv = v * invF;
+      s2 += v * v;
+      if (resid) setf(out, t, v / sd);
+      for (let k = 0; k < np; k++) {
+        const dphi = row(m.dphi, m, k), da = row(m.da, m, k), dK = row(m.dK, m, k);
+        const da0 = f(da, 0);
+        const dv = f(dz, k) - da0;
+        const dkv = (dv - kv * f(dF, k)) * invF;
+        setf(dssq, k, f(dssq, k) + dv * kv + v * dkv);
+        for (let i = 0; i < r; i++) {
+          setf(da, i, f(dphi, i) * a0 + f(phi, i) * da0 + f(da, i + 1) + f(dK, i) * kv + f(K, i) * dkv);
+        }
+      }
+      for (let i = 0; i < r; i++) setf(a, i, f(phi, i) * a0 + f(a, i + 1) + f(K, i) * kv);
+    }
+    ssq += s2 * invF;
   }
   const nu = <f64>(n - start);
   m.ssq = ssq;
@@ -267,14 +293,15 @@ export function ckmsGradient(m: Arima, g: usize): f64 {
 }
 
 /**
- * The CSS objective ½ log(ssq/ν) and its gradient into g, differentiating cssValue() in
- * arima.ts: eₜ = wₜ − Σφⱼwₜ₋ⱼ − Σθⱼeₜ₋ⱼ (eₜ = 0 before the conditioning values), so
- * ∂eₜ = ∂w·(1 − Σφⱼ) − Σ∂φⱼ wₜ₋ⱼ − Σ(∂θⱼ eₜ₋ⱼ + θⱼ ∂eₜ₋ⱼ), the last q of them kept in a ring per
- * parameter. Residuals go to m.resid as cssValue's. Returns the objective (XMAX when not finite).
+ * R's ARIMA_CSS: residuals of the differenced series conditional on its first p + sP values,
+ * eₜ = wₜ − Σφⱼwₜ₋ⱼ − Σθⱼeₜ₋ⱼ (eₜ = 0 before), into m.resid; m.ssq, m.nu set (NaN residuals
+ * skipped, as R). Returns ½ log(ssq/ν) (XMAX when not finite). With g ≠ 0 its gradient goes to g:
+ * ∂eₜ = ∂w·(1 − Σφⱼ) − Σ∂φⱼ wₜ₋ⱼ − Σ(∂θⱼ eₜ₋ⱼ + θⱼ ∂eₜ₋ⱼ), the last q kept in a ring per parameter.
  */
-export function cssGradient(m: Arima, g: usize): f64 {
+export function css(m: Arima, g: usize): f64 {
   const n = m.n, w = m.w, phi = m.phi, theta = m.theta, resid = m.resid;
-  const p = m.p, q = m.q, ncond = m.ncond, np = m.npar, mask = m.ringMask, ring = m.ring;
+  const p = m.p, q = m.q, ncond = m.ncond, mask = m.ringMask, ring = m.ring;
+  const np = g != 0 ? m.npar : 0;
   const rs = mask + 1;
   differenceInto(m, w);
   const dssq = m.dsc;
