@@ -37,6 +37,8 @@
   piv: usize = 0; jac: usize = 0; ds: i32 = 0;
   dphi: usize = 0; dtheta: usize = 0; dpsi: usize = 0; dgam: usize = 0; drow0: usize = 0;
   da: usize = 0; dK: usize = 0; dL: usize = 0; dsc: usize = 0; ring: usize = 0; ringMask: i32 = 0;
+  // Nonzero-index lists (i32, r + 1 each) of φ, θ and of each parameter's ∂φ, ∂θ; their counts.
+  nz: usize = 0; nzc: usize = 0;
 }
 
 @inline export function f(p: usize, i: i32): f64 {
@@ -72,7 +74,10 @@ export function differenceInto(m: Arima, w: usize): void {
   for (let i = 0; i < m.sd; i++) for (let l = n - 1; l >= ns; l--) setf(w, l, f(w, l) - f(w, l - ns));
 }
 
-/** Solves (in place) acov's (p+1)-system for the right-hand side b, with the LU acov() left. */
+/**
+ * Solves (in place) acov's (p+1)-system for the right-hand side b, with the LU acov() left. Its
+ * row interchanges moved whole rows, multipliers included, so all of them apply to b first.
+ */
 export function luSolve(m: Arima, b: usize): void {
   const n1 = m.p + 1, A = m.sys;
   for (let col = 0; col < n1; col++) {
@@ -82,6 +87,8 @@ export function luSolve(m: Arima, b: usize): void {
       setf(b, col, f(b, pv));
       setf(b, pv, t);
     }
+  }
+  for (let col = 0; col < n1; col++) {
     const bc = f(b, col);
     for (let rw = col + 1; rw < n1; rw++) setf(b, rw, f(b, rw) - f(A, rw * n1 + col) * bc);
   }

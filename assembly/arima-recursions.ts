@@ -292,18 +292,43 @@ export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
   return value;
 }
 
+/** Indices of the nonzero entries among the first `len` at `src`, into `out` (i32s); their count. */
+function nonzeros(src: usize, len: i32, out: usize): i32 {
+  let c = 0;
+  for (let i = 0; i < len; i++) {
+    if (f(src, i) != 0) {
+      store<i32>(out + (<usize>c << 2), i);
+      c++;
+    }
+  }
+  return c;
+}
+
+@inline function at(list: usize, u: i32): i32 {
+  return load<i32>(list + (<usize>u << 2));
+}
+
 /**
  * R's ARIMA_CSS: residuals of the differenced series conditional on its first p + sP values,
  * eₜ = wₜ − Σφⱼwₜ₋ⱼ − Σθⱼeₜ₋ⱼ (eₜ = 0 before), into m.resid; m.ssq, m.nu set (NaN residuals
  * skipped, as R). Returns ½ log(ssq/ν) (XMAX when not finite). With g ≠ 0 its gradient goes to g:
  * ∂eₜ = ∂w·(1 − Σφⱼ) − Σ∂φⱼ wₜ₋ⱼ − Σ(∂θⱼ eₜ₋ⱼ + θⱼ ∂eₜ₋ⱼ), the last q kept in a ring per parameter.
+ * Sums run over the nonzero coefficients only: a seasonal model's expanded polynomials are sparse.
  */
 export function css(m: Arima, g: usize): f64 {
   const n = m.n, w = m.w, phi = m.phi, theta = m.theta, resid = m.resid;
   const p = m.p, q = m.q, ncond = m.ncond, mask = m.ringMask, ring = m.ring;
   const np = g != 0 ? m.npar : 0;
-  const rs = mask + 1;
+  const rs = mask + 1, ls = <usize>(m.r + 1) << 2;
   differenceInto(m, w);
+  // Lists of nonzero indices: φ, θ, then ∂φ and ∂θ of each parameter.
+  const lphi = m.nz, lth = lphi + ls;
+  const nphi = nonzeros(phi, p, lphi), nth = nonzeros(theta, q, lth);
+  for (let k = 0; k < np; k++) {
+    const base = m.nz + (<usize>(2 + 2 * k) * ls);
+    store<i32>(m.nzc + (<usize>(2 * k) << 2), nonzeros(row(m.dphi, m, k), p, base));
+    store<i32>(m.nzc + (<usize>(2 * k + 1) << 2), nonzeros(row(m.dtheta, m, k), q, base + ls));
+  }
   const dssq = m.dsc;
   let sumphi: f64 = 0;
   for (let j = 0; j < p; j++) sumphi += f(phi, j);
@@ -315,9 +340,16 @@ export function css(m: Arima, g: usize): f64 {
   let nu = 0;
   for (let l = ncond; l < n; l++) {
     let e = f(w, l);
-    for (let j = 0; j < p; j++) e -= f(phi, j) * f(w, l - j - 1);
+    for (let u = 0; u < nphi; u++) {
+      const j = at(lphi, u);
+      e -= f(phi, j) * f(w, l - j - 1);
+    }
     const jmax = min(l - ncond, q);
-    for (let j = 0; j < jmax; j++) e -= f(theta, j) * f(resid, l - j - 1);
+    for (let u = 0; u < nth; u++) {
+      const j = at(lth, u);
+      if (j >= jmax) break;
+      e -= f(theta, j) * f(resid, l - j - 1);
+    }
     setf(resid, l, e);
     const ok = !isNaN(e);
     if (ok) {
@@ -325,14 +357,27 @@ export function css(m: Arima, g: usize): f64 {
       ssq += e * e;
     }
     for (let k = 0; k < np; k++) {
-      const dphi = row(m.dphi, m, k), dtheta = row(m.dtheta, m, k);
       const rk = ring + (<usize>(k * rs) << 3);
       let de: f64 = k >= m.narma ? dconst : 0;
       if (k < m.narma) {
-        for (let j = 0; j < p; j++) de -= f(dphi, j) * f(w, l - j - 1);
-        for (let j = 0; j < jmax; j++) de -= f(dtheta, j) * f(resid, l - j - 1);
+        const dphi = row(m.dphi, m, k), dtheta = row(m.dtheta, m, k);
+        const base = m.nz + (<usize>(2 + 2 * k) * ls);
+        const ndp = load<i32>(m.nzc + (<usize>(2 * k) << 2)), ndt = load<i32>(m.nzc + (<usize>(2 * k + 1) << 2));
+        for (let u = 0; u < ndp; u++) {
+          const j = at(base, u);
+          de -= f(dphi, j) * f(w, l - j - 1);
+        }
+        for (let u = 0; u < ndt; u++) {
+          const j = at(base + ls, u);
+          if (j >= jmax) break;
+          de -= f(dtheta, j) * f(resid, l - j - 1);
+        }
       }
-      for (let j = 0; j < jmax; j++) de -= f(theta, j) * f(rk, (l - j - 1) & mask);
+      for (let u = 0; u < nth; u++) {
+        const j = at(lth, u);
+        if (j >= jmax) break;
+        de -= f(theta, j) * f(rk, (l - j - 1) & mask);
+      }
       setf(rk, l & mask, de);
       if (ok) setf(dssq, k, f(dssq, k) + e * de);
     }

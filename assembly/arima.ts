@@ -837,6 +837,8 @@ function create(y: usize, n: i32, spec: usize): Arima {
   while (rs < m.q + 1) rs <<= 1;
   m.ringMask = rs - 1;
   m.ring = zeros(np * rs);
+  m.nz = zeros(((2 + 2 * np) * (r + 1) + 1) >> 1);
+  m.nzc = zeros(np + 1);
   // Δ: coefficients of (1 − B)ᵈ(1 − Bˢ)ᴰ, negated and without the leading 1 (R's Delta).
   const poly = zeros(m.nd + 1);
   setf(poly, 0, 1);
@@ -870,7 +872,7 @@ function destroy(m: Arima): void {
   heap.free(m.X); heap.free(m.c); heap.free(m.u); heap.free(m.B);
   heap.free(m.piv); heap.free(m.jac); heap.free(m.dphi); heap.free(m.dtheta); heap.free(m.dpsi);
   heap.free(m.dgam); heap.free(m.drow0); heap.free(m.da); heap.free(m.dK); heap.free(m.dL);
-  heap.free(m.dsc); heap.free(m.ring);
+  heap.free(m.dsc); heap.free(m.ring); heap.free(m.nz); heap.free(m.nzc);
   heap.free(changetype<usize>(m));
 }
 
