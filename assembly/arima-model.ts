@@ -22,7 +22,7 @@
   P: usize = 0; Pnew: usize = 0; mm: usize = 0;
   gamma: usize = 0; psi: usize = 0; sys: usize = 0; row0: usize = 0;
   // Fast path (no missing values): the differenced series and the CKMS filter's vectors.
-  fast: i32 = 0; dx: usize = 0; z: usize = 0; K: usize = 0; L: usize = 0; tmpv: usize = 0;
+  fast: i32 = 0; dx: usize = 0; zc: f64 = 0; K: usize = 0; L: usize = 0; tmpv: usize = 0;
   w: usize = 0; resid: usize = 0;
   par: usize = 0; work: usize = 0; work2: usize = 0; scale: usize = 0;
   trans: i32 = 0;      // ML objective reads AR parts as partrans'd values
@@ -56,9 +56,12 @@ export function zeros(n: i32): usize {
   return p;
 }
 
-/** The series the fast path filters: the demeaned series, or the differenced one (less the drift). */
+/**
+ * The series both recursions read: (1 − B)ᵈ(1 − Bˢ)ᴰ y, computed once per fit. The constant they
+ * subtract from it, m.zc (μ, or lag·β for a drift), is set per evaluation by setConstant().
+ */
 @inline export function series(m: Arima): usize {
-  return m.nd > 0 ? (m.mean != 0 ? m.z : m.dx) : m.x;
+  return m.dx;
 }
 
 /** d(series)/d(constant): −1 for a mean, −lag for a drift (the differenced trend is lag·β). */
@@ -66,13 +69,6 @@ export function zeros(n: i32): usize {
   return m.nd == 0 ? -1.0 : -<f64>(m.d > 0 ? 1 : m.ns);
 }
 
-/** w = (1 − B)ᵈ(1 − Bˢ)ᴰ x (the first d + sD values are partial differences, never read). */
-export function differenceInto(m: Arima, w: usize): void {
-  const n = m.n, ns = m.ns;
-  memory.copy(w, m.x, <usize>n << 3);
-  for (let i = 0; i < m.d; i++) for (let l = n - 1; l > 0; l--) setf(w, l, f(w, l) - f(w, l - 1));
-  for (let i = 0; i < m.sd; i++) for (let l = n - 1; l >= ns; l--) setf(w, l, f(w, l) - f(w, l - ns));
-}
 
 /**
  * Solves (in place) acov's (p+1)-system for the right-hand side b, with the LU acov() left. Its

@@ -7,10 +7,10 @@
 // these cost about one recursion per parameter and are exact to rounding, which lets BFGS
 // converge tightly in few iterations.
 //
-// Everything here expects expand(), demean() and (for the likelihood) acov() to have run at the
+// Everything here expects expand(), setConstant() and (for the likelihood) acov() to have run at the
 // same parameters (arima.ts): it reads φ, θ, ψ, γ, the first row of the state covariance and the
 // transformed parameters (m.work) they left; the derivative helpers likewise.
-import { Arima, constantSlope, differenceInto, f, luSolve, series, setf } from './arima-model';
+import { Arima, constantSlope, f, luSolve, series, setf } from './arima-model';
 
 const XMAX: f64 = 1.7976931348623157e308;
 
@@ -183,7 +183,7 @@ export function acovDerivatives(m: Arima): void {
  */
 export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
   const r = m.r, rd = m.rd, phi = m.phi, row0 = m.row0, K = m.K, L = m.L, a = m.a, tv = m.tmpv, P = m.P;
-  const z = series(m), out = m.resid, start = m.nd, n = m.n;
+  const z = series(m), zc = m.zc, out = m.resid, start = m.nd, n = m.n;
   const np = g != 0 ? m.npar : 0;
   const dF = m.dsc, dssq = m.dsc + (<usize>np << 3), dsum = m.dsc + (<usize>(2 * np) << 3), dz = m.dsc + (<usize>(3 * np) << 3);
   // phi and L hold zeros past their lengths (index p…r and r), and so does a here (a[r] may hold
@@ -217,7 +217,7 @@ export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
   let t = start;
   while (t < n) {
     const a0 = f(a, 0), l0 = f(L, 0);
-    const v = f(z, t) - a0;
+    const v = f(z, t) - zc - a0;
     const kv = v / F, c = l0 / F;
     ssq += v * kv;
     sumlog += Math.log(F);
@@ -265,7 +265,7 @@ export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
     let s2: f64 = 0;
     for (; t < n; t++) {
       const a0 = f(a, 0);
-      const v = f(z, t) - a0, kv = v * invF;
+      const v = f(z, t) - zc - a0, kv = v * invF;
       s2 += v * v;
       if (resid) setf(out, t, v / sd);
       for (let k = 0; k < np; k++) {
@@ -309,18 +309,17 @@ function nonzeros(src: usize, len: i32, out: usize): i32 {
 }
 
 /**
- * R's ARIMA_CSS: residuals of the differenced series conditional on its first p + sP values,
- * eₜ = wₜ − Σφⱼwₜ₋ⱼ − Σθⱼeₜ₋ⱼ (eₜ = 0 before), into m.resid; m.ssq, m.nu set (NaN residuals
+ * R's ARIMA_CSS: residuals of the differenced series w (less its constant) conditional on its
+ * first p + sP values, eₜ = wₜ − Σφⱼwₜ₋ⱼ − Σθⱼeₜ₋ⱼ (eₜ = 0 before), into m.resid; m.ssq, m.nu set (NaN residuals
  * skipped, as R). Returns ½ log(ssq/ν) (XMAX when not finite). With g ≠ 0 its gradient goes to g:
  * ∂eₜ = ∂w·(1 − Σφⱼ) − Σ∂φⱼ wₜ₋ⱼ − Σ(∂θⱼ eₜ₋ⱼ + θⱼ ∂eₜ₋ⱼ), the last q kept in a ring per parameter.
  * Sums run over the nonzero coefficients only: a seasonal model's expanded polynomials are sparse.
  */
 export function css(m: Arima, g: usize): f64 {
-  const n = m.n, w = m.w, phi = m.phi, theta = m.theta, resid = m.resid;
+  const n = m.n, w = series(m), phi = m.phi, theta = m.theta, resid = m.resid;
   const p = m.p, q = m.q, ncond = m.ncond, mask = m.ringMask, ring = m.ring;
   const np = g != 0 ? m.npar : 0;
   const rs = mask + 1, ls = <usize>(m.r + 1) << 2;
-  differenceInto(m, w);
   // Lists of nonzero indices: φ, θ, then ∂φ and ∂θ of each parameter.
   const lphi = m.nz, lth = lphi + ls;
   const nphi = nonzeros(phi, p, lphi), nth = nonzeros(theta, q, lth);
@@ -333,13 +332,15 @@ export function css(m: Arima, g: usize): f64 {
   let sumphi: f64 = 0;
   for (let j = 0; j < p; j++) sumphi += f(phi, j);
   const dconst = constantSlope(m) * (1 - sumphi);
+  // The series less its constant enters as wₜ − Σφⱼwₜ₋ⱼ − zc·(1 − Σφⱼ).
+  const zw = m.zc, zc = zw * (1 - sumphi);
   memory.fill(ring, 0, <usize>(np * rs) << 3);
   for (let k = 0; k < np; k++) setf(dssq, k, 0);
   for (let l = 0; l < ncond; l++) setf(resid, l, 0);
   let ssq: f64 = 0;
   let nu = 0;
   for (let l = ncond; l < n; l++) {
-    let e = f(w, l);
+    let e = f(w, l) - zc;
     for (let u = 0; u < nphi; u++) {
       const j = at(lphi, u);
       e -= f(phi, j) * f(w, l - j - 1);
@@ -365,7 +366,7 @@ export function css(m: Arima, g: usize): f64 {
         const ndp = load<i32>(m.nzc + (<usize>(2 * k) << 2)), ndt = load<i32>(m.nzc + (<usize>(2 * k + 1) << 2));
         for (let u = 0; u < ndp; u++) {
           const j = at(base, u);
-          de -= f(dphi, j) * f(w, l - j - 1);
+          de -= f(dphi, j) * (f(w, l - j - 1) - zw);
         }
         for (let u = 0; u < ndt; u++) {
           const j = at(base + ls, u);

@@ -22,7 +22,7 @@
 // Reported as R: n.used = #non-missing − d − sD; σ² = ssq/n.used (ML) or CSS ssq/ν;
 // loglik = −½(2·n.used·value + n.used + n.used·log 2π); aic = −2 loglik + 2(#coef + 1) (NaN for CSS).
 
-import { Arima, differenceInto, f, luSolve, series, setf, zeros } from './arima-model';
+import { Arima, f, luSolve, setf, zeros } from './arima-model';
 import { acovDerivatives, chandrasekhar, css, expandDerivatives } from './arima-recursions';
 
 const KAPPA: f64 = 1e6;
@@ -357,18 +357,23 @@ function predictCovariance(m: Arima): void {
   }
 }
 
-/** Subtracts the mean parameter (when estimated) from the series into m.x. */
+/** The constant the recursions subtract from the differenced series: μ, or lag·β for a drift. */
+function setConstant(m: Arima, params: usize): void {
+  const c: f64 = m.mean != 0 ? f(params, m.narma) : 0;
+  m.zc = m.nd == 0 ? c : c * <f64>(m.d > 0 ? 1 : m.ns);
+}
+
+/**
+ * The series less its constant into m.x, for R's Kalman filter and the forecast's differencing
+ * states: yₜ − μ, or yₜ − β·t (t = 1…n) for a drift. Sets m.zc too.
+ */
 function demean(m: Arima, params: usize): void {
+  setConstant(m, params);
   const c: f64 = m.mean != 0 ? f(params, m.narma) : 0;
   if (m.nd == 0) {
     for (let i = 0; i < m.n; i++) setf(m.x, i, f(m.y, i) - c);
   } else {
-    // Drift: xₜ − β·t (t = 1…n); its differences are the series' differences minus β·lag.
     for (let i = 0; i < m.n; i++) setf(m.x, i, f(m.y, i) - c * <f64>(i + 1));
-    if (m.fast != 0) {
-      const shift = c * <f64>(m.d > 0 ? 1 : m.ns);
-      for (let i = m.nd; i < m.n; i++) setf(m.z, i, f(m.dx, i) - shift);
-    }
   }
 }
 
@@ -376,9 +381,10 @@ function demean(m: Arima, params: usize): void {
 function objective(m: Arima, params: usize): f64 {
   m.fncount++;
   expand(m, params, m.css != 0 ? 0 : m.trans);
-  demean(m, params);
+  setConstant(m, params);
   if (m.css != 0) return css(m, 0);
   if (m.fast != 0) return acov(m) ? chandrasekhar(m, false, false, 0) : XMAX;
+  demean(m, params);
   if (!kalman(m, false)) return XMAX;
   const s2 = m.ssq / <f64>m.nu;
   const v = 0.5 * (Math.log(s2) + m.sumlog / <f64>m.nu);
@@ -396,7 +402,7 @@ function objectiveGradient(m: Arima, params: usize, g: usize): f64 {
   const trans = m.css != 0 ? 0 : m.trans;
   expand(m, params, trans);
   expandDerivatives(m, params, trans);
-  demean(m, params);
+  setConstant(m, params);
   if (m.css != 0) return css(m, g);
   if (!acov(m)) return XMAX;
   acovDerivatives(m);
@@ -813,7 +819,6 @@ function create(y: usize, n: i32, spec: usize): Arima {
   m.L = zeros(r + 1);
   m.tmpv = zeros(r + 1);
   m.dx = zeros(n);
-  m.z = zeros(n);
   const np = max(m.npar, 1);
   m.par = zeros(np);
   // f64 regions of work: expand (0…2·npar), arCheck/maInvert (0…160), mapAr (160…224), invertMa (224…).
@@ -854,12 +859,11 @@ function create(y: usize, n: i32, spec: usize): Arima {
   for (let i = 0; i < n; i++) if (!isNaN(f(y, i))) used++;
   m.nused = used - m.nd;
   m.fast = used == n ? 1 : 0;
-  if (m.fast != 0 && m.nd > 0) {
-    // Differenced series (only when no mean is estimated: d + D > 0).
-    memory.copy(m.dx, y, <usize>n << 3);
-    for (let i = 0; i < m.d; i++) for (let l = n - 1; l > 0; l--) setf(m.dx, l, f(m.dx, l) - f(m.dx, l - 1));
-    for (let i = 0; i < m.sd; i++) for (let l = n - 1; l >= m.ns; l--) setf(m.dx, l, f(m.dx, l) - f(m.dx, l - m.ns));
-  }
+  // The differenced series both recursions read (NaN where a difference touches a gap; the
+  // first d + sD values are partial differences, never read).
+  memory.copy(m.dx, y, <usize>n << 3);
+  for (let i = 0; i < m.d; i++) for (let l = n - 1; l > 0; l--) setf(m.dx, l, f(m.dx, l) - f(m.dx, l - 1));
+  for (let i = 0; i < m.sd; i++) for (let l = n - 1; l >= m.ns; l--) setf(m.dx, l, f(m.dx, l) - f(m.dx, l - m.ns));
   return m;
 }
 
@@ -867,7 +871,7 @@ function destroy(m: Arima): void {
   heap.free(m.x); heap.free(m.w); heap.free(m.resid); heap.free(m.phi); heap.free(m.theta);
   heap.free(m.delta); heap.free(m.a); heap.free(m.anew); heap.free(m.M); heap.free(m.P);
   heap.free(m.Pnew); heap.free(m.mm); heap.free(m.gamma); heap.free(m.psi); heap.free(m.sys);
-  heap.free(m.row0); heap.free(m.K); heap.free(m.L); heap.free(m.tmpv); heap.free(m.dx); heap.free(m.z);
+  heap.free(m.row0); heap.free(m.K); heap.free(m.L); heap.free(m.tmpv); heap.free(m.dx);
   heap.free(m.par); heap.free(m.work); heap.free(m.work2); heap.free(m.scale); heap.free(m.g); heap.free(m.t);
   heap.free(m.X); heap.free(m.c); heap.free(m.u); heap.free(m.B);
   heap.free(m.piv); heap.free(m.jac); heap.free(m.dphi); heap.free(m.dtheta); heap.free(m.dpsi);

@@ -38,10 +38,12 @@ for (const platform of ['node', 'browser']) {
     define,
     outExtension: { '.js': '.mjs' },
     logLevel: 'error',
-    ...(platform === 'node' ? { banner: { js: "import { createRequire as __avilaCreateRequire } from 'node:module'; const require = __avilaCreateRequire(import.meta.url);" } } : {}),
+    // CommonJS dependencies (the arima package's Emscripten loader) expect require and __dirname.
+    ...(platform === 'node' ? { banner: { js: "import { createRequire as __avilaCreateRequire } from 'node:module'; import { dirname as __avilaDirname } from 'node:path'; import { fileURLToPath as __avilaPath } from 'node:url'; const require = __avilaCreateRequire(import.meta.url); const __filename = __avilaPath(import.meta.url); const __dirname = __avilaDirname(__filename);" } } : {}),
     // Node-only benches (envs: ['node']) may import node: modules; their browser bundle never runs.
     // miniflare runs workerd from its own package: loaded from node_modules, never bundled.
-    external: platform === 'browser' ? ['node:*'] : ['miniflare'],
+    // (buffer: the arima package's Node fallback for atob, never reached in a browser.)
+    external: platform === 'browser' ? ['node:*', 'buffer'] : ['miniflare'],
     ...(platform === 'browser' ? { alias: { miniflare: join(ROOT, 'bench/lib/node-only.ts') } } : {}),
   });
 }
