@@ -512,6 +512,7 @@ function minimise(m: Arima, maxit: i32): i32 {
 function bfgs(m: Arima, maxit: i32): i32 {
   const n = m.npar;
   const b = m.u, g = m.g, t = m.t, X = m.X, c = m.c, B = m.B;
+  const exact = exactGradient(m);
   let fval = fscaled(m, b);
   bfgsIter = 0;
   if (!(fval < XMAX)) {
@@ -565,6 +566,10 @@ function bfgs(m: Arima, maxit: i32): i32 {
       if (!enough) {
         count = n;
         Fmin = fval;
+        // vmmin then retries from steepest descent, in case its Hessian approximation (built
+        // from numerical gradients) had stalled. With an exact gradient whose quasi-Newton step
+        // also predicted no more than that decrease, this is the minimum: stop.
+        if (exact && -gradproj <= 2 * reltol * (Math.abs(Fmin) + reltol)) ilast = gradcount;
       }
       if (count < n) {
         Fmin = fval;
