@@ -23,7 +23,7 @@
 // loglik = −½(2·n.used·value + n.used + n.used·log 2π); aic = −2 loglik + 2(#coef + 1) (NaN for CSS).
 
 import { Arima, f, luSolve, setf, zeros } from './arima-model';
-import { acovDerivatives, chandrasekhar, css, expandDerivatives } from './arima-recursions';
+import { acovDerivatives, chandrasekhar, css, cssReverse, expandDerivatives } from './arima-recursions';
 
 const KAPPA: f64 = 1e6;
 const XMAX: f64 = 1.7976931348623157e308;
@@ -403,7 +403,7 @@ function objectiveGradient(m: Arima, params: usize, g: usize): f64 {
   expand(m, params, trans);
   expandDerivatives(m, params, trans);
   setConstant(m, params);
-  if (m.css != 0) return css(m, g);
+  if (m.css != 0) return cssReverse(m, g);
   if (!acov(m)) return XMAX;
   acovDerivatives(m);
   return chandrasekhar(m, false, false, g);
