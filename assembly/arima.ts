@@ -14,9 +14,12 @@
 // enter the likelihood. The ML objective is the profile ½(log(ssq/ν) + Σlog gain/ν).
 // CSS (ARIMA_CSS): differenced series, residuals conditional on the first d + sD + p + sP values,
 // objective ½ log(ssq/ν).
-// Optimiser: R's BFGS (optim's vmmin) with central-difference gradients (ndeps = 1e-3 on the
-// parameters divided by parscale: 1 for ARMA terms, 10·s.e.(mean) for the mean), reltol 1.49e-8,
-// maxit 100. AR parts are optimised through R's partrans (tanh then Durbin–Levinson), so every
+// On a complete series both objectives run in arima-recursions.ts (the Chandrasekhar filter, the
+// CSS recursion) with exact gradients; with gaps the likelihood uses R's filter here.
+// Optimiser: R's BFGS (optim's vmmin) on the parameters divided by parscale (1 for ARMA terms,
+// 10·s.e.(mean) for the mean), maxit 100; exact gradients where available (reltol 1e-12 for the
+// likelihood, R's 1.49e-8 for CSS), else R's central differences (ndeps 1e-3, reltol 1.49e-8)
+// and a polishing run. AR parts are optimised through R's partrans (tanh then Durbin–Levinson), so every
 // iterate is stationary; MA parts are made invertible after the fit (maInvert: roots inside the
 // unit circle are reflected), as R does.
 // Reported as R: n.used = #non-missing − d − sD; σ² = ssq/n.used (ML) or CSS ssq/ν;
