@@ -222,9 +222,10 @@ function q0(m: Arima, Pn: usize): bool {
 
 /**
  * R's ARIMA_Like from the initial state (a = 0, P = Pn): fills ssq, sumlog, nu and, with
- * `wantResid`, the standardised innovations. `steps` (default: all) limits the observations read. Once the prediction covariance stops changing
- * (max |ΔP| ≤ 1e-13 with no missing value since) the filter is in steady state: gain and
- * Kalman gain are reused and only the state is updated. Returns false when Q0 fails.
+ * `wantResid`, the standardised innovations; `steps` (default: all) limits the observations
+ * read. Once the prediction covariance stops changing (max |ΔP| ≤ 1e-13 with no missing value
+ * since) the filter is in steady state: gain and Kalman gain are reused and only the state is
+ * updated. Returns false when Q0 fails.
  */
 function kalman(m: Arima, wantResid: bool, steps: i32 = -1): bool {
   const rd = m.rd, r = m.r, d = m.nd, p = m.p, q = m.q, n = steps < 0 ? m.n : steps;
