@@ -392,18 +392,18 @@ export function css(m: Arima, g: usize): f64 {
 }
 
 /**
- * css() with its gradient by reverse mode, for a series whose residuals are all finite: the
- * adjoint λₜ = eₜ/ssq − Σθⱼλₜ₊ⱼ₊₁ runs backwards once, then ∂f/∂φⱼ = −Σλₜ(wₜ₋ⱼ₋₁ − zc) and
+ * css() with its gradient by reverse mode, for a series without gaps (every residual finite):
+ * the adjoint λₜ = eₜ/ssq − Σθⱼλₜ₊ⱼ₊₁ runs backwards once, then ∂f/∂φⱼ = −Σλₜ(wₜ₋ⱼ₋₁ − zc) and
  * ∂f/∂θⱼ = −Σλₜeₜ₋ⱼ₋₁ for the expanded coefficients any parameter moves, chained to the
  * parameters through ∂φ, ∂θ. About three passes over the series whatever the number of
- * parameters (forward mode costs one per parameter). Falls back to forward mode with gaps.
+ * parameters (forward mode costs one per parameter). With gaps, css()'s forward mode.
  */
 export function cssReverse(m: Arima, g: usize): f64 {
   const np = m.npar;
+  if (m.fast == 0) return css(m, g);
   const value = css(m, 0);
   if (value >= XMAX || np == 0) return value;
   const n = m.n, ncond = m.ncond, p = m.p, q = m.q;
-  if (m.nu != n - ncond) return css(m, g);
   const w = series(m), e = m.resid, theta = m.theta, lam = m.w, zc = m.zc;
   const inv = 1 / m.ssq;
   const lth = m.nz + (<usize>(m.r + 1) << 2);
