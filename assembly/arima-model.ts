@@ -31,6 +31,9 @@
   fncount: i32 = 0;
   // BFGS scratch
   g: usize = 0; t: usize = 0; X: usize = 0; c: usize = 0; B: usize = 0; u: usize = 0;
+  // The gradient ftrial() computed with the likelihood at BFGS's last trial point (scaled), and
+  // whether that evaluation (its gradient, or for CSS its residuals) is still current.
+  gt: usize = 0; ready: i32 = 0;
   // Exact gradients (arima-gradient.ts): LU pivots of acov's system, the Jacobian of the AR
   // transforms, and per parameter (rows of stride `ds`) the derivatives of φ, θ, ψ, γ, the
   // state's first row, and the filter's a, K, L; `ring` the CSS residual derivatives.

@@ -385,10 +385,16 @@ export function css(m: Arima, g: usize): f64 {
   }
   m.ssq = ssq;
   m.nu = nu;
-  const value = 0.5 * Math.log(ssq / <f64>nu);
-  if (!isFinite(value)) return XMAX;
+  const value = cssValue(m);
+  if (value >= XMAX) return XMAX;
   for (let k = 0; k < np; k++) setf(g, k, f(dssq, k) / ssq);
   return value;
+}
+
+/** css()'s value from the m.ssq and m.nu it left. */
+function cssValue(m: Arima): f64 {
+  const value = 0.5 * Math.log(m.ssq / <f64>m.nu);
+  return isFinite(value) ? value : XMAX;
 }
 
 /**
@@ -398,10 +404,10 @@ export function css(m: Arima, g: usize): f64 {
  * parameters through ∂φ, ∂θ. About three passes over the series whatever the number of
  * parameters (forward mode costs one per parameter). With gaps, css()'s forward mode.
  */
-export function cssReverse(m: Arima, g: usize): f64 {
+export function cssReverse(m: Arima, g: usize, residuals: bool = false): f64 {
   const np = m.npar;
   if (m.fast == 0) return css(m, g);
-  const value = css(m, 0);
+  const value = residuals ? cssValue(m) : css(m, 0);
   if (value >= XMAX || np == 0) return value;
   const n = m.n, ncond = m.ncond, p = m.p, q = m.q;
   const w = series(m), e = m.resid, theta = m.theta, lam = m.w, zc = m.zc;

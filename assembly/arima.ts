@@ -384,6 +384,7 @@ function demean(m: Arima, params: usize): void {
 /** The objective R minimises (armaCSS or armafn) at `params` (natural units). */
 function objective(m: Arima, params: usize): f64 {
   m.fncount++;
+  m.ready = 0;
   expand(m, params, m.css != 0 ? 0 : m.trans);
   setConstant(m, params);
   if (m.css != 0) return css(m, 0);
@@ -400,14 +401,18 @@ function objective(m: Arima, params: usize): f64 {
   return m.css != 0 || m.fast != 0;
 }
 
-/** The objective and its exact gradient (natural units) at `params` (arima-gradient.ts). */
-function objectiveGradient(m: Arima, params: usize, g: usize): f64 {
+/**
+ * The objective and its exact gradient (natural units) at `params` (arima-recursions.ts). With
+ * `residuals`, objective() has just run at these params and left the CSS residuals.
+ */
+function objectiveGradient(m: Arima, params: usize, g: usize, residuals: bool = false): f64 {
   m.fncount++;
+  m.ready = 0;
   const trans = m.css != 0 ? 0 : m.trans;
   expand(m, params, trans);
   expandDerivatives(m, params, trans);
   setConstant(m, params);
-  if (m.css != 0) return cssReverse(m, g);
+  if (m.css != 0) return cssReverse(m, g, residuals);
   if (!acov(m)) return XMAX;
   acovDerivatives(m);
   return chandrasekhar(m, false, false, g);
@@ -438,18 +443,40 @@ function fscaled(m: Arima, u: usize): f64 {
 }
 
 /**
+ * f at the scaled point u for a BFGS trial point likely to be accepted, leaving what its gradient
+ * there will need (m.ready = 1): with an exact likelihood gradient the gradient itself, computed
+ * in the same forward pass (in m.gt, scaled); for CSS the residuals, which the adjoint pass reads.
+ */
+function ftrial(m: Arima, u: usize): f64 {
+  if (!exactGradient(m)) return fscaled(m, u);
+  for (let i = 0; i < m.npar; i++) setf(m.par, i, f(u, i) * f(m.scale, i));
+  let v: f64;
+  if (m.css != 0) {
+    v = objective(m, m.par);
+  } else {
+    v = objectiveGradient(m, m.par, m.gt);
+    for (let i = 0; i < m.npar; i++) setf(m.gt, i, f(m.gt, i) * f(m.scale, i));
+  }
+  m.ready = 1;
+  return v;
+}
+
+/**
  * The gradient in scaled units at u: exact where available, else optim's central differences;
  * false if a value is not finite.
  */
 function gradient(m: Arima, u: usize, g: usize): bool {
   if (exactGradient(m)) {
-    for (let i = 0; i < m.npar; i++) setf(m.par, i, f(u, i) * f(m.scale, i));
-    if (!(objectiveGradient(m, m.par, g) < XMAX)) return false;
-    for (let i = 0; i < m.npar; i++) {
-      const gi = f(g, i) * f(m.scale, i);
-      if (!isFinite(gi)) return false;
-      setf(g, i, gi);
+    const ready = m.ready != 0;
+    m.ready = 0;
+    if (ready && m.css == 0) {
+      memory.copy(g, m.gt, <usize>m.npar << 3);
+    } else {
+      for (let i = 0; i < m.npar; i++) setf(m.par, i, f(u, i) * f(m.scale, i));
+      if (!(objectiveGradient(m, m.par, g, ready) < XMAX)) return false;
+      for (let i = 0; i < m.npar; i++) setf(g, i, f(g, i) * f(m.scale, i));
     }
+    for (let i = 0; i < m.npar; i++) if (!isFinite(f(g, i))) return false;
     return true;
   }
   for (let i = 0; i < m.npar; i++) {
@@ -517,7 +544,7 @@ function bfgs(m: Arima, maxit: i32): i32 {
   const n = m.npar;
   const b = m.u, g = m.g, t = m.t, X = m.X, c = m.c, B = m.B;
   const exact = exactGradient(m);
-  let fval = fscaled(m, b);
+  let fval = ftrial(m, b);
   bfgsIter = 0;
   if (!(fval < XMAX)) {
     bfgsValue = fval;
@@ -561,9 +588,23 @@ function bfgs(m: Arima, maxit: i32): i32 {
           if (RELTEST + f(X, i) == RELTEST + bi) count++;
         }
         if (count < n) {
-          fval = fscaled(m, b);
+          // The full quasi-Newton step is usually accepted: evaluate it with what its gradient
+          // needs. Shortened steps are rarer; their gradient, if accepted, comes separately.
+          fval = steplength == 1 || m.css != 0 ? ftrial(m, b) : fscaled(m, b);
           accpoint = isFinite(fval) && fval < XMAX && fval <= Fmin + gradproj * steplength * ACCTOL;
-          if (!accpoint) steplength *= STEPREDN;
+          if (!accpoint) {
+            steplength *= STEPREDN;
+            // With an exact gradient, once even the shortened step's predicted decrease is within
+            // the convergence tolerance, no step left to try can make progress: the minimum is
+            // found to the precision the objective is computed with (vmmin would shrink on to
+            // steps below rounding, then retry from steepest descent).
+            if (exact && -gradproj * steplength <= reltol * (Math.abs(Fmin) + reltol)) {
+              for (let i = 0; i < n; i++) setf(b, i, f(X, i));
+              fval = Fmin;
+              count = n;
+              ilast = gradcount;
+            }
+          }
         }
       } while (!(count == n || accpoint));
       const enough = Math.abs(fval - Fmin) > reltol * (Math.abs(Fmin) + reltol);
@@ -839,6 +880,7 @@ function create(y: usize, n: i32, spec: usize): Arima {
   m.X = zeros(np);
   m.c = zeros(np);
   m.u = zeros(np);
+  m.gt = zeros(np);
   m.B = zeros(np * np);
   m.piv = zeros(m.p + 1);
   m.jac = zeros(2 * np * np + 8 * np);
@@ -882,7 +924,7 @@ function destroy(m: Arima): void {
   heap.free(m.Pnew); heap.free(m.mm); heap.free(m.gamma); heap.free(m.psi); heap.free(m.sys);
   heap.free(m.row0); heap.free(m.K); heap.free(m.L); heap.free(m.tmpv); heap.free(m.dx);
   heap.free(m.par); heap.free(m.work); heap.free(m.work2); heap.free(m.scale); heap.free(m.g); heap.free(m.t);
-  heap.free(m.X); heap.free(m.c); heap.free(m.u); heap.free(m.B);
+  heap.free(m.X); heap.free(m.c); heap.free(m.u); heap.free(m.gt); heap.free(m.B);
   heap.free(m.piv); heap.free(m.jac); heap.free(m.dphi); heap.free(m.dtheta); heap.free(m.dpsi);
   heap.free(m.dgam); heap.free(m.drow0); heap.free(m.da); heap.free(m.dK); heap.free(m.dL);
   heap.free(m.dsc); heap.free(m.ring); heap.free(m.nz); heap.free(m.nzc);

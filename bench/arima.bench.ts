@@ -32,7 +32,7 @@ const bench: Bench = {
           const m = await arima(x, options);
           await m.forecast(12);
           loglik = m.logLik;
-        }, { minRuns: 5, minMs: 300, maxRuns: 200 });
+        }, { minRuns: 5, minMs: 300, maxRuns: 5000 });
         const [P, D, Q] = c.seasonal ?? [0, 0, 0];
         const spec = { p: c.order[0], d: c.order[1], q: c.order[2], P, D, Q, s: c.seasonal ? 12 : 0 };
         const label = `ARIMA${c.name} fit + forecast, n=${n}`;
@@ -41,7 +41,7 @@ const bench: Bench = {
         try {
           peer = await medianMs(() => {
             theirs = ctsaFit(x, spec, 12).loglik;
-          }, { minRuns: 5, minMs: 300, maxRuns: 200 });
+          }, { minRuns: 5, minMs: 300, maxRuns: 5000 });
         } catch (e) {
           ctx.log(`${label}: arima npm failed: ${(e as Error).message}`);
         }
