@@ -23,7 +23,7 @@ const XMAX: f64 = 1.7976931348623157e308;
  * Jacobian of R's partrans for one block of n raw values at `raw`: jac[k·n + i] = ∂out_i/∂raw_k,
  * forward mode through tanh and the Durbin–Levinson recursion (scratch: 4n f64s at `tmp`).
  */
-function partransJacobian(n: i32, raw: usize, jac: usize, tmp: usize): void {
+export function partransJacobian(n: i32, raw: usize, jac: usize, tmp: usize): void {
   const out = tmp, work = tmp + (<usize>n << 3), dout = tmp + (<usize>(2 * n) << 3), dwork = tmp + (<usize>(3 * n) << 3);
   for (let k = 0; k < n; k++) {
     for (let j = 0; j < n; j++) {

@@ -26,7 +26,7 @@
 // loglik = −½(2·n.used·value + n.used + n.used·log 2π); aic = −2 loglik + 2(#coef + 1) (NaN for CSS).
 
 import { Arima, f, luSolve, setf, zeros } from './arima-model';
-import { acovDerivatives, chandrasekhar, css, cssReverse, expandDerivatives } from './arima-recursions';
+import { acovDerivatives, chandrasekhar, css, cssReverse, expandDerivatives, partransJacobian } from './arima-recursions';
 
 const KAPPA: f64 = 1e6;
 const XMAX: f64 = 1.7976931348623157e308;
@@ -495,6 +495,78 @@ function gradient(m: Arima, u: usize, g: usize): bool {
 
 let bfgsValue: f64 = 0;
 let bfgsIter: i32 = 0;
+// The next bfgs() call starts from the inverse Hessian in m.B instead of the identity.
+let seeded = false;
+
+/**
+ * Carries the CSS phase's inverse-Hessian approximation (m.B) over to the ML phase, whose AR
+ * parameters are the raw values at `raw` that partrans maps to CSS's coefficients: with J the
+ * Jacobian of that map, the ML Hessian near the optimum is ≈ JᵀHJ (the two objectives differ by
+ * the Σlog F/ν term, small and smooth), so B becomes J⁻¹BJ⁻ᵀ. BFGS then starts with a good
+ * model of the curvature and needs fewer iterations; it corrects any mismatch as it goes.
+ * Returns false (B unusable) if J is singular or the result is not positive on the diagonal.
+ */
+function seedHessian(m: Arima, raw: usize): bool {
+  const n = m.npar;
+  const bytes = <usize>(2 * n * n) << 3;
+  const Jinv = zeros(n * n), full = zeros(2 * n * n), jac = zeros(n * n), tmp = zeros(4 * n);
+  let ok = true;
+  for (let i = 0; i < n; i++) setf(Jinv, i * n + i, 1);
+  for (let part = 0; part < 2 && ok; part++) {
+    const len = part == 0 ? m.mp : m.msp;
+    const off = part == 0 ? 0 : m.mp + m.mq;
+    if (len == 0) continue;
+    // jac[k·len + i] = ∂out_i/∂raw_k; invert J (J[i][k] = jac[k·len + i]) by Gauss–Jordan.
+    partransJacobian(len, raw + (<usize>off << 3), jac, tmp);
+    const w = 2 * len;
+    memory.fill(full, 0, bytes);
+    for (let i = 0; i < len; i++) {
+      for (let k = 0; k < len; k++) setf(full, i * w + k, f(jac, k * len + i));
+      setf(full, i * w + len + i, 1);
+    }
+    for (let col = 0; col < len && ok; col++) {
+      let piv = col;
+      for (let i = col + 1; i < len; i++) if (Math.abs(f(full, i * w + col)) > Math.abs(f(full, piv * w + col))) piv = i;
+      const pv = f(full, piv * w + col);
+      if (!(Math.abs(pv) > 1e-12)) {
+        ok = false;
+        break;
+      }
+      for (let j = 0; j < w; j++) {
+        const t = f(full, col * w + j);
+        setf(full, col * w + j, f(full, piv * w + j) / pv);
+        if (piv != col) setf(full, piv * w + j, t);
+      }
+      for (let i = 0; i < len; i++) {
+        if (i == col) continue;
+        const fac = f(full, i * w + col);
+        if (fac != 0) for (let j = 0; j < w; j++) setf(full, i * w + j, f(full, i * w + j) - fac * f(full, col * w + j));
+      }
+    }
+    for (let i = 0; i < len; i++) for (let k = 0; k < len; k++) setf(Jinv, (off + i) * n + off + k, f(full, i * w + len + k));
+  }
+  if (ok) {
+    // full = J⁻¹B (B symmetric, its lower triangle stored), then B = full·J⁻ᵀ.
+    const B = m.B;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s: f64 = 0;
+        for (let k = 0; k < n; k++) s += f(Jinv, i * n + k) * (k >= j ? f(B, k * n + j) : f(B, j * n + k));
+        setf(full, i * n + j, s);
+      }
+    }
+    for (let i = 0; i < n && ok; i++) {
+      for (let j = 0; j <= i; j++) {
+        let s: f64 = 0;
+        for (let k = 0; k < n; k++) s += f(full, i * n + k) * f(Jinv, j * n + k);
+        setf(B, i * n + j, s);
+      }
+      ok = f(B, i * n + i) > 0 && isFinite(f(B, i * n + i));
+    }
+  }
+  heap.free(Jinv); heap.free(full); heap.free(jac); heap.free(tmp);
+  return ok;
+}
 
 /** R's BFGS, then the polishing run from its result; status of R's run unless polishing failed. */
 function minimise(m: Arima, maxit: i32): i32 {
@@ -558,13 +630,16 @@ function bfgs(m: Arima, maxit: i32): i32 {
   let iter = 1;
   let ilast = gradcount;
   let count = 0;
+  let keep = seeded;
+  seeded = false;
   do {
-    if (ilast == gradcount) {
+    if (ilast == gradcount && !keep) {
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < i; j++) setf(B, i * n + j, 0);
         setf(B, i * n + i, 1);
       }
     }
+    keep = false;
     for (let i = 0; i < n; i++) {
       setf(X, i, f(b, i));
       setf(c, i, f(g, i));
@@ -577,7 +652,12 @@ function bfgs(m: Arima, maxit: i32): i32 {
       setf(t, i, s);
       gradproj += s * f(g, i);
     }
-    if (gradproj < 0) {
+    if (exact && ilast < gradcount && -gradproj <= 2 * reltol * (Math.abs(Fmin) + reltol)) {
+      // With an exact gradient and a Hessian approximation built from it, the quasi-Newton step
+      // predicts a decrease within the convergence tolerance (about −gradproj/2): converged.
+      count = n;
+      ilast = gradcount;
+    } else if (gradproj < 0) {
       let steplength: f64 = 1;
       let accpoint = false;
       do {
@@ -1037,6 +1117,7 @@ export function arimaFit(y: usize, n: i32, spec: usize, out: usize): i32 {
   let value: f64 = 0;
   let iterations = 0;
   let fallback = 0;
+  let cssStatus = 2;
   let used = method;
   if (method == CSS) {
     m.css = 1;
@@ -1056,8 +1137,8 @@ export function arimaFit(y: usize, n: i32, spec: usize, out: usize): i32 {
     if (method == CSS_ML) {
       m.css = 1;
       toScaled(m, coef);
-      const st = bfgs(m, maxit);
-      if (st == 0) fromScaled(m, coef);
+      cssStatus = bfgs(m, maxit);
+      if (cssStatus == 0) fromScaled(m, coef);
       // R stops with "non-stationary AR part from CSS"; we start ML from zero instead.
       const sar = coef + (<usize>(m.mp + m.mq) << 3);
       if (!arCheck(m, coef, m.mp) || !arCheck(m, sar, m.msp)) {
@@ -1069,7 +1150,9 @@ export function arimaFit(y: usize, n: i32, spec: usize, out: usize): i32 {
     m.css = 0;
     m.trans = 1;
     mapAr(m, coef, false);
-    invertMa(m, coef);
+    const reflected = invertMa(m, coef);
+    // CSS's curvature starts ML (unless CSS failed, or MA roots were reflected: a different point).
+    seeded = method == CSS_ML && fallback == 0 && !reflected && cssStatus == 0 && exactGradient(m) && seedHessian(m, coef);
     toScaled(m, coef);
     status = minimise(m, maxit);
     fromScaled(m, coef);
