@@ -182,7 +182,7 @@ export function acovDerivatives(m: Arima): void {
  * steady state dK and dF stay constant too: their updates are quadratic in L).
  */
 export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
-  const r = m.r, rd = m.rd, phi = m.phi, row0 = m.row0, K = m.K, L = m.L, a = m.a, tv = m.tmpv, P = m.P;
+  const r = m.r, p = m.p, rd = m.rd, phi = m.phi, row0 = m.row0, K = m.K, L = m.L, a = m.a, tv = m.tmpv, P = m.P;
   const z = series(m), zc = m.zc, out = m.resid, start = m.nd, n = m.n;
   const np = g != 0 ? m.npar : 0;
   const dF = m.dsc, dssq = m.dsc + (<usize>np << 3), dsum = m.dsc + (<usize>(2 * np) << 3), dz = m.dsc + (<usize>(3 * np) << 3);
@@ -223,12 +223,14 @@ export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
     sumlog += Math.log(F);
     if (resid) setf(out, t, v / Math.sqrt(F));
     if (cov) {
+      // The upper triangle only (P is symmetric): mirrored after the loop.
       for (let i = 0; i < r; i++) {
         const li = f(L, i) / F;
-        for (let j = 0; j < r; j++) setf(P, i * rd + j, f(P, i * rd + j) - li * f(L, j));
+        for (let j = i; j < r; j++) setf(P, i * rd + j, f(P, i * rd + j) - li * f(L, j));
       }
     }
-    for (let i = 0; i < r; i++) setf(tv, i, f(phi, i) * l0 + f(L, i + 1));
+    for (let i = 0; i < p; i++) setf(tv, i, f(phi, i) * l0 + f(L, i + 1));
+    for (let i = p; i < r; i++) setf(tv, i, f(L, i + 1));
     for (let k = 0; k < np; k++) {
       const dphi = row(m.dphi, m, k), da = row(m.da, m, k), dK = row(m.dK, m, k), dL = row(m.dL, m, k);
       const dFk = f(dF, k), da0 = f(da, 0), dl0 = f(dL, 0);
@@ -236,9 +238,17 @@ export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
       const dkv = (dv - kv * dFk) / F, dc = (dl0 - c * dFk) / F;
       setf(dssq, k, f(dssq, k) + dv * kv + v * dkv);
       setf(dsum, k, f(dsum, k) + dFk / F);
-      for (let i = 0; i < r; i++) {
+      // φ and its derivatives vanish past p (a pure shift there): the loop is split at p.
+      for (let i = 0; i < p; i++) {
         setf(da, i, f(dphi, i) * a0 + f(phi, i) * da0 + f(da, i + 1) + f(dK, i) * kv + f(K, i) * dkv);
         const dtl = f(dphi, i) * l0 + f(phi, i) * dl0 + f(dL, i + 1);
+        const dKi = f(dK, i);
+        setf(dL, i, dtl - dKi * c - f(K, i) * dc);
+        setf(dK, i, dKi - dtl * c - f(tv, i) * dc);
+      }
+      for (let i = p; i < r; i++) {
+        setf(da, i, f(da, i + 1) + f(dK, i) * kv + f(K, i) * dkv);
+        const dtl = f(dL, i + 1);
         const dKi = f(dK, i);
         setf(dL, i, dtl - dKi * c - f(K, i) * dc);
         setf(dK, i, dKi - dtl * c - f(tv, i) * dc);
@@ -247,7 +257,7 @@ export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
     }
     let lmax: f64 = 0;
     for (let i = 0; i < r; i++) {
-      setf(a, i, f(phi, i) * a0 + f(a, i + 1) + f(K, i) * kv);
+      setf(a, i, (i < p ? f(phi, i) * a0 : 0) + f(a, i + 1) + f(K, i) * kv);
       const tl = f(tv, i);
       const li = tl - f(K, i) * c;
       setf(L, i, li);
@@ -274,14 +284,17 @@ export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
         const dv = f(dz, k) - da0;
         const dkv = (dv - kv * f(dF, k)) * invF;
         setf(dssq, k, f(dssq, k) + dv * kv + v * dkv);
-        for (let i = 0; i < r; i++) {
+        for (let i = 0; i < p; i++) {
           setf(da, i, f(dphi, i) * a0 + f(phi, i) * da0 + f(da, i + 1) + f(dK, i) * kv + f(K, i) * dkv);
         }
+        for (let i = p; i < r; i++) setf(da, i, f(da, i + 1) + f(dK, i) * kv + f(K, i) * dkv);
       }
-      for (let i = 0; i < r; i++) setf(a, i, f(phi, i) * a0 + f(a, i + 1) + f(K, i) * kv);
+      for (let i = 0; i < p; i++) setf(a, i, f(phi, i) * a0 + f(a, i + 1) + f(K, i) * kv);
+      for (let i = p; i < r; i++) setf(a, i, f(a, i + 1) + f(K, i) * kv);
     }
     ssq += s2 * invF;
   }
+  if (cov) for (let i = 1; i < r; i++) for (let j = 0; j < i; j++) setf(P, i * rd + j, f(P, j * rd + i));
   const nu = <f64>(n - start);
   m.ssq = ssq;
   m.sumlog = sumlog;
