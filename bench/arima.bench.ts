@@ -1,11 +1,11 @@
 // ARIMA fit + 12-step forecast: ours (one kernel call per fit) against the `arima` npm package
 // (ctsa compiled to WebAssembly) at the same order and method (CSS then ML), and the
 // log-likelihood each reached (R's convention; ctsa's truncated π corrected); then autoArima.
-// Both on the page's (or Node's) main thread, medians after a warm-up.
+// Both on the page's (or Node's) main thread: medians over alternating blocks after a warm-up.
 import { arima, autoArima, ready } from '../src/analysis/index.js';
 import { simulate } from '../test/helpers/arima-sim.js';
 import { loadCtsa } from './lib/ctsa.js';
-import { medianMs } from './lib/measure.js';
+import { medianMs, medianPairMs } from './lib/measure.js';
 import type { Bench, Comparison } from './lib/types.js';
 
 const ORDERS = [
@@ -27,25 +27,24 @@ const bench: Bench = {
       for (const c of ORDERS) {
         const x = simulate(c.model, n, 42);
         const options = { order: c.order, ...(c.seasonal ? { seasonal: { order: c.seasonal, period: 12 } } : {}) };
-        let loglik = 0;
-        const ours = await medianMs(async () => {
-          const m = await arima(x, options);
-          await m.forecast(12);
-          loglik = m.logLik;
-        }, { minRuns: 5, minMs: 300, maxRuns: 5000 });
         const [P, D, Q] = c.seasonal ?? [0, 0, 0];
         const spec = { p: c.order[0], d: c.order[1], q: c.order[2], P, D, Q, s: c.seasonal ? 12 : 0 };
         const label = `ARIMA${c.name} fit + forecast, n=${n}`;
+        let loglik = 0;
         let theirs = NaN;
-        let peer = NaN;
-        try {
-          peer = await medianMs(() => {
+        // Alternating blocks: the two sides share whatever the machine is doing meanwhile.
+        const { ours, peer, peerError } = await medianPairMs(
+          async () => {
+            const m = await arima(x, options);
+            await m.forecast(12);
+            loglik = m.logLik;
+          },
+          () => {
             theirs = ctsaFit(x, spec, 12).loglik;
-          }, { minRuns: 5, minMs: 300, maxRuns: 5000 });
-        } catch (e) {
-          ctx.log(`${label}: arima npm failed: ${(e as Error).message}`);
-        }
-        ctx.log(`${label}: ours ${ours.toFixed(1)} ms (loglik ${loglik.toFixed(4)}), arima npm ${peer.toFixed(1)} ms (loglik ${theirs.toFixed(4)}), Δloglik ${(loglik - theirs).toExponential(2)}`);
+          },
+        );
+        if (peerError) ctx.log(`${label}: arima npm failed: ${peerError.message}`);
+        ctx.log(`${label}: ours ${ours.toFixed(3)} ms (loglik ${loglik.toFixed(4)}), arima npm ${peer.toFixed(3)} ms (loglik ${theirs.toFixed(4)}), Δloglik ${(loglik - theirs).toExponential(2)}`);
         if (!Number.isFinite(peer)) continue;
         out.push(
           { name: label, unit: 'ms', ours, peer, peerName: 'arima (npm, ctsa)', higherIsBetter: false },
