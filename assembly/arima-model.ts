@@ -34,6 +34,7 @@
   // The gradient ftrial() computed with the likelihood at BFGS's last trial point (scaled), and
   // whether that evaluation (its gradient, or for CSS its residuals) is still current.
   gt: usize = 0; ready: i32 = 0;
+  seeded: i32 = 0;     // the next bfgs() starts from the inverse Hessian in B (seedHessian)
   // Exact gradients (arima-gradient.ts): LU pivots of acov's system, the Jacobian of the AR
   // transforms, and per parameter (rows of stride `ds`) the derivatives of φ, θ, ψ, γ, the
   // state's first row, and the filter's a, K, L; `ring` the CSS residual derivatives.

@@ -495,8 +495,6 @@ function gradient(m: Arima, u: usize, g: usize): bool {
 
 let bfgsValue: f64 = 0;
 let bfgsIter: i32 = 0;
-// The next bfgs() call starts from the inverse Hessian in m.B instead of the identity.
-let seeded = false;
 
 /**
  * Carries the CSS phase's inverse-Hessian approximation (m.B) over to the ML phase, whose AR
@@ -508,6 +506,10 @@ let seeded = false;
  */
 function seedHessian(m: Arima, raw: usize): bool {
   const n = m.npar;
+  // Where tanh is flat (|raw| > 3: a partial autocorrelation beyond ±0.995) J is nearly singular
+  // and J⁻¹ would blow the curvature up: start ML from the identity instead.
+  for (let i = 0; i < m.mp; i++) if (Math.abs(f(raw, i)) > 3) return false;
+  for (let i = 0; i < m.msp; i++) if (Math.abs(f(raw, m.mp + m.mq + i)) > 3) return false;
   const bytes = <usize>(2 * n * n) << 3;
   const Jinv = zeros(n * n), full = zeros(2 * n * n), jac = zeros(n * n), tmp = zeros(4 * n);
   let ok = true;
@@ -616,6 +618,9 @@ function bfgs(m: Arima, maxit: i32): i32 {
   const n = m.npar;
   const b = m.u, g = m.g, t = m.t, X = m.X, c = m.c, B = m.B;
   const exact = exactGradient(m);
+  // Start from the inverse Hessian seedHessian() left in m.B, once, instead of the identity.
+  const keep = m.seeded != 0;
+  m.seeded = 0;
   let fval = ftrial(m, b);
   bfgsIter = 0;
   if (!(fval < XMAX)) {
@@ -628,18 +633,16 @@ function bfgs(m: Arima, maxit: i32): i32 {
   if (!gradient(m, b, g)) return 2;
   let gradcount = 1;
   let iter = 1;
-  let ilast = gradcount;
+  // A seeded Hessian is not fresh: if its first step fails, BFGS retries from steepest descent.
+  let ilast = keep ? 0 : gradcount;
   let count = 0;
-  let keep = seeded;
-  seeded = false;
   do {
-    if (ilast == gradcount && !keep) {
+    if (ilast == gradcount) {
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < i; j++) setf(B, i * n + j, 0);
         setf(B, i * n + i, 1);
       }
     }
-    keep = false;
     for (let i = 0; i < n; i++) {
       setf(X, i, f(b, i));
       setf(c, i, f(g, i));
@@ -675,14 +678,14 @@ function bfgs(m: Arima, maxit: i32): i32 {
           if (!accpoint) {
             steplength *= STEPREDN;
             // With an exact gradient, once even the shortened step's predicted decrease is within
-            // the convergence tolerance, no step left to try can make progress: the minimum is
-            // found to the precision the objective is computed with (vmmin would shrink on to
-            // steps below rounding, then retry from steepest descent).
+            // the convergence tolerance, no step left to try can make progress along this
+            // direction: the line search has failed (vmmin would shrink on to steps below
+            // rounding). As in vmmin, a failure retries from steepest descent unless the
+            // Hessian approximation is already fresh.
             if (exact && -gradproj * steplength <= reltol * (Math.abs(Fmin) + reltol)) {
               for (let i = 0; i < n; i++) setf(b, i, f(X, i));
               fval = Fmin;
               count = n;
-              ilast = gradcount;
             }
           }
         }
@@ -1152,7 +1155,7 @@ export function arimaFit(y: usize, n: i32, spec: usize, out: usize): i32 {
     mapAr(m, coef, false);
     const reflected = invertMa(m, coef);
     // CSS's curvature starts ML (unless CSS failed, or MA roots were reflected: a different point).
-    seeded = method == CSS_ML && fallback == 0 && !reflected && cssStatus == 0 && exactGradient(m) && seedHessian(m, coef);
+    m.seeded = method == CSS_ML && fallback == 0 && !reflected && cssStatus == 0 && exactGradient(m) && seedHessian(m, coef) ? 1 : 0;
     toScaled(m, coef);
     status = minimise(m, maxit);
     fromScaled(m, coef);

@@ -5,7 +5,8 @@ import { WASM_URL } from '../helpers/analysis.js';
 import { simulate, type SimModel } from '../helpers/arima-sim.js';
 import { ctsaFit } from '../helpers/ctsa.js';
 import { kernelsNow } from '../../src/analysis/runtime.js';
-import { arimaObjectiveKernel } from '../../src/kernels/index.js';
+import { arimaFitKernel, arimaObjectiveKernel, Kernels, type ArimaSpec } from '../../src/kernels/index.js';
+import { readFileSync } from 'node:fs';
 
 beforeAll(() => ready({ wasm: WASM_URL, worker: false }));
 
@@ -229,6 +230,48 @@ describe('arima() on simulated series', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('kernel state between fits', () => {
+  it('property: a fit does not depend on the fits run before it on the same kernel instance', async () => {
+    // Found by a comparison over random models: a flag left set by one fit (start BFGS from a
+    // carried-over Hessian) leaked into the next fit's CSS phase.
+    const module = await WebAssembly.compile(readFileSync(WASM_URL));
+    const instance = async (): Promise<Kernels> => new Kernels(await WebAssembly.instantiate(module, { env: { abort() {} } }));
+    const shared = await instance();
+    // Coefficients up to the unit circle: fits near its boundary are where a phase can stop early.
+    const coefficient = fc.double({ min: -0.99, max: 0.99, noNaN: true });
+    const fit = fc.record({
+      p: fc.integer({ min: 0, max: 2 }), d: fc.integer({ min: 0, max: 1 }), q: fc.integer({ min: 0, max: 2 }),
+      P: fc.integer({ min: 0, max: 1 }), D: fc.integer({ min: 0, max: 1 }), Q: fc.integer({ min: 0, max: 1 }),
+      period: fc.integer({ min: 2, max: 6 }), constant: fc.boolean(), n: fc.integer({ min: 40, max: 200 }),
+      method: fc.constantFrom<ArimaSpec['method']>('css-ml', 'ml', 'css'),
+      seed: fc.integer({ min: 1, max: 1e6 }), coef: fc.array(coefficient, { minLength: 6, maxLength: 6 }),
+    }).map((c) => {
+      const seasonal = c.P + c.D + c.Q > 0;
+      const y = Float64Array.from(simulate({
+        ar: c.p === 2 ? [c.coef[0]! / 2, c.coef[1]! / 2] : c.coef.slice(0, c.p), ma: c.coef.slice(2, 2 + c.q), d: c.d,
+        sar: c.coef.slice(4, 4 + c.P), sma: c.coef.slice(5, 5 + c.Q), D: c.D, period: seasonal ? c.period : 1,
+      }, c.n, c.seed));
+      const spec: ArimaSpec = {
+        order: [c.p, c.d, c.q], seasonal: [c.P, c.D, c.Q], period: seasonal ? c.period : 1,
+        constant: c.constant && c.d + c.D <= 1, method: c.method, maxIter: 100,
+      };
+      return { y, spec };
+    });
+    await fc.assert(
+      fc.asyncProperty(fit, fit, async (first, second) => {
+        arimaFitKernel(shared, first.y, first.spec);
+        const after = arimaFitKernel(shared, second.y, second.spec);
+        const alone = arimaFitKernel(await instance(), second.y, second.spec);
+        expect(after.loglik).toBe(alone.loglik);
+        expect(after.status).toBe(alone.status);
+        expect(Array.from(after.coef)).toEqual(Array.from(alone.coef));
+        expect(Array.from(after.residuals)).toEqual(Array.from(alone.residuals));
+      }),
+      { numRuns: 600 },
     );
   });
 });
