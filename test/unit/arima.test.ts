@@ -134,6 +134,7 @@ describe('arima() on simulated series', () => {
         total++;
       }
     }
+    console.log(`interval coverage over ${total} forecasts (500 paths × ${h} steps): 80% → ${(100 * in80 / total).toFixed(1)}%, 95% → ${(100 * in95 / total).toFixed(1)}%`);
     expect(Math.abs(in80 / total - 0.8)).toBeLessThan(0.03);
     expect(Math.abs(in95 / total - 0.95)).toBeLessThan(0.03);
   });
