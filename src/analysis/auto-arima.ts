@@ -326,6 +326,8 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   if (!chosen || !chosen.fit || !chosen.spec) {
     throw new RangeError('autoArima found no acceptable model (every candidate failed or had a root on the unit circle)');
   }
-  const model = modelOf(x, chosen.spec, chosen.fit);
+  // The chosen model once more, with R's var.coef (candidates skip it: 2 gradients per parameter).
+  const final = { ...chosen.spec, varCoef: true };
+  const model = modelOf(x, final, await fitKernel(x, final, run));
   return { ...model, tried };
 }

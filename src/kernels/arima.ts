@@ -14,6 +14,8 @@ export interface ArimaSpec {
   constant: boolean;
   method: ArimaMethod;
   maxIter: number;
+  /** Also compute R's var.coef (2 gradient evaluations per parameter more). Default false. */
+  varCoef?: boolean;
 }
 
 export interface ArimaKernelFit {
@@ -33,6 +35,8 @@ export interface ArimaKernelFit {
   /** ar, ma, sar, sma[, mean or drift] */
   coef: Float64Array;
   residuals: Float64Array;
+  /** R's var.coef (npar × npar, row-major, coef's order) when the spec asked for it, else null. */
+  varCoef: Float64Array | null;
 }
 
 const METHODS: ArimaMethod[] = ['css-ml', 'ml', 'css'];
@@ -45,11 +49,11 @@ export function arimaParameterCount(spec: ArimaSpec): number {
 }
 
 function writeSpec(kn: Kernels, spec: ArimaSpec): number {
-  const ptr = kn.reserve(1, 40);
+  const ptr = kn.reserve(1, 44);
   const [p, d, q] = spec.order;
   const [P, D, Q] = spec.seasonal;
-  new Int32Array(kn.raw.memory.buffer, ptr, 10).set([
-    p, d, q, P, D, Q, spec.period, spec.constant ? 1 : 0, METHODS.indexOf(spec.method), spec.maxIter,
+  new Int32Array(kn.raw.memory.buffer, ptr, 11).set([
+    p, d, q, P, D, Q, spec.period, spec.constant ? 1 : 0, METHODS.indexOf(spec.method), spec.maxIter, spec.varCoef ? 1 : 0,
   ]);
   return ptr;
 }
@@ -60,9 +64,10 @@ export function arimaFitKernel(kn: Kernels, y: Float64Array, spec: ArimaSpec): A
   const npar = arimaParameterCount(spec);
   const yp = kn.copyIn(0, y);
   const sp = writeSpec(kn, spec);
-  const out = kn.reserve(2, (HEADER + npar + n) * 8);
+  const nvar = spec.varCoef ? npar * npar : 0;
+  const out = kn.reserve(2, (HEADER + npar + n + nvar) * 8);
   kn.raw.arimaFit(yp, n, sp, out);
-  const r = kn.read(out, HEADER + npar + n);
+  const r = kn.read(out, HEADER + npar + n + nvar);
   kn.release();
   return {
     status: r[0]!,
@@ -76,7 +81,8 @@ export function arimaFitKernel(kn: Kernels, y: Float64Array, spec: ArimaSpec): A
     evaluations: r[9]!,
     minRoot: r[10]!,
     coef: r.slice(HEADER, HEADER + npar),
-    residuals: r.slice(HEADER + npar),
+    residuals: r.slice(HEADER + npar, HEADER + npar + n),
+    varCoef: nvar > 0 ? r.slice(HEADER + npar + n) : null,
   };
 }
 

@@ -52,6 +52,80 @@ describe('arima() against R', () => {
     expect(f.mean[0]! - f.lower[0]![0]!).toBeCloseTo(1.2815515655446004 * f.se[0]!, 9);
   });
 
+  it('standard errors (var.coef) as R prints them: lh AR(1), MA(1), AR(3), ARMA(1,1); USAccDeaths', async () => {
+    const cases = [
+      { order: [1, 0, 0] as const, se: [0.1161, 0.1466] },
+      { order: [0, 0, 1] as const, se: [0.0944, 0.0979] },
+      { order: [3, 0, 0] as const, se: [0.1394, 0.1668, 0.1421, 0.0963] },
+      { order: [1, 0, 1] as const, se: [0.1769, 0.1705, 0.1358] },
+    ];
+    for (const c of cases) {
+      const m = await arima(LH, { order: [...c.order] });
+      const se = [...m.se.ar, ...m.se.ma, m.se.mean!];
+      se.forEach((v, i) => expect(Math.abs(v - c.se[i]!)).toBeLessThan(0.00005 + 1e-12));
+      // var.coef is symmetric and its diagonal is se².
+      m.varCoef.forEach((row, i) => row.forEach((v, j) => expect(v).toBe(m.varCoef[j]![i]!)));
+      se.forEach((v, i) => expect(v * v).toBeCloseTo(m.varCoef[i]![i]!, 15));
+    }
+    const us = await arima(US_ACC_DEATHS, { order: [0, 1, 1], seasonal: { order: [0, 1, 1], period: 12 } });
+    expect(us.se.ma[0]).toBeCloseTo(0.1228, 4);
+    expect(us.se.sma[0]).toBeCloseTo(0.1784, 4);
+    expect(us.se.mean).toBeNull();
+  });
+
+  it('autoArima(USAccDeaths) chooses what forecast::auto.arima prints: (0,1,1)(0,1,1)12, AICc 857.32, BIC 863.11, s.e. 0.1228 0.1784', async () => {
+    const m = await autoArima(US_ACC_DEATHS, { period: 12 });
+    expect(m.order).toEqual([0, 1, 1]);
+    expect(m.seasonal).toEqual({ order: [0, 1, 1], period: 12 });
+    expect(m.aicc).toBeCloseTo(857.32, 2);
+    expect(m.bic).toBeCloseTo(863.11, 2);
+    expect(m.se.ma[0]).toBeCloseTo(0.1228, 4);
+    expect(m.se.sma[0]).toBeCloseTo(0.1784, 4);
+  });
+
+  it('var.coef through R\'s numerical path (a series with a gap) equals the exact-gradient one on the same likelihood', async () => {
+    // A trailing NaN leaves the likelihood unchanged but sends the fit down R's filter and its
+    // finite-difference gradients and Hessian.
+    const exact = await arima(LH, { order: [1, 0, 1] });
+    const numerical = await arima([...LH, NaN], { order: [1, 0, 1] });
+    exact.varCoef.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(numerical.varCoef[i]![j]! - v)).toBeLessThan(1e-5 * Math.abs(exact.varCoef[i]![i]!))));
+  });
+
+  it('95% Wald intervals from var.coef cover the true coefficients 95% of the time (±3.5 points, 300 series each)', async () => {
+    const z = 1.959964;
+    for (const method of ['css-ml', 'css'] as const) {
+      let ar = 0, ma = 0, mean = 0;
+      for (let s = 0; s < 300; s++) {
+        const x = simulate({ ar: [0.5], ma: [0.3] }, 200, 5000 + s).map((v) => v + 10);
+        const m = await arima(x, { order: [1, 0, 1], method });
+        if (Math.abs(m.coef.ar[0]! - 0.5) <= z * m.se.ar[0]!) ar++;
+        if (Math.abs(m.coef.ma[0]! - 0.3) <= z * m.se.ma[0]!) ma++;
+        if (Math.abs(m.coef.mean! - 10) <= z * m.se.mean!) mean++;
+      }
+      console.log(`Wald 95% coverage, ARMA(1,1) + mean, n = 200, ${method}: ar ${ar / 3}%, ma ${ma / 3}%, mean ${mean / 3}%`);
+      for (const hits of [ar, ma, mean]) expect(Math.abs(hits / 300 - 0.95)).toBeLessThan(0.035);
+    }
+    let ma = 0, sma = 0;
+    for (let s = 0; s < 300; s++) {
+      const x = simulate({ ma: [-0.4], sma: [-0.6], period: 12, d: 1, D: 1 }, 240, 7000 + s);
+      const m = await arima(x, { order: [0, 1, 1], seasonal: { order: [0, 1, 1], period: 12 } });
+      if (Math.abs(m.coef.ma[0]! + 0.4) <= z * m.se.ma[0]!) ma++;
+      if (Math.abs(m.coef.sma[0]! + 0.6) <= z * m.se.sma[0]!) sma++;
+    }
+    console.log(`Wald 95% coverage, (0,1,1)(0,1,1)12, n = 240: ma ${ma / 3}%, sma ${sma / 3}%`);
+    for (const hits of [ma, sma]) expect(Math.abs(hits / 300 - 0.95)).toBeLessThan(0.035);
+  });
+
+  it('varCoef: false skips var.coef (NaN) and changes nothing else; a non-boolean is a TypeError naming it', async () => {
+    const full = await arima(LH, { order: [1, 0, 1] });
+    const lean = await arima(LH, { order: [1, 0, 1], varCoef: false });
+    expect(lean.coef).toEqual(full.coef);
+    expect(lean.logLik).toBe(full.logLik);
+    expect(lean.varCoef.flat().every(Number.isNaN)).toBe(true);
+    expect(Number.isNaN(lean.se.ar[0]!)).toBe(true);
+    await expect(arima(LH, { order: [1, 0, 1], varCoef: 'yes' as unknown as boolean })).rejects.toThrow(/options\.varCoef/);
+  });
+
   it('AICc and BIC follow forecast::Arima (npar = #coef + 1, n* = n − d − D·m)', async () => {
     const m = await arima(LH, { order: [1, 0, 1] });
     const k = 4;
