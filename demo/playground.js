@@ -216,6 +216,13 @@
       const so = model.seasonal && model.seasonal.period > 1 ? `(${model.seasonal.order.join(',')})${model.seasonal.period}` : '';
       $('fcOrderOut').textContent = `ARIMA(${model.order.join(',')})${so}`;
       $('fcAicc').textContent = fmt(model.aicc, 1);
+      // Each coefficient with its standard error (R's var.coef), as R prints them.
+      const terms = [];
+      for (const part of ['ar', 'ma', 'sar', 'sma']) {
+        model.coef[part].forEach((v, i) => terms.push(`${part}${i + 1} ${fmt(v, 3)} ± ${fmt(model.se[part][i], 3)}`));
+      }
+      for (const part of ['mean', 'drift']) if (model.coef[part] !== null) terms.push(`${part} ${fmt(model.coef[part], 3)} ± ${fmt(model.se[part], 3)}`);
+      $('fcCoef').textContent = terms.length ? terms.join(', ') : 'none';
       $('fcTime').textContent = `${fmt(ms, 0)} ms`;
       state.forecast = { order: model.order, aicc: model.aicc, ms, mean: Array.from(f.mean), lower: f.lower.map((a) => Array.from(a)), upper: f.upper.map((a) => Array.from(a)), level: f.level };
     } catch (e) {

@@ -104,6 +104,14 @@ describe.skipIf(!hasChromium)('npm start: the playground and its collector', () 
     }
     expect(Number.isFinite(f.aicc)).toBe(true);
     expect(await page.textContent('#fcOrderOut')).toMatch(/^ARIMA\(\d,\d,\d\)/);
+    // Coefficients with their standard errors: one "name value ± se" per term, se finite and > 0.
+    const coef = (await page.textContent('#fcCoef'))!;
+    const terms = coef === 'none' ? [] : coef.split(', ');
+    for (const t of terms) {
+      const m = /^(ar|ma|sar|sma|mean|drift)\d* (-?[\d,.]+) ± ([\d,.]+)$/.exec(t);
+      expect(m, t).not.toBeNull();
+      expect(Number(m![3]!.replace(/,/g, ''))).toBeGreaterThan(0);
+    }
     // The chart holds the two bands: four finite bound series over the horizon.
     const bounds = await page.evaluate(() => (window as unknown as { playground: { charts: { forecast: { data: (number | null)[][] } } } }).playground.charts.forecast.data.slice(3).map((s) => s.filter((v) => v !== null && Number.isFinite(v)).length));
     for (const n of bounds) expect(n).toBeGreaterThanOrEqual(48);
