@@ -8,8 +8,13 @@
   mp: i32 = 0; mq: i32 = 0; msp: i32 = 0; msq: i32 = 0; ns: i32 = 0;
   d: i32 = 0; sd: i32 = 0;
   narma: i32 = 0;
-  mean: i32 = 0;       // 1 when μ is estimated
-  npar: i32 = 0;       // narma + mean
+  mean: i32 = 0;       // 1 when μ (or a drift) is estimated
+  nx: i32 = 0;         // regressors (R's xreg), their coefficients at xoff = narma + mean
+  xoff: i32 = 0;
+  xr: usize = 0;       // regressors as given, column-major (n each)
+  dX: usize = 0;       // the same differenced as the series
+  dxa: usize = 0;      // the differenced series less the regressors' part (nx > 0)
+  npar: i32 = 0;       // narma + mean + nx
   p: i32 = 0;          // expanded AR length
   q: i32 = 0;          // expanded MA length
   r: i32 = 0;
@@ -61,11 +66,18 @@ export function zeros(n: i32): usize {
 }
 
 /**
- * The series both recursions read: (1 − B)ᵈ(1 − Bˢ)ᴰ y, computed once per fit. The constant they
- * subtract from it, m.zc (μ, or lag·β for a drift), is set per evaluation by setConstant().
+ * The series both recursions read: (1 − B)ᵈ(1 − Bˢ)ᴰ y, computed once per fit, less the
+ * regressors' part (the same differences of X times β, per evaluation) when there are any. The
+ * constant they subtract from it, m.zc (μ, or lag·β for a drift), is set per evaluation by
+ * setConstant().
  */
 @inline export function series(m: Arima): usize {
-  return m.dx;
+  return m.nx > 0 ? m.dxa : m.dx;
+}
+
+/** Column j of the differenced regressors. */
+@inline export function dxColumn(m: Arima, j: i32): usize {
+  return m.dX + (<usize>(j * m.n) << 3);
 }
 
 /** d(series)/d(constant): −1 for a mean, −lag for a drift (the differenced trend is lag·β). */

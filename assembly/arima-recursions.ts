@@ -10,7 +10,7 @@
 // Everything here expects expand(), setConstant() and (for the likelihood) acov() to have run at the
 // same parameters (arima.ts): it reads φ, θ, ψ, γ, the first row of the state covariance and the
 // transformed parameters (m.work) they left; the derivative helpers likewise.
-import { Arima, constantSlope, f, luSolve, series, setf } from './arima-model';
+import { Arima, constantSlope, dxColumn, f, luSolve, series, setf } from './arima-model';
 
 const XMAX: f64 = 1.7976931348623157e308;
 
@@ -164,6 +164,14 @@ export function acovDerivatives(m: Arima): void {
 }
 
 /**
+ * ∂zₜ/∂(parameter k) for the filter's input z: the constant's slope (dz[k]), or −ΔX_j(t) for a
+ * regressor's coefficient.
+ */
+@inline function dzAt(m: Arima, dz: usize, k: i32, t: i32): f64 {
+  return k < m.xoff ? f(dz, k) : -f(dxColumn(m, k - m.xoff), t);
+}
+
+/**
  * Exact likelihood of the differenced (or demeaned) series without missing values by the
  * Chandrasekhar-type recursions of Morf, Sidhu & Kailath (1974): from the stationary start
  * P₁ = P*, Pₜ₊₁ − Pₜ = −LₜLₜᵀ/Fₜ is rank one, so each step costs O(r) instead of O(r²):
@@ -210,7 +218,7 @@ export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
     setf(dF, k, f(drow0, 0));
     setf(dssq, k, 0);
     setf(dsum, k, 0);
-    setf(dz, k, k >= m.narma ? slope : 0);
+    setf(dz, k, k >= m.narma && k < m.xoff ? slope : 0);
   }
   let F = f(row0, 0);
   let ssq: f64 = 0, sumlog: f64 = 0;
@@ -234,7 +242,7 @@ export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
     for (let k = 0; k < np; k++) {
       const dphi = row(m.dphi, m, k), da = row(m.da, m, k), dK = row(m.dK, m, k), dL = row(m.dL, m, k);
       const dFk = f(dF, k), da0 = f(da, 0), dl0 = f(dL, 0);
-      const dv = f(dz, k) - da0;
+      const dv = dzAt(m, dz, k, t) - da0;
       const dkv = (dv - kv * dFk) / F, dc = (dl0 - c * dFk) / F;
       setf(dssq, k, f(dssq, k) + dv * kv + v * dkv);
       setf(dsum, k, f(dsum, k) + dFk / F);
@@ -281,7 +289,7 @@ export function chandrasekhar(m: Arima, resid: bool, cov: bool, g: usize): f64 {
       for (let k = 0; k < np; k++) {
         const dphi = row(m.dphi, m, k), da = row(m.da, m, k), dK = row(m.dK, m, k);
         const da0 = f(da, 0);
-        const dv = f(dz, k) - da0;
+        const dv = dzAt(m, dz, k, t) - da0;
         const dkv = (dv - kv * f(dF, k)) * invF;
         setf(dssq, k, f(dssq, k) + dv * kv + v * dkv);
         for (let i = 0; i < p; i++) {
@@ -317,6 +325,12 @@ function nonzeros(src: usize, len: i32, out: usize): i32 {
   return c;
 }
 
+/** The indices 0…len − 1 into `out` (i32s); len. */
+function every(len: i32, out: usize): i32 {
+  for (let i = 0; i < len; i++) store<i32>(out + (<usize>i << 2), i);
+  return len;
+}
+
 @inline function at(list: usize, u: i32): i32 {
   return load<i32>(list + (<usize>u << 2));
 }
@@ -333,9 +347,12 @@ export function css(m: Arima, g: usize): f64 {
   const p = m.p, q = m.q, ncond = m.ncond, mask = m.ringMask, ring = m.ring;
   const np = g != 0 ? m.npar : 0;
   const rs = mask + 1, ls = <usize>(m.r + 1) << 2;
-  // Lists of nonzero indices: φ, θ, then ∂φ and ∂θ of each parameter.
+  // Lists of nonzero indices: φ, θ, then ∂φ and ∂θ of each parameter. With gaps, φ and θ list
+  // every lag, zeros included: as in R, a NaN at any lag makes the residual NaN (0 · NaN), which
+  // is then left out of the sum — whatever the coefficient's value.
   const lphi = m.nz, lth = lphi + ls;
-  const nphi = nonzeros(phi, p, lphi), nth = nonzeros(theta, q, lth);
+  const dense = m.fast == 0;
+  const nphi = dense ? every(p, lphi) : nonzeros(phi, p, lphi), nth = dense ? every(q, lth) : nonzeros(theta, q, lth);
   for (let k = 0; k < np; k++) {
     const base = m.nz + (<usize>(2 + 2 * k) * ls);
     store<i32>(m.nzc + (<usize>(2 * k) << 2), nonzeros(row(m.dphi, m, k), p, base));
@@ -372,8 +389,18 @@ export function css(m: Arima, g: usize): f64 {
     }
     for (let k = 0; k < np; k++) {
       const rk = ring + (<usize>(k * rs) << 3);
-      let de: f64 = k >= m.narma ? dconst : 0;
-      if (k < m.narma) {
+      let de: f64 = 0;
+      if (k >= m.xoff) {
+        // A regressor's coefficient: its differenced column enters as the series does.
+        const col = dxColumn(m, k - m.xoff);
+        de = -f(col, l);
+        for (let u = 0; u < nphi; u++) {
+          const j = at(lphi, u);
+          de += f(phi, j) * f(col, l - j - 1);
+        }
+      } else if (k >= m.narma) {
+        de = dconst;
+      } else {
         const dphi = row(m.dphi, m, k), dtheta = row(m.dtheta, m, k);
         const base = m.nz + (<usize>(2 + 2 * k) * ls);
         const ndp = load<i32>(m.nzc + (<usize>(2 * k) << 2)), ndt = load<i32>(m.nzc + (<usize>(2 * k + 1) << 2));
@@ -454,12 +481,30 @@ export function cssReverse(m: Arima, g: usize, residuals: bool = false): f64 {
       for (let k = 0; k < m.narma; k++) setf(g, k, f(g, k) + s * f(row(part == 0 ? m.dphi : m.dtheta, m, k), j));
     }
   }
-  if (np > m.narma) {
+  if (m.mean != 0) {
     let sumphi: f64 = 0;
     for (let j = 0; j < p; j++) sumphi += f(m.phi, j);
     let sl: f64 = 0;
     for (let l = ncond; l < n; l++) sl += f(lam, l);
     setf(g, m.narma, sl * constantSlope(m) * (1 - sumphi));
+  }
+  if (m.nx > 0) {
+    // ∂eₜ/∂βⱼ (direct part) = −ΔXⱼ(t) + Σφᵢ ΔXⱼ(t − i − 1).
+    const lphi = m.nz;
+    const nphi = nonzeros(m.phi, p, lphi);
+    for (let k = m.xoff; k < np; k++) {
+      const col = dxColumn(m, k - m.xoff);
+      let s: f64 = 0;
+      for (let l = ncond; l < n; l++) {
+        let v = -f(col, l);
+        for (let u = 0; u < nphi; u++) {
+          const j = at(lphi, u);
+          v += f(m.phi, j) * f(col, l - j - 1);
+        }
+        s += f(lam, l) * v;
+      }
+      setf(g, k, s);
+    }
   }
   return value;
 }

@@ -25,7 +25,7 @@
 // Reported as R: n.used = #non-missing − d − sD; σ² = ssq/n.used (ML) or CSS ssq/ν;
 // loglik = −½(2·n.used·value + n.used + n.used·log 2π); aic = −2 loglik + 2(#coef + 1) (NaN for CSS).
 
-import { Arima, f, luSolve, setf, zeros } from './arima-model';
+import { Arima, constantSlope, dxColumn, f, luSolve, setf, zeros } from './arima-model';
 import { acovDerivatives, chandrasekhar, css, cssReverse, expandDerivatives, partransJacobian } from './arima-recursions';
 
 const KAPPA: f64 = 1e6;
@@ -365,11 +365,20 @@ function predictCovariance(m: Arima): void {
 function setConstant(m: Arima, params: usize): void {
   const c: f64 = m.mean != 0 ? f(params, m.narma) : 0;
   m.zc = m.nd == 0 ? c : c * <f64>(m.d > 0 ? 1 : m.ns);
+  if (m.nx == 0) return;
+  // The regressors' part, differenced: the recursions read Δy − ΔX·β (series()).
+  const n = m.n, dxa = m.dxa;
+  memory.copy(dxa, m.dx, <usize>n << 3);
+  for (let j = 0; j < m.nx; j++) {
+    const b = f(params, m.xoff + j), col = dxColumn(m, j);
+    if (b != 0) for (let t = 0; t < n; t++) setf(dxa, t, f(dxa, t) - b * f(col, t));
+  }
 }
 
 /**
- * The series less its constant into m.x, for R's Kalman filter and the forecast's differencing
- * states: yₜ − μ, or yₜ − β·t (t = 1…n) for a drift. Sets m.zc too.
+ * The series less its constant and regressors into m.x, for R's Kalman filter and the forecast's
+ * differencing states: yₜ − μ, or yₜ − β·t (t = 1…n) for a drift, less Σ βⱼ Xⱼ(t). Sets m.zc
+ * (and the differenced series the recursions read) too.
  */
 function demean(m: Arima, params: usize): void {
   setConstant(m, params);
@@ -378,6 +387,10 @@ function demean(m: Arima, params: usize): void {
     for (let i = 0; i < m.n; i++) setf(m.x, i, f(m.y, i) - c);
   } else {
     for (let i = 0; i < m.n; i++) setf(m.x, i, f(m.y, i) - c * <f64>(i + 1));
+  }
+  for (let j = 0; j < m.nx; j++) {
+    const b = f(params, m.xoff + j), col = m.xr + (<usize>(j * m.n) << 3);
+    for (let i = 0; i < m.n; i++) setf(m.x, i, f(m.x, i) - b * f(col, i));
   }
 }
 
@@ -904,15 +917,17 @@ function maInvert(m: Arima, ma: usize, q: i32): void {
 // ---------------------------------------------------------------------------------------------
 // Entry points
 
-// Spec layout (i32s): p, d, q, P, D, Q, period, includeMean, method, maxit, varCoef (0/1).
+// Spec layout (i32s): p, d, q, P, D, Q, period, includeMean, method, maxit, varCoef (0/1), nx
+// (regressors, read when an xreg pointer is given: row-major n × nx f64s).
 // Result layout (f64s) at `out`:
-//   0 status (0 ok, 1 not converged, 2 optimiser failure), 1 loglik, 2 sigma2, 3 aic,
+//   0 status (0 ok, 1 not converged, 2 optimiser failure, 3 collinear regressors), 1 loglik,
+//   2 sigma2, 3 aic,
 //   4 iterations, 5 nUsed, 6 objective value, 7 method used (0/1/2), 8 CSS fallback flag,
 //   9 function evaluations, 10 smallest root modulus, 16… coefficients (ar, ma, sar, sma,
-//   mean), then n residuals, then (with varCoef) the npar × npar var.coef, row-major.
+//   mean or drift, xreg), then n residuals, then (with varCoef) the npar × npar var.coef.
 export const ARIMA_HEADER = 16;
 
-function create(y: usize, n: i32, spec: usize): Arima {
+function create(y: usize, n: i32, spec: usize, xreg: usize = 0): Arima {
   const m = new Arima();
   m.n = n;
   m.y = y;
@@ -925,7 +940,9 @@ function create(y: usize, n: i32, spec: usize): Arima {
   m.ns = load<i32>(spec, 24);
   m.mean = load<i32>(spec, 28);
   m.narma = m.mp + m.mq + m.msp + m.msq;
-  m.npar = m.narma + m.mean;
+  m.nx = xreg != 0 ? load<i32>(spec, 44) : 0;
+  m.xoff = m.narma + m.mean;
+  m.npar = m.xoff + m.nx;
   m.p = m.mp + m.ns * m.msp;
   m.q = m.mq + m.ns * m.msq;
   m.r = max(m.p, m.q + 1);
@@ -999,6 +1016,20 @@ function create(y: usize, n: i32, spec: usize): Arima {
   memory.copy(m.dx, y, <usize>n << 3);
   for (let i = 0; i < m.d; i++) for (let l = n - 1; l > 0; l--) setf(m.dx, l, f(m.dx, l) - f(m.dx, l - 1));
   for (let i = 0; i < m.sd; i++) for (let l = n - 1; l >= m.ns; l--) setf(m.dx, l, f(m.dx, l) - f(m.dx, l - m.ns));
+  if (m.nx > 0) {
+    // Regressors (row-major n × nx at xreg) → columns, and their differences as the series'.
+    const nx = m.nx;
+    m.xr = zeros(n * nx);
+    m.dX = zeros(n * nx);
+    m.dxa = zeros(n);
+    for (let t = 0; t < n; t++) for (let j = 0; j < nx; j++) setf(m.xr, j * n + t, f(xreg, t * nx + j));
+    memory.copy(m.dX, m.xr, <usize>(n * nx) << 3);
+    for (let j = 0; j < nx; j++) {
+      const col = dxColumn(m, j);
+      for (let i = 0; i < m.d; i++) for (let l = n - 1; l > 0; l--) setf(col, l, f(col, l) - f(col, l - 1));
+      for (let i = 0; i < m.sd; i++) for (let l = n - 1; l >= m.ns; l--) setf(col, l, f(col, l) - f(col, l - m.ns));
+    }
+  }
   return m;
 }
 
@@ -1012,6 +1043,9 @@ function destroy(m: Arima): void {
   heap.free(m.piv); heap.free(m.jac); heap.free(m.dphi); heap.free(m.dtheta); heap.free(m.dpsi);
   heap.free(m.dgam); heap.free(m.drow0); heap.free(m.da); heap.free(m.dK); heap.free(m.dL);
   heap.free(m.dsc); heap.free(m.ring); heap.free(m.nz); heap.free(m.nzc);
+  if (m.nx > 0) {
+    heap.free(m.xr); heap.free(m.dX); heap.free(m.dxa);
+  }
   heap.free(changetype<usize>(m));
 }
 
@@ -1155,6 +1189,54 @@ function varCoef(m: Arima, coef: usize, css: bool, out: usize): void {
   heap.free(raw); heap.free(H); heap.free(gp); heap.free(gm); heap.free(w);
 }
 
+/**
+ * R's start for the regression coefficients (the mean or drift, then xreg): least squares of the
+ * differenced series on the equally differenced regressors (lm(dx ~ dxreg − 1) on the rows
+ * without gaps), and parscale 10 × their standard errors. A mean's column is 1, a drift's its
+ * lag. Returns false when the columns are collinear.
+ */
+function regressionStart(m: Arima, coef: usize): bool {
+  const k = m.mean + m.nx, n = m.n, dx = m.dx, off = m.narma;
+  if (k == 0) return true;
+  const G = zeros(k * k), b = zeros(k), row = zeros(k), w = zeros(2 * k * k);
+  const lag = -constantSlope(m);
+  let cnt = 0;
+  for (let t = m.nd; t < n; t++) {
+    const v = f(dx, t);
+    if (isNaN(v)) continue;
+    cnt++;
+    if (m.mean != 0) setf(row, 0, lag);
+    for (let j = 0; j < m.nx; j++) setf(row, m.mean + j, f(dxColumn(m, j), t));
+    for (let i = 0; i < k; i++) {
+      setf(b, i, f(b, i) + f(row, i) * v);
+      for (let j = 0; j < k; j++) setf(G, i * k + j, f(G, i * k + j) + f(row, i) * f(row, j));
+    }
+  }
+  let ok = cnt > k && invert(G, k, w);
+  if (ok) {
+    for (let i = 0; i < k; i++) {
+      let v: f64 = 0;
+      for (let j = 0; j < k; j++) v += f(G, i * k + j) * f(b, j);
+      setf(coef, off + i, v);
+    }
+    let rss: f64 = 0;
+    for (let t = m.nd; t < n; t++) {
+      let e = f(dx, t);
+      if (isNaN(e)) continue;
+      if (m.mean != 0) e -= lag * f(coef, off);
+      for (let j = 0; j < m.nx; j++) e -= f(dxColumn(m, j), t) * f(coef, off + m.mean + j);
+      rss += e * e;
+    }
+    const s2 = rss / <f64>(cnt - k);
+    for (let i = 0; i < k; i++) {
+      const se = Math.sqrt(s2 * f(G, i * k + i));
+      setf(m.scale, off + i, se > 0 && isFinite(se) ? 10 * se : 1);
+    }
+  }
+  heap.free(G); heap.free(b); heap.free(row); heap.free(w);
+  return ok;
+}
+
 /** Copies the natural-unit parameters at `coef` into the scaled optimiser start m.u. */
 function toScaled(m: Arima, coef: usize): void {
   for (let i = 0; i < m.npar; i++) setf(m.u, i, f(coef, i) / f(m.scale, i));
@@ -1209,8 +1291,8 @@ function finalFilter(m: Arima): bool {
  * otherwise). mode: 0 CSS, 1 exact likelihood through the AR transforms, 2 on the coefficients.
  * For tests of the gradients against finite differences.
  */
-export function arimaObjective(y: usize, n: i32, spec: usize, params: usize, mode: i32, grad: usize): f64 {
-  const m = create(y, n, spec);
+export function arimaObjective(y: usize, n: i32, spec: usize, xreg: usize, params: usize, mode: i32, grad: usize): f64 {
+  const m = create(y, n, spec, xreg);
   m.css = mode == 0 ? 1 : 0;
   m.trans = mode == 1 ? 1 : 0;
   let value: f64;
@@ -1228,33 +1310,18 @@ export function arimaObjective(y: usize, n: i32, spec: usize, params: usize, mod
  * Fits the model to the n values at `y` (NaN = missing) in one call. `spec` and the result layout
  * are described above; `out` needs ARIMA_HEADER + npar + n f64s. Returns the status.
  */
-export function arimaFit(y: usize, n: i32, spec: usize, out: usize): i32 {
-  const m = create(y, n, spec);
+export function arimaFit(y: usize, n: i32, spec: usize, xreg: usize, out: usize): i32 {
+  const m = create(y, n, spec, xreg);
   const method = load<i32>(spec, 32);
   const maxit = load<i32>(spec, 36);
   const coef = out + (<usize>ARIMA_HEADER << 3);
   for (let i = 0; i < m.npar; i++) setf(coef, i, 0);
   for (let i = 0; i < m.npar; i++) setf(m.scale, i, 1);
-  if (m.mean != 0) {
-    // R's start: lm on the (differenced) series — the mean, or for a drift the mean difference
-    // over the lag — and parscale 10 · its standard error.
-    const lag = m.nd == 0 ? 0 : (m.d > 0 ? 1 : m.ns);
-    const w = m.w;
-    let cnt = 0;
-    for (let i = lag; i < n; i++) {
-      const v = lag == 0 ? f(y, i) : f(y, i) - f(y, i - lag);
-      setf(w, i, v);
-      if (!isNaN(v)) cnt++;
-    }
-    let s: f64 = 0;
-    for (let i = lag; i < n; i++) if (!isNaN(f(w, i))) s += f(w, i);
-    const mu = s / <f64>cnt;
-    let ss: f64 = 0;
-    for (let i = lag; i < n; i++) if (!isNaN(f(w, i))) ss += (f(w, i) - mu) * (f(w, i) - mu);
-    const per: f64 = lag == 0 ? 1 : <f64>lag;
-    setf(coef, m.narma, mu / per);
-    const se = Math.sqrt(ss / <f64>(cnt - 1) / <f64>cnt) / per;
-    setf(m.scale, m.narma, se > 0 ? 10 * se : 1);
+  if (!regressionStart(m, coef)) {
+    // Collinear regressors (with the mean or drift): no fit; the caller names the argument.
+    setf(out, 0, 3);
+    destroy(m);
+    return 3;
   }
   m.fncount = 0;
   let status = 0;
@@ -1333,8 +1400,8 @@ export function arimaFit(y: usize, n: i32, spec: usize, out: usize): i32 {
  * has run over the data): means (mean parameter added back) into outMean, prediction variances in
  * units of σ² into outVar. Returns 0, or 2 when the model's covariance cannot be initialised.
  */
-export function arimaForecast(y: usize, n: i32, spec: usize, coef: usize, h: i32, outMean: usize, outVar: usize): i32 {
-  const m = create(y, n, spec);
+export function arimaForecast(y: usize, n: i32, spec: usize, xreg: usize, coef: usize, h: i32, newxreg: usize, outMean: usize, outVar: usize): i32 {
+  const m = create(y, n, spec, xreg);
   expand(m, coef, 0);
   demean(m, coef);
   const rd = m.rd, r = m.r, d = m.nd;
@@ -1374,8 +1441,10 @@ export function arimaForecast(y: usize, n: i32, spec: usize, coef: usize, h: i32
     let v = f(P, 0);
     for (let i = 0; i < d; i++) v += 2 * f(delta, i) * f(P, r + i);
     for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) v += f(delta, i) * f(delta, j) * f(P, (r + i) + rd * (r + j));
-    // Add back the mean, or the drift at t = n + l + 1.
-    setf(outMean, l, fc + (m.nd == 0 ? c : c * <f64>(n + l + 1)));
+    // Add back the mean, or the drift at t = n + l + 1, and the regressors' part (newxreg's row l).
+    let xb: f64 = 0;
+    for (let j = 0; j < m.nx; j++) xb += f(coef, m.xoff + j) * f(newxreg, l * m.nx + j);
+    setf(outMean, l, fc + (m.nd == 0 ? c : c * <f64>(n + l + 1)) + xb);
     setf(outVar, l, v);
   }
   destroy(m);

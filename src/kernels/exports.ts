@@ -51,7 +51,7 @@ export interface KernelExports {
   silhouetteRange(
     data: number, n: number, d: number, labels: number, k: number, sizes: number, sums: number, start: number, end: number,
   ): number;
-  arimaFit(y: number, n: number, spec: number, out: number): number;
-  arimaForecast(y: number, n: number, spec: number, coef: number, h: number, outMean: number, outVar: number): number;
-  arimaObjective(y: number, n: number, spec: number, params: number, mode: number, grad: number): number;
+  arimaFit(y: number, n: number, spec: number, xreg: number, out: number): number;
+  arimaForecast(y: number, n: number, spec: number, xreg: number, coef: number, h: number, newxreg: number, outMean: number, outVar: number): number;
+  arimaObjective(y: number, n: number, spec: number, xreg: number, params: number, mode: number, grad: number): number;
 }

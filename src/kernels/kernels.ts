@@ -77,6 +77,7 @@ export class Kernels {
     { ptr: 0, bytes: 0 },
     { ptr: 0, bytes: 0 },
     { ptr: 0, bytes: 0 },
+    { ptr: 0, bytes: 0 },
   ];
   private readonly out: number;
 

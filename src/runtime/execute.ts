@@ -41,9 +41,9 @@ export class Executor {
         }
       }
       case 'arima.fit':
-        return arimaFitKernel(k, task.values, task.spec);
+        return arimaFitKernel(k, task.values, task.spec, task.xreg);
       case 'arima.forecast':
-        return arimaForecastKernel(k, task.values, task.spec, task.coef, task.h);
+        return arimaForecastKernel(k, task.values, task.spec, task.coef, task.h, task.xreg, task.newxreg);
       case 'kmeans':
         return kmeansFit(k, task);
       case 'kmeans.seed':

@@ -29,8 +29,8 @@ export type Task =
   | { op: 'kmeans.predict'; data: Float64Array; dims: number; centroids: Float64Array }
   | { op: 'kmeans.minibatch'; data: Float64Array; dims: number; centroids: Float64Array; counts: Float64Array }
   | { op: 'silhouette'; data: Float64Array; dims: number; labels: Int32Array; k: number }
-  | { op: 'arima.fit'; values: Float64Array; spec: ArimaSpec }
-  | { op: 'arima.forecast'; values: Float64Array; spec: ArimaSpec; coef: Float64Array; h: number }
+  | { op: 'arima.fit'; values: Float64Array; spec: ArimaSpec; xreg?: Float64Array }
+  | { op: 'arima.forecast'; values: Float64Array; spec: ArimaSpec; coef: Float64Array; h: number; xreg?: Float64Array; newxreg?: Float64Array }
   // Stateful objects living in one worker (see pool.ts for how they survive its loss).
   | ({ op: 'object.create'; id: number; state?: Uint8Array } & ObjectSpec)
   | { op: 'object.push'; id: number; values: Float64Array }

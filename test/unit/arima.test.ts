@@ -352,7 +352,7 @@ describe('kernel state between fits', () => {
 });
 
 describe('exact gradients of the fit\'s objectives', () => {
-  it('property: CSS and exact-likelihood gradients equal central differences of the objective (random orders, seasonal, mean, drift)', () => {
+  it('property: CSS and exact-likelihood gradients equal central differences of the objective (random orders, seasonal, mean, drift, regressors, a gap)', () => {
     const kn = kernelsNow('test');
     const small = fc.double({ min: -0.45, max: 0.45, noNaN: true });
     fc.assert(
@@ -362,7 +362,8 @@ describe('exact gradients of the fit\'s objectives', () => {
           P: fc.integer({ min: 0, max: 1 }), D: fc.integer({ min: 0, max: 1 }), Q: fc.integer({ min: 0, max: 1 }),
           period: fc.integer({ min: 2, max: 5 }), constant: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
           mode: fc.constantFrom(0 as const, 1 as const, 2 as const),
-          values: fc.array(small, { minLength: 8, maxLength: 8 }),
+          values: fc.array(small, { minLength: 10, maxLength: 10 }),
+          nx: fc.integer({ min: 0, max: 2 }), gap: fc.boolean(),
         }),
         (c) => {
           const seasonal = c.P + c.D + c.Q > 0;
@@ -370,20 +371,32 @@ describe('exact gradients of the fit\'s objectives', () => {
           const D = seasonal ? c.D : 0;
           // A constant is a mean with d + D = 0 and a drift with d + D = 1 (the fit's rule).
           const constant = c.constant && c.d + D <= 1;
-          const spec = { order: [c.p, c.d, c.q] as [number, number, number], seasonal: [seasonal ? c.P : 0, D, seasonal ? c.Q : 0] as [number, number, number], period, constant, method: 'ml' as const, maxIter: 100 };
+          const spec = { order: [c.p, c.d, c.q] as [number, number, number], seasonal: [seasonal ? c.P : 0, D, seasonal ? c.Q : 0] as [number, number, number], period, constant, method: 'ml' as const, maxIter: 100, nx: c.nx };
           const x = simulate({ ar: [0.5], ma: [0.3], d: c.d, D, period, mean: 1 }, 120, c.seed);
           const y = Float64Array.from(x);
-          const npar = c.p + c.q + spec.seasonal[0] + spec.seasonal[2] + (constant ? 1 : 0);
+          // Regressors: a scaled trend and a cycle (row-major), entering the series with β = 0.5.
+          const xreg = new Float64Array(120 * c.nx);
+          for (let t = 0; t < 120; t++) {
+            for (let j = 0; j < c.nx; j++) xreg[t * c.nx + j] = j === 0 ? t / 40 : Math.sin(t * 0.7 + c.seed);
+            for (let j = 0; j < c.nx; j++) y[t]! += 0.5 * xreg[t * c.nx + j]!;
+          }
+          // A gap sends the likelihood down R's filter (no exact gradient: NaN) and CSS to forward mode.
+          if (c.gap) y[60] = NaN;
+          const npar = c.p + c.q + spec.seasonal[0] + spec.seasonal[2] + (constant ? 1 : 0) + c.nx;
           const params = Float64Array.from(c.values.slice(0, npar));
-          if (constant) params[npar - 1] = 1 + params[npar - 1]!;
-          const { value, gradient } = arimaObjectiveKernel(kn, y, spec, params, c.mode);
+          if (constant) params[npar - c.nx - 1] = 1 + params[npar - c.nx - 1]!;
+          const { value, gradient } = arimaObjectiveKernel(kn, y, spec, params, c.mode, xreg);
           expect(Number.isFinite(value)).toBe(true);
+          if (c.gap && c.mode !== 0) {
+            expect(Array.from(gradient).every(Number.isNaN)).toBe(true);
+            return;
+          }
           for (let i = 0; i < npar; i++) {
             const h = 1e-6;
             const up = params.slice(), down = params.slice();
             up[i]! += h;
             down[i]! -= h;
-            const numeric = (arimaObjectiveKernel(kn, y, spec, up, c.mode).value - arimaObjectiveKernel(kn, y, spec, down, c.mode).value) / (2 * h);
+            const numeric = (arimaObjectiveKernel(kn, y, spec, up, c.mode, xreg).value - arimaObjectiveKernel(kn, y, spec, down, c.mode, xreg).value) / (2 * h);
             expect(Math.abs(gradient[i]! - numeric)).toBeLessThan(2e-6 * Math.max(1, Math.abs(numeric)));
           }
         },
@@ -392,7 +405,7 @@ describe('exact gradients of the fit\'s objectives', () => {
         numRuns: 500,
         // Found by this property: an AR(2) whose stationary-covariance system pivots (the LU's row
         // interchanges were once applied in the wrong order).
-        examples: [[{ p: 2, d: 0, q: 0, P: 0, D: 0, Q: 0, period: 2, constant: false, seed: 1, mode: 2, values: [0.31212242563457754, 0.45, 0, 0, 0, 0, 0, 0] }]],
+        examples: [[{ p: 2, d: 0, q: 0, P: 0, D: 0, Q: 0, period: 2, constant: false, seed: 1, mode: 2, values: [0.31212242563457754, 0.45, 0, 0, 0, 0, 0, 0, 0, 0], nx: 0, gap: false }]],
       },
     );
   });
