@@ -348,6 +348,11 @@ describe('arima() with regressors (xreg)', () => {
     const md = await arima(yd, { order: [1, 1, 0], xreg: x1 });
     expect(Math.abs(md.coef.xreg[0]! - 3)).toBeLessThan(4 * md.se.xreg[0]!);
     expect(Math.abs(md.coef.ar[0]! - 0.4)).toBeLessThan(4 * md.se.ar[0]!);
+    // With a drift as well (forecast::Arima's include.drift next to xreg): both recovered.
+    const yt = yd.map((v, t) => v + 0.05 * (t + 1));
+    const mt = await arima(yt, { order: [1, 1, 0], includeDrift: true, xreg: x1 });
+    expect(Math.abs(mt.coef.drift! - 0.05)).toBeLessThan(4 * mt.se.drift!);
+    expect(Math.abs(mt.coef.xreg[0]! - 3)).toBeLessThan(4 * mt.se.xreg[0]!);
   });
 
   it('forecasts add the future regressors: AR(1) + mean + xreg equals μ + βx(n+h) + φʰ·(last residual of the regression)', async () => {
