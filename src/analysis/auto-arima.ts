@@ -1,7 +1,7 @@
 // Automatic order selection: the Hyndman–Khandakar stepwise search of forecast::auto.arima
 // (Hyndman & Khandakar 2008; forecast 8.x), by AICc.
 import type { ArimaKernelFit, ArimaSpec } from '../kernels/index.js';
-import { fitKernel, modelOf, seriesOf, type ArimaModel, type Order } from './arima.js';
+import { fitKernel, modelOf, regressorsOf, seriesOf, type ArimaModel, type Order } from './arima.js';
 import type { TaskOptions } from './stats.js';
 import { taskOptions } from './task-options.js';
 import { integer, options as objectArg } from './validate.js';
@@ -20,6 +20,12 @@ export interface AutoArimaOptions extends TaskOptions {
    * `approximation` (default: n > 150 or period > 12).
    */
   approximation?: boolean;
+  /**
+   * Regressors, as `arima`'s `xreg` (one value or one row per observation): every candidate is a
+   * regression with ARIMA errors, and the differencing tests run on the residuals of the
+   * regression of the series on them (with an intercept), as auto.arima's.
+   */
+  xreg?: ArrayLike<number> | ArrayLike<ArrayLike<number>>;
   /** Called after each candidate fit. */
   onProgress?: (progress: { tried: number; best: { order: Order; seasonal: Order; aicc: number } | null }) => void;
 }
@@ -63,6 +69,48 @@ function kpssPValue(stat: number): number {
   let i = 0;
   while (stat > cv[i + 1]!) i++;
   return pv[i]! + ((stat - cv[i]!) / (cv[i + 1]! - cv[i]!)) * (pv[i + 1]! - pv[i]!);
+}
+
+/**
+ * Residuals of the least-squares regression of y on an intercept and the nx regressors at `xreg`
+ * (row-major), as auto.arima's lm(x ~ xreg) before its unit-root tests; rows where y is NaN are
+ * left out. Throws a RangeError naming options.xreg when the columns are collinear (or constant).
+ */
+function regressionResiduals(y: Float64Array, xreg: Float64Array, nx: number): Float64Array {
+  const k = nx + 1;
+  const G = Array.from({ length: k }, () => new Float64Array(k + 1));
+  const row = new Float64Array(k);
+  for (let t = 0; t < y.length; t++) {
+    if (Number.isNaN(y[t]!)) continue;
+    row[0] = 1;
+    for (let j = 0; j < nx; j++) row[j + 1] = xreg[t * nx + j]!;
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) G[i]![j]! += row[i]! * row[j]!;
+      G[i]![k]! += row[i]! * y[t]!;
+    }
+  }
+  // Gauss–Jordan with partial pivoting on [G | Xᵀy]; a pivot ~0 relative to the diagonal is collinearity.
+  const scale = Math.max(...G.map((r, i) => Math.abs(r[i]!)));
+  for (let c = 0; c < k; c++) {
+    let piv = c;
+    for (let i = c + 1; i < k; i++) if (Math.abs(G[i]![c]!) > Math.abs(G[piv]![c]!)) piv = i;
+    if (!(Math.abs(G[piv]![c]!) > 1e-10 * scale)) throw new RangeError('options.xreg: the regressors are collinear (with each other or with a constant)');
+    [G[c], G[piv]] = [G[piv]!, G[c]!];
+    const pr = G[c]!;
+    for (let i = 0; i < k; i++) {
+      if (i === c) continue;
+      const f = G[i]![c]! / pr[c]!;
+      if (f !== 0) for (let j = c; j <= k; j++) G[i]![j]! -= f * pr[j]!;
+    }
+  }
+  const beta = G.map((r, i) => r[k]! / r[i]!);
+  const out = new Float64Array(y.length);
+  for (let t = 0; t < y.length; t++) {
+    let v = y[t]! - beta[0]!;
+    for (let j = 0; j < nx; j++) v -= beta[j + 1]! * xreg[t * nx + j]!;
+    out[t] = v;
+  }
+  return out;
 }
 
 function isConstant(x: ArrayLike<number>): boolean {
@@ -197,15 +245,19 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   const maxSD = o.maxSeasonalD === undefined ? 1 : integer(o.maxSeasonalD, 'options.maxSeasonalD', 0, 2);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
   const onProgress = o.onProgress as AutoArimaOptions['onProgress'];
+  const reg = o.xreg === undefined ? undefined : regressorsOf(o.xreg, x.length, 'options.xreg');
+  const nx = reg?.nx ?? 0;
   const present = Float64Array.from(Array.from(x).filter((v) => !Number.isNaN(v)));
   if (present.length < 3) throw new RangeError(`values has ${present.length} non-missing observations; autoArima needs at least 3`);
   if (isConstant(present)) throw new RangeError('values are all equal; a constant series has no ARIMA model to fit');
+  // With regressors, d and D are chosen on what the regression leaves (auto.arima's xx).
+  const tested = reg ? Float64Array.from(Array.from(regressionResiduals(x, reg.data, nx)).filter((v) => !Number.isNaN(v))) : present;
   const approximation = o.approximation === undefined ? x.length > 150 || m > 12 : Boolean(o.approximation);
 
   // Differencing orders (on the non-missing values, as a contiguous series).
   let D = 0;
-  if (m > 1 && maxSD > 0 && seasonalStrength(present, m) > 0.64) D = 1;
-  const dx = D > 0 ? diff(present, m) : present;
+  if (m > 1 && maxSD > 0 && seasonalStrength(tested, m) > 0.64) D = 1;
+  const dx = D > 0 ? diff(tested, m) : tested;
   const d = isConstant(dx) ? 0 : ndiffs(dx, maxD);
   // A constant: the mean with d + D = 0, a drift with d + D = 1 (auto.arima's allowmean/allowdrift).
   const allowConstant = d + D <= 1;
@@ -218,7 +270,7 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   let offset = 0;
   if (approximation) {
     try {
-      const base = await fitKernel(x, spec([1, d, 0], [0, D, 0], false, 'css-ml'), run);
+      const base = await fitKernel(x, spec([1, d, 0], [0, D, 0], false, 'css-ml'), run, reg?.data);
       offset = -2 * base.loglik - present.length * Math.log(base.sigma2);
     } catch (e) {
       if (run.signal?.aborted) throw e;
@@ -226,7 +278,7 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   }
 
   function spec(order: Order, seasonal: Order, mean: boolean, method: ArimaSpec['method']): ArimaSpec {
-    return { order, seasonal, period: m, constant: mean, method, maxIter: 100 };
+    return { order, seasonal, period: m, constant: mean, method, maxIter: 100, nx };
   }
 
   const progress = () =>
@@ -236,11 +288,22 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   async function consider(order: Order, seasonal: Order, mean: boolean, approx: boolean): Promise<Candidate> {
     const c: Candidate = { order, seasonal, mean, ic: Infinity };
     const s = spec(order, seasonal, mean, approx ? 'css' : 'css-ml');
-    const npar = order[0] + order[2] + seasonal[0] + seasonal[2] + (mean ? 1 : 0) + 1;
+    const npar = order[0] + order[2] + seasonal[0] + seasonal[2] + (mean ? 1 : 0) + nx + 1;
     const lost = order[1] + seasonal[1] * m;
     if (present.length - lost > npar + 1) {
       run.signal?.throwIfAborted();
-      const fit = await fitKernel(x, s, run);
+      let fit: ArimaKernelFit;
+      try {
+        fit = await fitKernel(x, s, run, reg?.data);
+      } catch (e) {
+        // Regressors collinear with this candidate's constant (a drift against a trend column,
+        // say): not a usable candidate; the search goes on.
+        if (e instanceof RangeError && reg && !run.signal?.aborted) {
+          tried++;
+          return c;
+        }
+        throw e;
+      }
       tried++;
       const aic = approx ? offset + nstar * Math.log(fit.sigma2) + 2 * npar : fit.aic;
       const ic = aic + (2 * npar * (npar + 1)) / (nstar - npar - 1);
@@ -328,6 +391,6 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   }
   // The chosen model once more, with R's var.coef (candidates skip it: 2 gradients per parameter).
   const final = { ...chosen.spec, varCoef: true };
-  const model = modelOf(x, final, await fitKernel(x, final, run));
+  const model = modelOf(x, final, await fitKernel(x, final, run, reg?.data), reg?.data);
   return { ...model, tried };
 }

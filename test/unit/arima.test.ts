@@ -385,6 +385,27 @@ describe('arima() with regressors (xreg)', () => {
     expect(Math.abs(m.coef.ar[0]! - full.coef.ar[0]!)).toBeLessThan(full.se.ar[0]!);
   });
 
+  it('autoArima with regressors: differencing chosen on the regression residuals, β recovered, forecasts need future rows', async () => {
+    const n = 300;
+    const x = Array.from({ length: n + 6 }, (_, t) => (t % 24 < 8 ? 1 : 0) + t / 150);
+    const e = simulate({ ar: [0.6] }, n, 31);
+    const y = e.map((v, t) => 50 + 8 * x[t]! + v);
+    const m = await autoArima(y, { xreg: x.slice(0, n) });
+    // The trend lives in the regressor: the residuals are stationary, so no differencing.
+    expect(m.order[1]).toBe(0);
+    expect(m.coef.xreg).toHaveLength(1);
+    expect(Math.abs(m.coef.xreg[0]! - 8)).toBeLessThan(4 * m.se.xreg[0]!);
+    const f = await m.forecast(6, { xreg: x.slice(n) });
+    expect(f.mean).toHaveLength(6);
+    // Future regressors enter linearly: raising every future row by 1 raises each forecast by β.
+    const up = await m.forecast(6, { xreg: x.slice(n).map((v) => v + 1) });
+    up.mean.forEach((v, h) => expect(v - f.mean[h]!).toBeCloseTo(m.coef.xreg[0]!, 9));
+    expect(up.se).toEqual(f.se);
+    await expect(m.forecast(6)).rejects.toThrow(/options\.xreg is required/);
+    await expect(autoArima(y, { xreg: x.slice(0, n - 1) })).rejects.toThrow(/options\.xreg has 299 rows/);
+    await expect(autoArima(y, { xreg: x.slice(0, n).map(() => 1) })).rejects.toThrow(/options\.xreg: the regressors are collinear/);
+  });
+
   it('bad regressors → errors naming the argument; collinear ones → RangeError', async () => {
     const x = LAKE_HURON.map((_, i) => i);
     await expect(arima(LAKE_HURON, { order: [1, 0, 0], xreg: x.slice(1) })).rejects.toThrow(/options\.xreg has 97 rows; it needs 98/);
