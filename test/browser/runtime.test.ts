@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectAnomalies, elbow, kmeans, quantiles, ready, silhouette, summary } from '../../src/analysis/index.js';
+import { arima, detectAnomalies, elbow, kmeans, quantiles, ready, silhouette, summary } from '../../src/analysis/index.js';
 import { WASM_URL } from '../helpers/analysis.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { rng, sample } from '../helpers/reference.js';
@@ -166,7 +166,7 @@ describe.skipIf(!hasChromium)('worker runtime in Chromium', () => {
     await page.close();
   });
 
-  it('gives results identical to the inline (Node) path for every bulk analysis function', async () => {
+  it('gives results identical to the inline (Node) path for every bulk analysis function (ARIMA with regressors too)', async () => {
     const r = rng(5);
     const inputs = [
       Array.from(sample('lognormal', 5000, 1)),
@@ -175,7 +175,7 @@ describe.skipIf(!hasChromium)('worker runtime in Chromium', () => {
     ];
     type Api = {
       quantiles: typeof quantiles; summary: typeof summary; detectAnomalies: typeof detectAnomalies;
-      kmeans: typeof kmeans; silhouette: typeof silhouette; elbow: typeof elbow;
+      kmeans: typeof kmeans; silhouette: typeof silhouette; elbow: typeof elbow; arima: typeof arima;
     };
     const compute = async (A: Api, data: number[][]) => {
       const out: unknown[] = [];
@@ -187,11 +187,17 @@ describe.skipIf(!hasChromium)('worker runtime in Chromium', () => {
         const points = xs.slice(0, 1000).map((x, i) => [x, xs[(i + 1) % xs.length]!]);
         const fit = await A.kmeans(points, { k: 5, seed: 2 });
         out.push(fit, await A.silhouette(points, fit.labels, { sampleSize: 300 }), await A.elbow(points, { kMax: 4 }));
+        // ARIMA with a regressor: the series, the regressors and their future rows cross to the worker.
+        const y = xs.slice(0, 200);
+        // Arithmetic only: Math.sin may differ in the last bit between V8 versions (Node vs Chromium).
+        const reg = (t: number) => ((t * 37) % 11) / 11 + t / 50;
+        const m = await A.arima(y, { order: [1, 0, 1], xreg: y.map((_, t) => reg(t)) });
+        out.push(m.coef, m.se, m.logLik, await m.forecast(5, { xreg: [0, 1, 2, 3, 4].map((h) => reg(200 + h)) }));
       }
       return JSON.stringify(out);
     };
     await ready({ wasm: WASM_URL, worker: false });
-    const inline = await compute({ quantiles, summary, detectAnomalies, kmeans, silhouette, elbow }, inputs);
+    const inline = await compute({ quantiles, summary, detectAnomalies, kmeans, silhouette, elbow, arima }, inputs);
     const { page } = await open(server.url);
     const viaWorkers = await page.evaluate(
       async ({ data, fn }) => {
