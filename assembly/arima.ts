@@ -523,42 +523,18 @@ function seedHessian(m: Arima, raw: usize): bool {
   // and J⁻¹ would blow the curvature up: start ML from the identity instead.
   for (let i = 0; i < m.mp; i++) if (Math.abs(f(raw, i)) > 3) return false;
   for (let i = 0; i < m.msp; i++) if (Math.abs(f(raw, m.mp + m.mq + i)) > 3) return false;
-  const bytes = <usize>(2 * n * n) << 3;
-  const Jinv = zeros(n * n), full = zeros(2 * n * n), jac = zeros(n * n), tmp = zeros(4 * n);
+  const Jinv = zeros(n * n), full = zeros(n * n), jac = zeros(n * n), tmp = zeros(2 * n * n + 4 * n);
   let ok = true;
   for (let i = 0; i < n; i++) setf(Jinv, i * n + i, 1);
   for (let part = 0; part < 2 && ok; part++) {
     const len = part == 0 ? m.mp : m.msp;
     const off = part == 0 ? 0 : m.mp + m.mq;
     if (len == 0) continue;
-    // jac[k·len + i] = ∂out_i/∂raw_k; invert J (J[i][k] = jac[k·len + i]) by Gauss–Jordan.
+    // jac[k·len + i] = ∂out_i/∂raw_k, so J[i][k] = jac[k·len + i]: transposed into `full`, inverted.
     partransJacobian(len, raw + (<usize>off << 3), jac, tmp);
-    const w = 2 * len;
-    memory.fill(full, 0, bytes);
-    for (let i = 0; i < len; i++) {
-      for (let k = 0; k < len; k++) setf(full, i * w + k, f(jac, k * len + i));
-      setf(full, i * w + len + i, 1);
-    }
-    for (let col = 0; col < len && ok; col++) {
-      let piv = col;
-      for (let i = col + 1; i < len; i++) if (Math.abs(f(full, i * w + col)) > Math.abs(f(full, piv * w + col))) piv = i;
-      const pv = f(full, piv * w + col);
-      if (!(Math.abs(pv) > 1e-12)) {
-        ok = false;
-        break;
-      }
-      for (let j = 0; j < w; j++) {
-        const t = f(full, col * w + j);
-        setf(full, col * w + j, f(full, piv * w + j) / pv);
-        if (piv != col) setf(full, piv * w + j, t);
-      }
-      for (let i = 0; i < len; i++) {
-        if (i == col) continue;
-        const fac = f(full, i * w + col);
-        if (fac != 0) for (let j = 0; j < w; j++) setf(full, i * w + j, f(full, i * w + j) - fac * f(full, col * w + j));
-      }
-    }
-    for (let i = 0; i < len; i++) for (let k = 0; k < len; k++) setf(Jinv, (off + i) * n + off + k, f(full, i * w + len + k));
+    for (let i = 0; i < len; i++) for (let k = 0; k < len; k++) setf(full, i * len + k, f(jac, k * len + i));
+    ok = invert(full, len, tmp);
+    if (ok) for (let i = 0; i < len; i++) for (let k = 0; k < len; k++) setf(Jinv, (off + i) * n + off + k, f(full, i * len + k));
   }
   if (ok) {
     // full = J⁻¹B (B symmetric, its lower triangle stored), then B = full·J⁻ᵀ.
@@ -1093,9 +1069,10 @@ const GRADTRANS_EPS: f64 = 1e-3;
  * Hessian is singular or not finite): the inverse of n.used × the Hessian of the objective R
  * optimised, in the coordinates it optimised in. For CSS that is the coefficients themselves,
  * solve(hessian · n.used). For ML the AR parts are partrans's raw values: with A = ∂coef/∂raw
- * (R's ARIMA_Gradtrans: forward differences of step 1e-3) the result is Aᵀ (hessian · n.used)⁻¹ A. The Hessian is optim's: central differences of the gradient,
- * symmetrised: forward differences (step 1e-6 × parscale) of the exact gradient where there is
- * one, else R's central differences (1e-3 × parscale) of its numerical gradient. m.resid is
+ * (R's ARIMA_Gradtrans: forward differences of step 1e-3) the result is
+ * Aᵀ (hessian · n.used)⁻¹ A. The Hessian is by differences of the gradient, symmetrised, as
+ * optim's: forward differences (step 1e-6 × parscale) of the exact gradient where there is one,
+ * else R's central differences (1e-3 × parscale) of its numerical gradient. m.resid is
  * overwritten.
  */
 function varCoef(m: Arima, coef: usize, css: bool, out: usize): void {
