@@ -128,14 +128,15 @@ export function seriesOf(values: unknown, argument = 'values'): Float64Array {
 
 /**
  * Regressors → row-major values and their count: a list of numbers is one regressor, a list of
- * rows several. Exactly `rows` entries, every row as wide as the first, every value finite.
+ * rows several. Exactly `rows` entries (one `per` observation or forecast step), every row as
+ * wide as the first, every value finite.
  */
-export function regressorsOf(value: unknown, rows: number, argument: string): { data: Float64Array; nx: number } {
+export function regressorsOf(value: unknown, rows: number, argument: string, per = 'observation'): { data: Float64Array; nx: number } {
   if (value === null || typeof value !== 'object' || typeof (value as ArrayLike<unknown>).length !== 'number') {
     throw new TypeError(`${argument} must be an array of numbers (one regressor) or of rows of numbers`);
   }
   const src = value as ArrayLike<unknown>;
-  if (src.length !== rows) throw new RangeError(`${argument} has ${src.length} rows; it needs ${rows}, one per ${argument.startsWith('options.xreg') ? 'observation' : 'step'}`);
+  if (src.length !== rows) throw new RangeError(`${argument} has ${src.length} rows; it needs ${rows}, one per ${per}`);
   const first = src[0];
   const nested = rows > 0 && first !== null && typeof first === 'object';
   const nx = nested ? (first as ArrayLike<unknown>).length : 1;
@@ -310,7 +311,7 @@ async function forecastOf(
   let newxreg: Float64Array | undefined;
   if (nx > 0) {
     if (o.xreg === undefined) throw new TypeError(`options.xreg is required: the model has ${nx} regressor${nx === 1 ? '' : 's'}, so forecasts need their ${steps} future rows`);
-    const future = regressorsOf(o.xreg, steps, 'options.xreg');
+    const future = regressorsOf(o.xreg, steps, 'options.xreg', 'forecast step');
     if (future.nx !== nx) throw new RangeError(`options.xreg has ${future.nx} regressor${future.nx === 1 ? '' : 's'} per row; the model was fitted with ${nx}`);
     newxreg = future.data;
   } else if (o.xreg !== undefined) {

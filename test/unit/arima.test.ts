@@ -417,7 +417,7 @@ describe('arima() with regressors (xreg)', () => {
     await expect(arima(LAKE_HURON, { order: [1, 0, 0], xreg: x.map(() => 3) })).rejects.toThrow(/collinear/);
     const m = await arima(LAKE_HURON, { order: [1, 0, 0], xreg: x });
     await expect(m.forecast(3)).rejects.toThrow(/options\.xreg is required/);
-    await expect(m.forecast(3, { xreg: [98, 99] })).rejects.toThrow(/options\.xreg has 2 rows; it needs 3/);
+    await expect(m.forecast(3, { xreg: [98, 99] })).rejects.toThrow(/options\.xreg has 2 rows; it needs 3, one per forecast step/);
     await expect(m.forecast(2, { xreg: [[98, 1], [99, 1]] })).rejects.toThrow(/fitted with 1/);
     const plain = await arima(LAKE_HURON, { order: [1, 0, 0] });
     await expect(plain.forecast(2, { xreg: [1, 2] })).rejects.toThrow(/no regressors/);
