@@ -406,6 +406,30 @@ describe('arima() with regressors (xreg)', () => {
     await expect(autoArima(y, { xreg: x.slice(0, n).map(() => 1) })).rejects.toThrow(/options\.xreg: the regressors are collinear/);
   });
 
+  it('property: any xreg input either fits or is refused with a TypeError/RangeError naming options.xreg', async () => {
+    const y = LAKE_HURON.slice(0, 60);
+    const cell = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity), fc.constant(null), fc.string({ maxLength: 2 }));
+    const xreg = fc.oneof(
+      fc.array(cell, { minLength: 58, maxLength: 61 }),
+      fc.array(fc.array(cell, { minLength: 0, maxLength: 3 }), { minLength: 59, maxLength: 61 }),
+      fc.array(fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 2, maxLength: 2 }), { minLength: 60, maxLength: 60 }),
+      fc.constantFrom(undefined as unknown, null, 3, 'x', {}),
+    );
+    await fc.assert(
+      fc.asyncProperty(xreg, async (x) => {
+        try {
+          const m = await arima(y, { order: [1, 0, 0], xreg: x as number[], varCoef: false });
+          expect(Number.isFinite(m.logLik)).toBe(true);
+          expect(m.coef.xreg.length).toBe(x === undefined ? 0 : Array.isArray((x as unknown[])[0]) ? ((x as unknown[][])[0]!).length : 1);
+        } catch (e) {
+          expect(e instanceof TypeError || e instanceof RangeError).toBe(true);
+          expect((e as Error).message).toMatch(/options\.xreg/);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('bad regressors → errors naming the argument; collinear ones → RangeError', async () => {
     const x = LAKE_HURON.map((_, i) => i);
     await expect(arima(LAKE_HURON, { order: [1, 0, 0], xreg: x.slice(1) })).rejects.toThrow(/options\.xreg has 97 rows; it needs 98/);
