@@ -72,8 +72,8 @@ export interface ArimaModel {
   coef: ArimaCoefficients;
   /**
    * R's var.coef: the estimated covariance matrix of the coefficients, in coef's order (ar, ma,
-   * sar, sma, then the mean or drift) — the inverse of n.used × the objective's Hessian, through
-   * the AR transform's Jacobian for ML, as R computes it.
+   * sar, sma, the mean or drift, then xreg) — the inverse of n.used × the objective's Hessian,
+   * through the AR transform's Jacobian for ML, as R computes it.
    */
   varCoef: number[][];
   /**
@@ -348,9 +348,11 @@ async function forecastOf(
 /**
  * Fits a (seasonal) ARIMA model as R's stats::arima: exact Gaussian likelihood by a Kalman filter
  * (missing values as gaps), CSS, or CSS then ML; AR parts kept stationary through R's parameter
- * transform, MA parts made invertible. The whole fit is one call into the kernels.
+ * transform, MA parts made invertible; with `xreg`, regression with ARIMA errors; standard
+ * errors as R's var.coef. The whole fit is one call into the kernels.
  * @throws RangeError/TypeError naming the argument: bad orders, period < 2 with a seasonal part,
- *   too few observations, a constant series, ±Infinity (NaN is a gap).
+ *   too few observations, a constant series, ±Infinity (NaN is a gap), regressors of the wrong
+ *   shape, not finite, or collinear.
  */
 export async function arima(values: ArrayLike<number>, options: ArimaOptions): Promise<ArimaModel> {
   const series = seriesOf(values);
