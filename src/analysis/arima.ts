@@ -1,6 +1,7 @@
 // ARIMA and seasonal ARIMA with R's definitions (stats::arima; forecast::Arima for AICc/BIC).
 // The fit runs in one kernel call (assembly/arima.ts documents the model, likelihood and optimiser).
 import type { ArimaKernelFit, ArimaMethod, ArimaSpec } from '../kernels/index.js';
+import { boxCox, boxCoxLambda, invBoxCox } from './boxcox.js';
 import { runtime } from './runtime.js';
 import type { TaskOptions } from './stats.js';
 import { taskOptions } from './task-options.js';
@@ -28,6 +29,15 @@ export interface ArimaOptions extends TaskOptions {
    * the regressors' future rows (`forecast(h, { xreg })`). Values must be finite.
    */
   xreg?: ArrayLike<number> | ArrayLike<ArrayLike<number>>;
+  /**
+   * Box–Cox transform before fitting, as forecast::Arima's `lambda`: a number, or 'auto' for
+   * Guerrero's choice (forecast::BoxCox.lambda, lower bound −0.9). Coefficients, σ², residuals,
+   * log-likelihood and criteria are on the transformed scale; forecasts and intervals are
+   * transformed back. λ ≤ 0 needs positive values (λ = 0 is the log).
+   */
+  lambda?: number | 'auto';
+  /** With `lambda`, forecast means bias-adjusted (forecast's biasadj: the back-transformed mean, not median). Default false. */
+  biasadj?: boolean;
   /**
    * Compute `varCoef` and `se` (default true, as R always does). They cost n + 1 gradient
    * evaluations (n coefficients) — 15–45 % of a fit; false leaves them NaN.
@@ -57,7 +67,7 @@ export interface ForecastOptions extends TaskOptions {
 
 export interface Forecast {
   mean: number[];
-  /** Standard error of each step's forecast. */
+  /** Standard error of each step's forecast (on the transformed scale when the model has a lambda). */
   se: number[];
   /** lower[i][h] and upper[i][h]: bounds of the level[i] interval at step h + 1. */
   lower: number[][];
@@ -81,6 +91,9 @@ export interface ArimaModel {
    * or with `varCoef: false`).
    */
   se: ArimaCoefficients;
+  /** The Box–Cox λ the series was transformed with (null: none), and whether forecasts are bias-adjusted. */
+  lambda: number | null;
+  biasadj: boolean;
   /** Innovation variance, as R reports it (exact-likelihood σ² for ML, CSS σ² for 'css'). */
   sigma2: number;
   logLik: number;
@@ -156,6 +169,35 @@ export function regressorsOf(value: unknown, rows: number, argument: string, per
     }
   }
   return { data, nx };
+}
+
+/** A model's Box–Cox transform: λ, and whether forecasts are bias-adjusted. */
+export interface BoxCoxChoice {
+  lambda: number;
+  biasadj: boolean;
+}
+
+/**
+ * options.lambda / options.biasadj → the transform (null without lambda): 'auto' is Guerrero's λ
+ * as forecast's BoxCox(x, "auto") (BoxCox.lambda with lower −0.9) at the series' period. λ ≤ 0
+ * needs every value positive.
+ */
+export function boxCoxOf(values: Float64Array, o: Record<string, unknown>, period: number): BoxCoxChoice | null {
+  if (o.biasadj !== undefined && typeof o.biasadj !== 'boolean') throw new TypeError('options.biasadj must be a boolean');
+  if (o.lambda === undefined) {
+    if (o.biasadj === true) throw new TypeError('options.biasadj needs options.lambda (it adjusts back-transformed forecasts)');
+    return null;
+  }
+  let lambda: number;
+  if (o.lambda === 'auto') lambda = boxCoxLambda(values, period, -0.9);
+  else if (typeof o.lambda === 'number' && Number.isFinite(o.lambda)) lambda = o.lambda;
+  else throw new TypeError(`options.lambda must be a finite number or 'auto', got ${String(o.lambda)}`);
+  if (lambda <= 0) {
+    for (let i = 0; i < values.length; i++) {
+      if (values[i]! <= 0) throw new RangeError(`values[${i}] is ${values[i]}; a Box–Cox transform with lambda ${lambda} ≤ 0 needs positive values`);
+    }
+  }
+  return { lambda, biasadj: o.biasadj === true };
 }
 
 /** Validated options → the kernel's spec (nx regressors, already validated by regressorsOf). */
@@ -267,7 +309,7 @@ function named(spec: ArimaSpec, c: number[]): ArimaCoefficients {
   };
 }
 
-export function modelOf(values: Float64Array, spec: ArimaSpec, fit: ArimaKernelFit, xreg?: Float64Array): ArimaModel {
+export function modelOf(values: Float64Array, spec: ArimaSpec, fit: ArimaKernelFit, xreg?: Float64Array, box?: BoxCoxChoice | null): ArimaModel {
   const [, d] = spec.order;
   const [, D] = spec.seasonal;
   const k = fit.coef.length;
@@ -288,6 +330,8 @@ export function modelOf(values: Float64Array, spec: ArimaSpec, fit: ArimaKernelF
     coef,
     varCoef,
     se,
+    lambda: box?.lambda ?? null,
+    biasadj: box?.biasadj ?? false,
     sigma2: fit.sigma2,
     logLik: fit.loglik,
     aic: fit.aic,
@@ -298,12 +342,13 @@ export function modelOf(values: Float64Array, spec: ArimaSpec, fit: ArimaKernelF
     converged: fit.status === 0,
     iterations: fit.iterations,
     warnings,
-    forecast: (h, options) => forecastOf(values, spec, fit, h, options, xreg),
+    forecast: (h, options) => forecastOf(values, spec, fit, h, options, xreg, box),
   };
 }
 
 async function forecastOf(
   values: Float64Array, spec: ArimaSpec, fit: ArimaKernelFit, h: number, options?: ForecastOptions, xreg?: Float64Array,
+  box?: BoxCoxChoice | null,
 ): Promise<Forecast> {
   const steps = integer(h, 'h', 1, 100_000);
   const o = objectArg(options, 'options');
@@ -336,11 +381,17 @@ async function forecastOf(
   const mean = Array.from(r.mean);
   const se = Array.from(r.variance, (v) => Math.sqrt(v * fit.sigma2));
   const z = level.map((l) => normalQuantile(0.5 + l / 200));
+  const lower = z.map((zi) => mean.map((m, i) => m - zi * se[i]!));
+  const upper = z.map((zi) => mean.map((m, i) => m + zi * se[i]!));
+  if (!box) return { mean, se, lower, upper, level };
+  // Back to the data's scale, as forecast.Arima: bounds map through the (monotone) inverse; the
+  // mean is the back-transformed median, or with biasadj its mean (se² as the variance).
+  const back = (x: number[]) => Array.from(invBoxCox(x, box.lambda));
   return {
-    mean,
+    mean: Array.from(invBoxCox(mean, box.lambda, box.biasadj ? se.map((v) => v * v) : undefined)),
     se,
-    lower: z.map((zi) => mean.map((m, i) => m - zi * se[i]!)),
-    upper: z.map((zi) => mean.map((m, i) => m + zi * se[i]!)),
+    lower: lower.map(back),
+    upper: upper.map(back),
     level,
   };
 }
@@ -348,17 +399,20 @@ async function forecastOf(
 /**
  * Fits a (seasonal) ARIMA model as R's stats::arima: exact Gaussian likelihood by a Kalman filter
  * (missing values as gaps), CSS, or CSS then ML; AR parts kept stationary through R's parameter
- * transform, MA parts made invertible; with `xreg`, regression with ARIMA errors; standard
- * errors as R's var.coef. The whole fit is one call into the kernels.
+ * transform, MA parts made invertible; with `xreg`, regression with ARIMA errors; with `lambda`,
+ * on the Box–Cox scale (forecast::Arima); standard errors as R's var.coef. The whole fit is one
+ * call into the kernels.
  * @throws RangeError/TypeError naming the argument: bad orders, period < 2 with a seasonal part,
  *   too few observations, a constant series, ±Infinity (NaN is a gap), regressors of the wrong
  *   shape, not finite, or collinear.
  */
 export async function arima(values: ArrayLike<number>, options: ArimaOptions): Promise<ArimaModel> {
-  const series = seriesOf(values);
+  const raw = seriesOf(values);
   const o = objectArg(options, 'options');
-  const x = o.xreg === undefined ? undefined : regressorsOf(o.xreg, series.length, 'options.xreg');
-  const spec = specOf(series, o, x?.nx ?? 0);
+  const x = o.xreg === undefined ? undefined : regressorsOf(o.xreg, raw.length, 'options.xreg');
+  const spec = specOf(raw, o, x?.nx ?? 0);
+  const box = boxCoxOf(raw, o, spec.period);
+  const series = box ? boxCox(raw, box.lambda) : raw;
   const fit = await fitKernel(series, spec, taskOptions(options), x?.data);
-  return modelOf(series, spec, fit, x?.data);
+  return modelOf(series, spec, fit, x?.data, box);
 }

@@ -1,7 +1,8 @@
 // Automatic order selection: the Hyndman–Khandakar stepwise search of forecast::auto.arima
 // (Hyndman & Khandakar 2008; forecast 8.x), by AICc.
 import type { ArimaKernelFit, ArimaSpec } from '../kernels/index.js';
-import { fitKernel, modelOf, regressorsOf, seriesOf, type ArimaModel, type Order } from './arima.js';
+import { boxCox } from './boxcox.js';
+import { boxCoxOf, fitKernel, modelOf, regressorsOf, seriesOf, type ArimaModel, type Order } from './arima.js';
 import type { TaskOptions } from './stats.js';
 import { taskOptions } from './task-options.js';
 import { integer, options as objectArg } from './validate.js';
@@ -26,6 +27,10 @@ export interface AutoArimaOptions extends TaskOptions {
    * regression of the series on them (with an intercept), as auto.arima's.
    */
   xreg?: ArrayLike<number> | ArrayLike<ArrayLike<number>>;
+  /** Box–Cox transform first, as auto.arima's `lambda` (a number or 'auto'); see arima's. */
+  lambda?: number | 'auto';
+  /** With `lambda`, bias-adjusted forecast means (auto.arima's biasadj). */
+  biasadj?: boolean;
   /** Called after each candidate fit. */
   onProgress?: (progress: { tried: number; best: { order: Order; seasonal: Order; aicc: number } | null }) => void;
 }
@@ -233,7 +238,7 @@ interface Candidate {
  * A constant is a mean (d + D = 0) or a drift (d + D = 1), as auto.arima's allowmean/allowdrift.
  */
 export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOptions): Promise<AutoArimaModel> {
-  const x = seriesOf(values);
+  const given = seriesOf(values);
   const o = objectArg(options, 'options');
   const run = taskOptions(options);
   const m = o.period === undefined ? 1 : integer(o.period, 'options.period', 1, 1000);
@@ -245,6 +250,9 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   const maxSD = o.maxSeasonalD === undefined ? 1 : integer(o.maxSeasonalD, 'options.maxSeasonalD', 0, 2);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
   const onProgress = o.onProgress as AutoArimaOptions['onProgress'];
+  // The transform comes first, as in auto.arima: everything below sees the transformed series.
+  const box = boxCoxOf(given, o, m);
+  const x = box ? boxCox(given, box.lambda) : given;
   const reg = o.xreg === undefined ? undefined : regressorsOf(o.xreg, x.length, 'options.xreg');
   const nx = reg?.nx ?? 0;
   const present = Float64Array.from(Array.from(x).filter((v) => !Number.isNaN(v)));
@@ -391,6 +399,6 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   }
   // The chosen model once more, with R's var.coef (candidates skip it: 2 gradients per parameter).
   const final = { ...chosen.spec, varCoef: true };
-  const model = modelOf(x, final, await fitKernel(x, final, run, reg?.data), reg?.data);
+  const model = modelOf(x, final, await fitKernel(x, final, run, reg?.data), reg?.data, box);
   return { ...model, tried };
 }

@@ -17,4 +17,5 @@ export type {
 export { arima, normalQuantile } from './arima.js';
 export type { ArimaOptions, ArimaModel, ArimaCoefficients, Forecast, ForecastOptions, Order } from './arima.js';
 export { autoArima, kpssStatistic, ndiffs, seasonalStrength } from './auto-arima.js';
+export { boxCox, invBoxCox, boxCoxLambda } from './boxcox.js';
 export type { AutoArimaOptions, AutoArimaModel } from './auto-arima.js';
