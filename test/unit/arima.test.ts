@@ -506,8 +506,8 @@ describe('Box–Cox (forecast::BoxCox, InvBoxCox, BoxCox.lambda) and lambda in a
     const m = await autoArima(AIR_PASSENGERS, { period: 12, lambda: 0 });
     expect(m.order).toEqual([0, 1, 1]);
     expect(m.seasonal).toEqual({ order: [0, 1, 1], period: 12 });
-    // Ours is the exact diffuse likelihood; R's κ = 10⁶ approximation lands 0.003 higher on data
-    // this small in scale (σ² ≈ 0.0013), which R prints as AICc −483.21 where ours is −483.204.
+    // Ours is the exact diffuse likelihood (the κ → ∞ limit); R's κ = 10⁶ lands 0.003 higher on
+    // this seasonally differenced model, which R prints as AICc −483.21 where ours is −483.204.
     expect(Math.abs(m.aicc - -483.21)).toBeLessThan(0.01);
     expect(m.bic).toBeCloseTo(-474.77, 2);
     // R's own κ filter (a trailing gap sends the fit down it) gives R's printed log-likelihood.
