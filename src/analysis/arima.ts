@@ -288,7 +288,9 @@ export async function fitKernel(values: Float64Array, spec: ArimaSpec, run: Task
     (owned) => ({ op: 'arima.fit', values: owned ? values.slice() : values, spec, ...(xreg ? { xreg: owned ? xreg.slice() : xreg } : {}) }),
     run,
   );
-  if (fit.status === 3) throw new RangeError('options.xreg: the regressors are collinear (with each other, or with the mean or drift) on the differenced series');
+  if (fit.status === 3) {
+    throw new RangeError('options.xreg: the regressors are collinear on the differenced series (with each other or the mean or drift, or differenced to zero, as a linear trend by d + D ≥ 2)');
+  }
   return fit;
 }
 
