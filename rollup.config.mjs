@@ -1,4 +1,12 @@
-// Builds every dist/ bundle except kernels.wasm (asc) and the .d.ts files (tsc).
+// Builds every dist/ bundle except kernels*.wasm (asc) and the .d.ts files (tsc).
+//
+// - ESM: one code-split build of every entry, so entries share chunks (one copy of each module,
+//   one KernelLoadError class) and the on-demand code is a chunk of its own (on-demand.mjs).
+//   Chunks sit flat in dist/ beside kernels.wasm and the worker, which they find by
+//   `new URL('./…', import.meta.url)`.
+// - IIFE (`Avila`, the script tag): the core only; it loads dist/on-demand.mjs by import() on
+//   first use (src/client/load-parts.iife.ts).
+// - The worker: a classic script, self-contained.
 import { readFileSync } from 'node:fs';
 import esbuild from 'rollup-plugin-esbuild';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -15,20 +23,30 @@ const plugins = (minify) => [
   }),
 ];
 
-const esm = (input, file) => ({
-  input,
-  output: { file, format: 'es', sourcemap: true },
-  plugins: plugins(false),
-});
+/** In the script-tag build, the on-demand code is fetched from beside the script. */
+const iifeParts = {
+  name: 'iife-load-parts',
+  resolveId(source, importer) {
+    if (source.endsWith('/load-parts.js')) return new URL('./src/client/load-parts.iife.ts', import.meta.url).pathname;
+    return null;
+  },
+};
 
 export default [
-  esm('src/index.ts', 'dist/avila-telemetry.mjs'),
-  esm('src/analysis.ts', 'dist/analysis.mjs'),
-  esm('src/edge.ts', 'dist/edge.mjs'),
+  {
+    input: {
+      'avila-telemetry': 'src/index.ts',
+      analysis: 'src/analysis.ts',
+      edge: 'src/edge.ts',
+      'on-demand': 'src/client/on-demand.ts',
+    },
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', sourcemap: true },
+    plugins: plugins(false),
+  },
   {
     input: 'src/index.ts',
     output: { file: 'dist/avila-telemetry.iife.js', format: 'iife', name: 'Avila', sourcemap: true },
-    plugins: plugins(true),
+    plugins: [iifeParts, ...plugins(true)],
   },
   {
     input: 'src/runtime/worker.ts',

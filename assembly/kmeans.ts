@@ -90,6 +90,15 @@ const SLACK: f64 = 1e-12;
       v = f64x2.add(v, f64x2.mul(t, t));
     }
     acc = f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+  } else {
+    // The SIMD path's lanes (kernels-nosimd.wasm gives the same bits).
+    let a0: f64 = 0, a1: f64 = 0;
+    for (; j + 2 <= d; j += 2) {
+      const t0 = f(a, j) - f(b, j), t1 = f(a, j + 1) - f(b, j + 1);
+      a0 += t0 * t0;
+      a1 += t1 * t1;
+    }
+    acc = a0 + a1;
   }
   for (; j < d; j++) {
     const t = f(a, j) - f(b, j);
@@ -378,7 +387,7 @@ function halfGaps(m: KMeans): void {
  */
 @inline function maxf(a: f64, b: f64): f64 {
   if (ASC_FEATURE_SIMD) return f64x2.extract_lane(f64x2.pmax(f64x2.splat(a), f64x2.splat(b)), 0);
-  return a > b ? a : b;
+  return a < b ? b : a; // pmax's rule, so both builds agree on ±0
 }
 
 /** Iterations between exact re-summations of the clusters (the sums are updated incrementally in between). */

@@ -21,7 +21,7 @@
 // ⌊q·(n−1)⌋ (0-based) of the sorted input — the "lower" quantile — clamped to [min, max]; it is
 // within relative accuracy α of that element. Ranks 0 and n − 1 are the exact min and max.
 
-import { firstBad } from './summary';
+import { firstBad, pmax, pmin } from './summary';
 
 const A: f64 = 6.0 / 35.0;
 const B: f64 = -3.0 / 5.0;
@@ -262,6 +262,35 @@ export function sketchAddMany(ptr: usize, data: usize, n: i32): i32 {
     sum = f64x2.extract_lane(sumV, 0) + f64x2.extract_lane(sumV, 1);
     mn = min(mn, min(f64x2.extract_lane(mnV, 0), f64x2.extract_lane(mnV, 1)));
     mx = max(mx, max(f64x2.extract_lane(mxV, 0), f64x2.extract_lane(mxV, 1)));
+  } else {
+    // The SIMD path pair by pair (kernels-nosimd.wasm gives the same state, bit for bit).
+    let sum0: f64 = 0, sum1: f64 = 0, mn0 = mn, mn1 = mn, mx0 = mx, mx1 = mx;
+    for (; i + 2 <= n; i += 2) {
+      const x0 = load<f64>(data + (<usize>i << 3)), x1 = load<f64>(data + (<usize>i << 3), 8);
+      sum0 += x0;
+      sum1 += x1;
+      mn0 = pmin(mn0, x0); mn1 = pmin(mn1, x1);
+      mx0 = pmax(mx0, x0); mx1 = pmax(mx1, x1);
+      if (x0 >= MIN_NORMAL && x1 >= MIN_NORMAL) {
+        const a0 = <u32>(keyOf(x0, mult) - offset), a1 = <u32>(keyOf(x1, mult) - offset);
+        if (a0 < cap && a1 < cap) {
+          const p0 = counts + (<usize>a0 << 3);
+          store<f64>(p0, load<f64>(p0) + 1.0);
+          const p1 = counts + (<usize>a1 << 3);
+          store<f64>(p1, load<f64>(p1) + 1.0);
+          touched = true;
+          continue;
+        }
+      }
+      if (touched) rescan(pos);
+      touched = false;
+      addOne(sk, x0);
+      addOne(sk, x1);
+      counts = pos.counts; offset = pos.offset; cap = <u32>pos.cap;
+    }
+    sum = sum0 + sum1;
+    mn = min(mn, min(mn0, mn1));
+    mx = max(mx, max(mx0, mx1));
   }
   for (; i < n; i++) {
     const x = load<f64>(data + (<usize>i << 3));

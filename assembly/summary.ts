@@ -53,6 +53,32 @@ export function summary(ptr: usize, n: i32, out: usize): i32 {
     const lo = f64x2.pmin(lo0, lo1), hi = f64x2.pmax(hi0, hi1);
     mn = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
     mx = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
+  } else {
+    // The SIMD path's arithmetic lane by lane (kernels-nosimd.wasm): both builds give the same bits.
+    let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0, c0: f64 = 0, c1: f64 = 0, c2: f64 = 0, c3: f64 = 0;
+    let lo0 = Infinity, lo1 = Infinity, lo2 = Infinity, lo3 = Infinity;
+    let hi0 = -Infinity, hi1 = -Infinity, hi2 = -Infinity, hi3 = -Infinity;
+    for (; i + 4 <= n; i += 4) {
+      const p = ptr + (<usize>i << 3);
+      const x0 = load<f64>(p), x1 = load<f64>(p, 8), x2 = load<f64>(p, 16), x3 = load<f64>(p, 24);
+      const t0 = s0 + x0, t1 = s1 + x1, t2 = s2 + x2, t3 = s3 + x3;
+      c0 += Math.abs(s0) >= Math.abs(x0) ? (s0 - t0) + x0 : (x0 - t0) + s0;
+      c1 += Math.abs(s1) >= Math.abs(x1) ? (s1 - t1) + x1 : (x1 - t1) + s1;
+      c2 += Math.abs(s2) >= Math.abs(x2) ? (s2 - t2) + x2 : (x2 - t2) + s2;
+      c3 += Math.abs(s3) >= Math.abs(x3) ? (s3 - t3) + x3 : (x3 - t3) + s3;
+      s0 = t0; s1 = t1; s2 = t2; s3 = t3;
+      lo0 = pmin(lo0, x0); lo1 = pmin(lo1, x1); lo2 = pmin(lo2, x2); lo3 = pmin(lo3, x3);
+      hi0 = pmax(hi0, x0); hi1 = pmax(hi1, x1); hi2 = pmax(hi2, x2); hi3 = pmax(hi3, x3);
+    }
+    for (let k = 0; k < 4; k++) {
+      const x = k == 0 ? s0 : k == 1 ? s1 : k == 2 ? s2 : s3;
+      const t = sum + x;
+      comp += Math.abs(sum) >= Math.abs(x) ? (sum - t) + x : (x - t) + sum;
+      sum = t;
+    }
+    comp += (c0 + c2) + (c1 + c3);
+    mn = min(pmin(lo0, lo2), pmin(lo1, lo3));
+    mx = max(pmax(hi0, hi2), pmax(hi1, hi3));
   }
   for (; i < n; i++) {
     const x = load<f64>(ptr + (<usize>i << 3));
@@ -80,6 +106,16 @@ export function summary(ptr: usize, n: i32, out: usize): i32 {
       const a = f64x2.add(a0, a1), q = f64x2.add(q0, q1);
       d1 = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
       d2 = f64x2.extract_lane(q, 0) + f64x2.extract_lane(q, 1);
+    } else {
+      let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0, q0: f64 = 0, q1: f64 = 0, q2: f64 = 0, q3: f64 = 0;
+      for (; j + 4 <= n; j += 4) {
+        const p = ptr + (<usize>j << 3);
+        const e0 = load<f64>(p) - mean, e1 = load<f64>(p, 8) - mean, e2 = load<f64>(p, 16) - mean, e3 = load<f64>(p, 24) - mean;
+        a0 += e0; a1 += e1; a2 += e2; a3 += e3;
+        q0 += e0 * e0; q1 += e1 * e1; q2 += e2 * e2; q3 += e3 * e3;
+      }
+      d1 = (a0 + a2) + (a1 + a3);
+      d2 = (q0 + q2) + (q1 + q3);
     }
     for (; j < n; j++) {
       const e = load<f64>(ptr + (<usize>j << 3)) - mean;
@@ -95,6 +131,16 @@ export function summary(ptr: usize, n: i32, out: usize): i32 {
   store<f64>(out, n > 0 ? mn : NaN, 32);
   store<f64>(out, n > 0 ? mx : NaN, 40);
   return -1;
+}
+
+/** f64x2.pmin of one lane: b < a ? b : a (differs from min() on ±0). */
+@inline export function pmin(a: f64, b: f64): f64 {
+  return b < a ? b : a;
+}
+
+/** f64x2.pmax of one lane: a < b ? b : a. */
+@inline export function pmax(a: f64, b: f64): f64 {
+  return a < b ? b : a;
 }
 
 /** Index of the first non-finite value or -1; x − x is NaN exactly for NaN and ±Infinity. */

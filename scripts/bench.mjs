@@ -15,7 +15,7 @@ const args = process.argv.slice(2);
 const envArg = args.includes('--env') ? args[args.indexOf('--env') + 1] : null;
 const filters = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--env');
 
-if (!existsSync(join(ROOT, 'dist/kernels.wasm')) || !existsSync(join(ROOT, 'build/kernels-nosimd.wasm'))) {
+if (!existsSync(join(ROOT, 'dist/kernels.wasm')) || !existsSync(join(ROOT, 'dist/kernels-nosimd.wasm'))) {
   execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit', cwd: ROOT });
 }
 
@@ -69,7 +69,7 @@ async function runNode() {
     const ctx = {
       env: 'node',
       wasmUrl: pathToFileURL(join(ROOT, 'dist/kernels.wasm')).href,
-      noSimdWasmUrl: pathToFileURL(join(ROOT, 'build/kernels-nosimd.wasm')).href,
+      noSimdWasmUrl: pathToFileURL(join(ROOT, 'dist/kernels-nosimd.wasm')).href,
       log: (m) => console.log('  ' + m),
     };
     record('node', await bench.run(ctx));
@@ -132,7 +132,7 @@ async function runChromium() {
             return bench.run({
               env: 'chromium',
               wasmUrl: `${base}/dist/kernels.wasm`,
-              noSimdWasmUrl: `${base}/build/kernels-nosimd.wasm`,
+              noSimdWasmUrl: `${base}/dist/kernels-nosimd.wasm`,
               collectorUrl,
               log: (m) => console.log(m),
             });

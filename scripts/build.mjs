@@ -1,4 +1,4 @@
-// npm run build: kernels.wasm (asc, SIMD and a no-SIMD variant for the benchmarks), the bundles
+// npm run build: kernels.wasm and kernels-nosimd.wasm (asc; the second for engines without WebAssembly SIMD), the bundles
 // (rollup) and the type declarations (tsc), in that order.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,7 @@
 import type { Kernels } from '../kernels/index.js';
-import { createRuntime, type Health, type Runtime, type RuntimeMetrics, type RuntimeOptions, type WorkerBackend } from '../runtime/index.js';
+import type { Health, Runtime, RuntimeMetrics, RuntimeOptions } from '../runtime/index.js';
+import { acquireRuntime, currentRuntime } from '../runtime/shared.js';
+import { webWorkers } from '../runtime/workers.js';
 
 /**
  * Where and how kernels run: `wasm` (Module, bytes or URL of kernels.wasm), `worker` ('auto',
@@ -8,60 +10,28 @@ import { createRuntime, type Health, type Runtime, type RuntimeMetrics, type Run
  */
 export type ReadyOptions = RuntimeOptions;
 
-let current: Promise<Runtime> | null = null;
-let workers: WorkerBackend | null = null;
-
-/** Lets browser entries run bulk analysis in Web Workers; the edge entry never calls it. */
-export function useWorkers(backend: WorkerBackend): void {
-  workers = backend;
-}
-let loaded: Runtime | null = null;
+/** This copy of the analysis API's lease on the page's runtime (see runtime/shared.ts). */
+const LEASE = Object.freeze({ holder: 'avila-telemetry/analysis' });
 
 /**
  * Loads the kernels (and, in browsers, prepares the worker pool). Analysis functions call it
  * themselves; await it before using QuantileSketch or createDetector, which are synchronous.
- * Calling it again with options replaces the runtime.
+ * The page has one runtime, shared with the client: options apply when this call starts it (or
+ * retries after a failed start); a runtime already working is kept as it is.
  */
-export function ready(options?: ReadyOptions): Promise<void> {
-  if (current && options === undefined) return current.then(() => undefined);
-  const previous = loaded;
-  const next = createRuntime(options ?? {}, workers);
-  current = next;
-  next.then(
-    (rt) => {
-      if (current === next) {
-        loaded = rt;
-        if (previous && previous !== rt) previous.close();
-      }
-    },
-    () => {
-      if (current === next) current = null;
-    },
-  );
-  return next.then(() => undefined);
+export async function ready(options?: ReadyOptions): Promise<void> {
+  await acquireRuntime(LEASE, options ?? {}, webWorkers);
 }
 
-/**
- * Lets the analysis functions run on a runtime created elsewhere (the client's), when none is set
- * up yet — one worker pool per page instead of two.
- */
-export function shareRuntime(rt: Runtime): void {
-  if (current) return;
-  current = Promise.resolve(rt);
-  loaded = rt;
-}
-
-export async function runtime(): Promise<Runtime> {
-  if (!current) void ready();
-  return current!;
+export function runtime(): Promise<Runtime> {
+  return acquireRuntime(LEASE, {}, webWorkers);
 }
 
 /** The loaded kernels on this thread; throws when ready() has not completed. */
 export function kernelsNow(caller: string): Kernels {
-  if (!loaded) {
-    throw new Error(`avila-telemetry: ${caller} needs the kernels loaded first: \`await ready()\``);
-  }
-  return loaded.kernels;
+  const rt = currentRuntime();
+  if (!rt) throw new Error(`avila-telemetry: ${caller} needs the kernels loaded first: \`await ready()\``);
+  return rt.kernels;
 }
 
 /** Health of the kernel runtime (workers, heartbeat, queue, recent incidents). */

@@ -14,8 +14,10 @@ export interface QuantileSketchOptions {
   maxBuckets?: number;
 }
 
-// Set by fromBytes() so the constructor takes over an already-built sketch.
-let adopting = 0;
+/** What fromBytes() hands the constructor: a sketch already built in linear memory. */
+class Adopted {
+  constructor(readonly ptr: number) {}
+}
 
 interface Handle {
   kernels: Kernels;
@@ -46,7 +48,7 @@ export class QuantileSketch {
   readonly maxBuckets: number;
   readonly #handle: Handle;
 
-  constructor(options?: QuantileSketchOptions) {
+  constructor(options?: QuantileSketchOptions, adopted?: Adopted) {
     const o = objectArg(options, 'options');
     const acc = o.relativeAccuracy === undefined ? 0.01 : finiteNumber(o.relativeAccuracy, 'options.relativeAccuracy');
     if (acc < 1e-6 || acc > 0.5) {
@@ -55,7 +57,7 @@ export class QuantileSketch {
     this.relativeAccuracy = acc;
     this.maxBuckets = o.maxBuckets === undefined ? 2048 : integer(o.maxBuckets, 'options.maxBuckets', 1, 1 << 20);
     const kernels = kernelsNow('new QuantileSketch()');
-    this.#handle = { kernels, ptr: adopting || kernels.sketchCreate(acc, this.maxBuckets) };
+    this.#handle = { kernels, ptr: adopted instanceof Adopted ? adopted.ptr : kernels.sketchCreate(acc, this.maxBuckets) };
     registry?.register(this, this.#handle, this);
   }
 
@@ -153,12 +155,7 @@ export class QuantileSketch {
       throw new TypeError('bytes is not a valid QuantileSketch encoding (format version 1, docs/sketch-format.md)');
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    adopting = ptr;
-    try {
-      return new QuantileSketch({ relativeAccuracy: view.getFloat64(8, true), maxBuckets: view.getUint32(16, true) });
-    } finally {
-      adopting = 0;
-    }
+    return new QuantileSketch({ relativeAccuracy: view.getFloat64(8, true), maxBuckets: view.getUint32(16, true) }, new Adopted(ptr));
   }
 
   /** Frees the sketch's memory now. Further calls throw. */

@@ -1,7 +1,9 @@
 export { createClient } from './client.js';
-export type { Client, ClientConfig, ClientDiagnostics, ClientEvents, Counter, Gauge, Histogram } from './client.js';
+export type { Client, ClientConfig, ClientDiagnostics, ClientEvents, Counter, Gauge, Histogram } from './types.js';
 export type { Span, SpanOptions, SpanStatus } from './spans.js';
-export type { AlertEvent, AlertOptions, AnomalyEvent, SloOptions, SloStatus, WatchOptions } from './watch.js';
-export type { MetricSnapshot } from './metrics.js';
-export type { AutocaptureOptions } from './autocapture.js';
-export type { ClientForecast, ClientForecastOptions } from './forecast.js';
+export type { WatchOptions, AnomalyEvent } from './watch/types.js';
+export type { AlertEvent, AlertOptions } from './alerts/types.js';
+export type { SloOptions, SloStatus } from './slo/types.js';
+export type { MetricSnapshot } from './instruments/metrics.js';
+export type { AutocaptureOptions } from './autocapture/autocapture.js';
+export type { ClientForecast, ClientForecastOptions } from './forecast/types.js';

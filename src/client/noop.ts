@@ -1,22 +1,5 @@
-import type { Client } from './client.js';
-import type { Span } from './spans.js';
-
-/** A span that records nothing (unsampled, or from a client that could not start). */
-export function noopSpan(): Span {
-  const span: Span = {
-    name: '',
-    traceId: '0'.repeat(32),
-    spanId: '0'.repeat(16),
-    parentSpanId: undefined,
-    sampled: false,
-    setAttribute: () => span,
-    addEvent: () => span,
-    setStatus: () => span,
-    end() {},
-    traceparent: () => `00-${'0'.repeat(32)}-${'0'.repeat(16)}-00`,
-  };
-  return span;
-}
+import { noopSpan } from './spans.js';
+import type { Client } from './types.js';
 
 /** What init() returns when it cannot start: the same API, doing nothing. */
 export function noopClient(): Client {
@@ -46,7 +29,7 @@ export function noopClient(): Client {
     runtimeMetrics: () => null,
     deliveryStats: () =>
       Promise.resolve({ buffered: 0, queued: 0, queuedBytes: 0, inFlight: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0, drops: {}, circuit: 'closed', online: true, paused: true, leader: false, storage: 'memory', exitSends: { keepalive: 0, beacon: 0, plain: 0 } }),
-    diagnostics: () => ({ errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0 }),
+    diagnostics: () => ({ errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0 }),
     consent: none,
     optOut: none,
     forget: resolved,

@@ -214,3 +214,20 @@ export class GuardedSpan implements Span {
     }
   }
 }
+
+/** A span that records nothing (unsampled, or from a client that could not start). */
+export function noopSpan(): Span {
+  const span: Span = {
+    name: '',
+    traceId: '0'.repeat(32),
+    spanId: '0'.repeat(16),
+    parentSpanId: undefined,
+    sampled: false,
+    setAttribute: () => span,
+    addEvent: () => span,
+    setStatus: () => span,
+    end() {},
+    traceparent: () => `00-${'0'.repeat(32)}-${'0'.repeat(16)}-00`,
+  };
+  return span;
+}

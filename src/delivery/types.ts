@@ -3,8 +3,8 @@
 export const SDK = { name: 'avila-telemetry', version: __AVILA_VERSION__ } as const;
 
 /** Why events did not reach the collector; counted and reported upstream in a later batch. */
-export type DropReason = 'queue_overflow' | 'storage_full' | 'rejected_4xx' | 'too_large' | 'sampled' | 'no_consent' | 'invalid';
-export const DROP_REASONS: readonly DropReason[] = ['queue_overflow', 'storage_full', 'rejected_4xx', 'too_large', 'sampled', 'no_consent', 'invalid'];
+export type DropReason = 'queue_overflow' | 'storage_full' | 'rejected_4xx' | 'too_large' | 'sampled' | 'no_consent' | 'invalid' | 'before_send_error';
+export const DROP_REASONS: readonly DropReason[] = ['queue_overflow', 'storage_full', 'rejected_4xx', 'too_large', 'sampled', 'no_consent', 'invalid', 'before_send_error'];
 
 export type Drops = Partial<Record<DropReason, number>>;
 

@@ -1,4 +1,6 @@
-import { hostClient, type Client, type ClientConfig, type HostedClient } from '../client/client.js';
+import { hostClient } from '../client/client.js';
+import * as onDemand from '../client/on-demand.js';
+import type { Client, ClientConfig, HostedClient } from '../client/types.js';
 import type { Span } from '../client/spans.js';
 import { noopClient } from '../client/noop.js';
 import { EdgeDelivery } from '../delivery/edge-delivery.js';
@@ -82,8 +84,8 @@ export function createEdgeClient(config: EdgeClientConfig | ((env: unknown) => E
       const delivery = c.delivery ?? {};
       hosted = hostClient(
         { ...c, worker: false, delivery: { ...delivery, ...(delivery.fetch || !originalFetch ? {} : { fetch: originalFetch }) } },
-        null,
-        { store: memoryStore(), delivery: (o) => new EdgeDelivery(o), timers: false, sessions: false },
+        // Workers have no Web Workers and no chunks to fetch: the on-demand code is bundled in.
+        { store: memoryStore(), delivery: (o) => new EdgeDelivery(o), timers: false, sessions: false, workers: false, parts: () => Promise.resolve(onDemand) },
       );
       return hosted.client;
     } catch (e) {

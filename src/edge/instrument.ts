@@ -1,6 +1,6 @@
-import type { Counter, Gauge, Histogram } from '../client/client.js';
+import type { Counter, Gauge, Histogram } from '../client/types.js';
 import type { Span } from '../client/spans.js';
-import type { WatchOptions } from '../client/watch.js';
+import type { WatchOptions } from '../client/watch/types.js';
 import { AdminRoutes, type AdminOptions } from './admin.js';
 import { createEdgeClient, edgeInternals, originalFetch, type EdgeClient, type EdgeClientConfig, type WaitUntil } from './client.js';
 import { builtinModule } from '../kernels/load.js';

@@ -3,7 +3,7 @@ export type { Summary, SketchStats, PushResult, AnomalyArrays } from './kernels.
 export type { KernelExports } from './exports.js';
 export { compileKernels, instantiateKernels, instantiateKernelsSync, KernelLoadError } from './load.js';
 export type { KernelSource } from './load.js';
-export { defaultWasmUrl } from './location.js';
+export { defaultWasmUrl, hasWasmSimd } from './location.js';
 export { kmeansFit, kmeansMiniBatch, kmeansPredict, kmeansSeedCenters, silhouetteScore } from './kmeans.js';
 export type { KMeansFit, KMeansInit, KMeansSpec } from './kmeans.js';
 export { arimaFitKernel, arimaForecastKernel, arimaObjectiveKernel, arimaParameterCount } from './arima.js';

@@ -4,6 +4,7 @@ import {
   defaultWasmUrl,
   instantiateKernels,
   instantiateKernelsSync,
+  hasWasmSimd,
   KernelLoadError,
   type KernelSource,
 } from '../kernels/index.js';
@@ -23,6 +24,11 @@ export interface RuntimeOptions extends Omit<PoolOptions, 'workerUrl' | 'workerS
   wasm?: KernelSource;
   /** 'auto' (Web Workers where available), false (always on the calling thread) or the worker script's URL. */
   worker?: 'auto' | false | string | URL;
+  /**
+   * false: load kernels-nosimd.wasm even where WebAssembly SIMD works (results are identical, only
+   * slower). Default: chosen by feature detection. Ignored when `wasm` is given.
+   */
+  simd?: boolean;
 }
 
 /** How a build starts workers: the browser builds pass one; the edge build has none. */
@@ -55,7 +61,7 @@ export interface Runtime {
 
 /** Compiles and instantiates kernels.wasm and starts the pool (workers, or inline). */
 export async function createRuntime(options: RuntimeOptions = {}, workers?: WorkerBackend | null): Promise<Runtime> {
-  const source = options.wasm ?? defaultWasmUrl();
+  const source = options.wasm ?? defaultWasmUrl(options.simd !== false && hasWasmSimd());
   if (source === undefined) {
     throw new KernelLoadError(
       "avila-telemetry: no kernels.wasm location is known here; pass the `wasm` option (on Cloudflare Workers, the Module from `import wasm from 'avila-telemetry/kernels.wasm'`).",

@@ -5,7 +5,8 @@ import { clock, isoTime } from '../../src/client/context.js';
 import { DEFAULT_SANITIZE, sanitizeProperties } from '../../src/client/sanitize.js';
 import { luhn, scrubText, scrubUrl } from '../../src/client/scrub.js';
 import { parseTraceparent, sampledByRatio } from '../../src/client/spans.js';
-import { parseCondition, parseDuration } from '../../src/client/watch.js';
+import { parseCondition } from '../../src/client/alerts/alert-rule.js';
+import { parseDuration } from '../../src/client/duration.js';
 import { randomHex, uuidv7 } from '../../src/delivery/ids.js';
 import { WASM_URL } from '../helpers/analysis.js';
 
@@ -20,7 +21,7 @@ function client(extra: Record<string, unknown> = {}) {
     sent.push(init.body);
     return new Response('{}', { status: 200 });
   }) as unknown as typeof fetch;
-  const c = createClient({ endpoint: 'https://c.test/collect', wasm: WASM_URL, worker: false, delivery: { fetch: fake, storage: 'memory', compression: false, batch: { intervalMs: 10 } }, ...extra }, null);
+  const c = createClient({ endpoint: 'https://c.test/collect', wasm: WASM_URL, worker: false, delivery: { fetch: fake, storage: 'memory', compression: false, batch: { intervalMs: 10 } }, ...extra });
   clients.push(c);
   return { c, sent };
 }
@@ -240,12 +241,14 @@ describe('client', () => {
     expect(snapshot.find((m) => m.attributes['otel.metric.overflow'] === 'true')!.value).toBe(7);
   });
 
-  it('tracks an SLO: SLI, error budget and burn rate', async () => {
+  it('tracks an SLO: SLI, error budget and burn rate (values recorded while its code loads count too)', async () => {
     const { c } = client();
     const status = c.slo('fast', { metric: 'lat', objective: 0.99, window: '30d', good: (v) => v < 300 });
     const h = c.histogram('lat');
     for (let i = 0; i < 1000; i++) h.record(i % 100 === 0 ? 900 : 100);
+    await c.ready;
     const s = status();
+    expect(s.total).toBe(1000);
     expect(s.sli).toBeCloseTo(0.99, 10);
     expect(s.errorBudgetRemaining).toBeCloseTo(0, 10);
     expect(s.burnRate).toBeCloseTo(1, 10);

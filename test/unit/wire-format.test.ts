@@ -35,7 +35,7 @@ afterEach(async () => {
 });
 
 function client(extra: Record<string, unknown>, f: typeof fetch): Client {
-  const c = createClient({ app: { name: 'shop', version: '1.2.3', env: 'test' }, wasm: WASM_URL, worker: false, delivery: { fetch: f, storage: 'memory', batch: { intervalMs: 10 } }, ...extra }, null);
+  const c = createClient({ app: { name: 'shop', version: '1.2.3', env: 'test' }, wasm: WASM_URL, worker: false, delivery: { fetch: f, storage: 'memory', batch: { intervalMs: 10 } }, ...extra });
   clients.push(c);
   return c;
 }

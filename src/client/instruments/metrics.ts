@@ -1,6 +1,6 @@
-import type { Kernels } from '../kernels/index.js';
-import type { MetricPoint } from '../delivery/encode/otlp.js';
-import { metricName, toPrometheusText, type Family } from '../runtime/prometheus.js';
+import type { Kernels } from '../../kernels/index.js';
+import type { MetricPoint } from '../../delivery/encode/otlp.js';
+import { metricName, toPrometheusText, type Family } from '../../runtime/prometheus.js';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
@@ -29,6 +29,8 @@ interface Series {
   total: number;
   totalCount: number;
   totalSum: number;
+  totalMin: number;
+  totalMax: number;
   cumulative: number; // sketch pointer (histograms)
 }
 
@@ -100,8 +102,11 @@ export class Metrics {
   private kernels: Kernels | null = null;
   /** Series beyond maxSeriesPerMetric, folded into the overflow series. */
   overflowed = 0;
-  /** Histogram values dropped because the sketches were not loaded and the buffer was full. */
-  droppedValues = 0;
+  /**
+   * Histogram values kept out of the quantile sketches because the kernels were not loaded and
+   * the buffer (maxPending per series) was full. Their count, sum, min and max are exact.
+   */
+  unsketched = 0;
 
   constructor(
     private readonly options: MetricsOptions,
@@ -154,6 +159,8 @@ export class Metrics {
       total: 0,
       totalCount: 0,
       totalSum: 0,
+      totalMin: Infinity,
+      totalMax: -Infinity,
       cumulative: 0,
     };
     inst.series.set(key, s);
@@ -178,24 +185,28 @@ export class Metrics {
 
   record(name: string, inst: Instrument, v: number, attrs?: Record<string, unknown>): void {
     const s = this.series(name, inst, attrs);
+    let sketched = true;
     if (s.pendingLength === s.pending.length) {
       if (this.kernels) this.fold(s);
-      else if (s.pending.length >= this.options.maxPending) {
-        this.droppedValues++;
-        return;
-      } else {
+      else if (s.pending.length >= this.options.maxPending) sketched = false;
+      else {
         const grown = new Float64Array(s.pending.length * 2);
         grown.set(s.pending);
         s.pending = grown;
       }
     }
-    s.pending[s.pendingLength++] = v;
+    // Without kernels (not loaded yet, or blocked by CSP) and a full buffer, the value stays out
+    // of the quantile sketch only: count, sum, min and max stay exact.
+    if (sketched) s.pending[s.pendingLength++] = v;
+    else this.unsketched++;
     s.count++;
     s.sum += v;
     if (v < s.min) s.min = v;
     if (v > s.max) s.max = v;
     s.totalCount++;
     s.totalSum += v;
+    if (v < s.totalMin) s.totalMin = v;
+    if (v > s.totalMax) s.totalMax = v;
     s.touched = true;
     this.onValue(name, v);
   }
@@ -263,13 +274,12 @@ export class Metrics {
         }
         this.fold(s);
         const q = this.kernels && s.cumulative !== 0 ? Array.from(this.kernels.sketchQuantiles(s.cumulative, QS)) : [NaN, NaN, NaN];
-        const stats = this.kernels && s.cumulative !== 0 ? this.kernels.sketchStats(s.cumulative) : null;
         out.push({
           ...base,
           count: s.totalCount,
           sum: s.totalSum,
-          min: stats && stats.count > 0 ? stats.min : NaN,
-          max: stats && stats.count > 0 ? stats.max : NaN,
+          min: s.totalCount > 0 ? s.totalMin : NaN,
+          max: s.totalCount > 0 ? s.totalMax : NaN,
           p50: q[0]!,
           p95: q[1]!,
           p99: q[2]!,

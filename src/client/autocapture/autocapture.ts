@@ -1,7 +1,7 @@
 // Opt-in automatic capture in browsers: page views on history navigation, uncaught errors and
-// unhandled rejections, fetch/XHR latency and status, and Web Vitals (through `web-vitals`).
-import { onCLS, onFCP, onINP, onLCP, onTTFB, type Metric } from 'web-vitals';
-import { scrubUrl } from './scrub.js';
+// unhandled rejections, fetch/XHR latency and status, and Web Vitals (through `web-vitals`,
+// loaded with the on-demand code: see web-vitals.ts).
+import { scrubUrl } from '../scrub.js';
 
 export interface AutocaptureOptions {
   /** `page()` on pushState/popstate. */
@@ -25,6 +25,8 @@ export interface AutocaptureHooks {
   count(metric: string, attributes: Record<string, string>): void;
   /** URL prefixes the SDK itself sends to. */
   ownEndpoints: string[];
+  /** Starts Web Vitals capture (its code loads on demand). */
+  webVitals(): void;
 }
 
 /** Installs what `options` asks for; returns the functions that undo it. */
@@ -34,7 +36,7 @@ export function installAutocapture(options: AutocaptureOptions, hooks: Autocaptu
   if (options.pageviews) pageviews(hooks, cleanups);
   if (options.errors) errors(hooks, cleanups);
   if (options.network) network(hooks, cleanups);
-  if (options.webVitals) webVitals(hooks);
+  if (options.webVitals) hooks.webVitals();
   return cleanups;
 }
 
@@ -121,13 +123,4 @@ function network(hooks: AutocaptureHooks, cleanups: (() => void)[]): void {
       proto.send = send;
     });
   }
-}
-
-function webVitals(hooks: AutocaptureHooks): void {
-  const report = (m: Metric) => {
-    hooks.record(`web_vitals.${m.name.toLowerCase()}`, m.name === 'CLS' ? '1' : 'ms', m.value, { rating: m.rating });
-    hooks.track('$web_vitals', { name: m.name, value: m.value, rating: m.rating, id: m.id, navigationType: m.navigationType });
-  };
-  // web-vitals' callbacks cannot be removed; they report each metric once per page (CLS/INP on hide).
-  for (const on of [onLCP, onINP, onCLS, onFCP, onTTFB]) on(report);
 }
