@@ -87,7 +87,9 @@ describe('instrument() in workerd', () => {
     }, 20_000);
     expect(anomaly.properties.method).toBe('zscore');
     expect(Number(anomaly.properties.score)).toBeGreaterThan(4);
-    expect(Number(anomaly.properties.expected)).toBeLessThan(20);
+    // The baseline it expected is the first phase's level, far below the shifted value (an order,
+    // not a duration: both are wall-clock latencies of this machine).
+    expect(Number(anomaly.properties.expected)).toBeLessThan(Number(anomaly.properties.value) / 2);
     // Every request also left a server span with its normalised route.
     await until(async () => {
       await (await get('/ping')).arrayBuffer();
