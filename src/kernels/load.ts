@@ -24,6 +24,9 @@ function hint(cause: unknown): string {
   if (/code generation|disallowed by embedder/i.test(text)) {
     return " This runtime forbids compiling WebAssembly at run time (Cloudflare Workers): import the module with `import wasm from 'avila-telemetry/kernels.wasm'` and pass it as the `wasm` option.";
   }
+  if (/HTTP 404/.test(text)) {
+    return ' The file is not where the bundle looks for it (next to the script or chunk that loads it). With esbuild or Rollup, copy the assets next to your bundle once per build: `npx avila-telemetry assets <your output folder>`; or pass the `wasm` and `worker` options with their URLs (docs/bundlers.md).';
+  }
   return '';
 }
 

@@ -24,15 +24,16 @@ export interface StaticServer {
 export type Route = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
 /**
- * Serves the repository root on 127.0.0.1 at a free port. `headers` adds response headers by
+ * Serves the repository root (or `root`) on 127.0.0.1 at a free port. `headers` adds response headers by
  * path prefix (e.g. a CSP for one page); `routes` handle requests before the files do.
  */
-export async function serveStatic(options: { headers?: Record<string, Record<string, string>>; routes?: Route[] } = {}): Promise<StaticServer> {
+export async function serveStatic(options: { headers?: Record<string, Record<string, string>>; routes?: Route[]; root?: string } = {}): Promise<StaticServer> {
+  const root = options.root ?? ROOT;
   const server = createServer(async (req, res) => {
     for (const route of options.routes ?? []) if (await route(req, res)) return;
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(ROOT, path));
-    if (!file.startsWith(ROOT)) {
+    const file = normalize(join(root, path));
+    if (!file.startsWith(root)) {
       res.writeHead(403).end();
       return;
     }
