@@ -51,7 +51,8 @@ async function readFileUrl(url: URL): Promise<Uint8Array> {
 
 async function compileUrl(url: URL): Promise<WebAssembly.Module> {
   if (url.protocol === 'file:') return WebAssembly.compile(await readFileUrl(url) as BufferSource);
-  const response = await fetch(url);
+  // Marked so that the SDK's own network autocapture does not count this request.
+  const response = await fetch(url, { [Symbol.for('avila-telemetry.own-request')]: true } as RequestInit);
   if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
   const type = response.headers.get('content-type') ?? '';
   if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {

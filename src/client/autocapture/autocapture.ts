@@ -3,6 +3,8 @@
 // loaded with the on-demand code: see web-vitals.ts).
 import { scrubUrl } from '../scrub.js';
 
+const OWN_REQUEST = Symbol.for('avila-telemetry.own-request');
+
 export interface AutocaptureOptions {
   /** `page()` on pushState/popstate. */
   pageviews?: boolean;
@@ -87,6 +89,8 @@ function network(hooks: AutocaptureHooks, cleanups: (() => void)[]): void {
     window.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
       const started = performance.now();
       const promise = original.call(this ?? window, input, init);
+      // The SDK's own requests (kernels.wasm) are marked: not the page's traffic.
+      if (init && (init as Record<symbol, unknown>)[OWN_REQUEST]) return promise;
       try {
         const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
         const method = init?.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET');
