@@ -215,6 +215,57 @@ describe('client', () => {
     expect((await c.deliveryStats()).paused).toBe(true);
   });
 
+  it('a beforeSend that throws drops the event (fail closed) and counts it as before_send_error', async () => {
+    const { c, sent } = client({ beforeSend: (e: { name: string }) => {
+      if (e.name === 'secret') throw new Error('filter broke');
+      return e;
+    } });
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(e.message));
+    c.track('secret', { card: '4111 1111 1111 1111' });
+    c.track('public');
+    await c.flush();
+    const names = sent.flatMap((b) => JSON.parse(String(b)).events.map((e: { name: string }) => e.name));
+    expect(names).toContain('public');
+    expect(names).not.toContain('secret');
+    const reports = sent.map((b) => JSON.parse(String(b)).clientReport?.drops?.before_send_error ?? 0);
+    expect(reports.reduce((a: number, b: number) => a + b, 0)).toBe(1);
+    expect(errors).toEqual(['filter broke']);
+  });
+
+  it('forget() leaves no consent or opt-out behind in memory: the client behaves like a fresh install', async () => {
+    const { c, sent } = client({ requireConsent: true, storageKey: 'forget-test' });
+    c.consent(true);
+    c.optOut();
+    const before = c.anonymousId;
+    await c.forget();
+    expect(c.anonymousId).not.toBe(before);
+    c.track('after-forget'); // a fresh install with requireConsent: queued, not sent, until consent
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await c.deliveryStats()).paused).toBe(true);
+    c.consent(true);
+    await c.flush();
+    expect(sent.flatMap((b) => JSON.parse(String(b)).events.map((e: { name: string }) => e.name))).toContain('after-forget');
+  });
+
+  it('init() validates its config at once, naming the option', async () => {
+    const { init } = await import('../../src/index.js');
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => logged.push(args.map(String).join(' '));
+    try {
+      (init as (c?: unknown) => unknown)();
+      init({ endpoint: 'htps://collector.example.com/collect' });
+      init({ endpoint: 'http//collector.example.com/collect' });
+    } finally {
+      console.error = original;
+    }
+    expect(logged).toHaveLength(3);
+    expect(logged[0]).toMatch(/init\(\) needs a config object/);
+    expect(logged[1]).toMatch(/endpoint must be an http\(s\) URL, got 'htps:\/\/collector.example.com\/collect'/);
+    expect(logged[2]).toMatch(/endpoint must be an absolute http\(s\) URL or a path starting with '\/', got 'http\/\/collector/);
+  });
+
   it('aggregates metrics per interval and attribute set, and exports Prometheus text', async () => {
     const { c } = client();
     await c.ready;

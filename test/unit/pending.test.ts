@@ -1,0 +1,107 @@
+// What a page records before the on-demand code and the kernels arrive is kept (in order,
+// bounded, drops counted) and scored once the detector exists.
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient, type Client } from '../../src/client/index.js';
+import { PendingTap } from '../../src/client/watch/taps.js';
+import { WASM_URL } from '../helpers/analysis.js';
+
+describe('PendingTap: the buffer of a rule whose code is loading', () => {
+  it('property: replays the last `capacity` values in order, counts every dropped one, then forwards', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ noNaN: true }), { maxLength: 500 }), fc.integer({ min: 1, max: 200 }), fc.array(fc.double({ noNaN: true }), { maxLength: 20 }), (before, capacity, after) => {
+        let dropped = 0;
+        const tap = new PendingTap(capacity, () => dropped++);
+        before.forEach((v, i) => tap.push(v, i));
+        expect(tap.pending).toBe(Math.min(before.length, capacity));
+        const got: [number, number][] = [];
+        tap.attach({ push: (v, t) => got.push([v, t]) });
+        after.forEach((v, i) => tap.push(v, before.length + i));
+        const all = [...before, ...after].map((v, i) => [v, i] as [number, number]);
+        const kept = Math.min(before.length, capacity);
+        // The oldest go first: what remains is the tail, in order, then everything after attach.
+        expect(got).toEqual(all.slice(before.length - kept));
+        expect(dropped).toBe(before.length - kept);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds and forwards nothing once closed', () => {
+    const tap = new PendingTap(10, () => {});
+    tap.push(1, 1);
+    tap.close();
+    tap.push(2, 2);
+    const got: number[] = [];
+    tap.attach({ push: (v) => got.push(v) });
+    tap.push(3, 3);
+    expect(got).toEqual([]);
+    expect(tap.pending).toBe(0);
+  });
+});
+
+const clients: Client[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.shutdown();
+});
+
+function client(extra: Record<string, unknown> = {}) {
+  const sent: string[] = [];
+  const fetch = (async (_url: string, init: RequestInit) => {
+    sent.push(String(init.body));
+    return new Response('{}', { status: 200 });
+  }) as unknown as typeof globalThis.fetch;
+  const c = createClient({ endpoint: 'https://c.test/collect', wasm: WASM_URL, worker: false, delivery: { fetch, storage: 'memory', compression: false, batch: { intervalMs: 10 } }, ...extra });
+  clients.push(c);
+  return { c, sent };
+}
+
+describe('values recorded before the detector exists', () => {
+  it('watch() then record() in the same task: every spike is scored, in order, none dropped', async () => {
+    const { c } = client();
+    const anomalies: { value: number; timestamp: number }[] = [];
+    c.on('anomaly', (a) => anomalies.push(a));
+    c.watch('lat', { detector: 'zscore', window: 50, threshold: 5 });
+    const h = c.histogram('lat');
+    const spikes: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const spike = i >= 100 && i % 150 === 0;
+      if (spike) spikes.push(1000 + i);
+      h.record(spike ? 1000 + i : 10 + (i % 5));
+    }
+    await c.ready;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(anomalies.map((a) => a.value)).toEqual(spikes);
+    expect(c.diagnostics().pendingDropped).toBe(0);
+  });
+
+  it('beyond maxPendingValues the oldest values are dropped and counted', async () => {
+    const { c } = client({ maxPendingValues: 100 });
+    const anomalies: number[] = [];
+    c.on('anomaly', (a) => anomalies.push(a.value));
+    c.watch('lat', { detector: 'zscore', window: 20, threshold: 5 });
+    const h = c.histogram('lat');
+    h.record(999_999); // the first value: dropped before the detector exists
+    for (let i = 0; i < 299; i++) h.record(10 + (i % 3));
+    h.record(5000);
+    await c.ready;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c.diagnostics().pendingDropped).toBe(1 + 299 + 1 - 100);
+    expect(anomalies).toEqual([5000]);
+  });
+
+  it('histograms keep count, sum, min and max exact when the kernels cannot load; what stays out of the sketch is counted', async () => {
+    const { c } = client({ wasm: 'file:///nonexistent/kernels.wasm' });
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(e.message));
+    const h = c.histogram('big');
+    const n = 70_000;
+    for (let i = 1; i <= n; i++) h.record(i);
+    await c.ready;
+    const s = c.metricsSnapshot().find((m) => m.metric === 'big')!;
+    expect(s).toMatchObject({ count: n, sum: (n * (n + 1)) / 2, min: 1, max: n });
+    expect(c.diagnostics().unsketched).toBe(n - 65_536);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/could not load kernels\.wasm from file:\/\/\/nonexistent\/kernels\.wasm/);
+  });
+});
