@@ -30,4 +30,37 @@ describe.skipIf(!hasChromium)('kernels in Chromium (worker pool and page)', () =
     expect(page.workers().map((w) => new URL(w.url()).pathname)).toContain('/dist/avila-telemetry.worker.js');
     expect(errors).toEqual([]);
   });
+
+  it('simd: false loads kernels-nosimd.wasm in its workers and gives the bits of the SIMD kernels (k-means, ARIMA, sketch, summary)', async () => {
+    const results: string[] = [];
+    const wasm: string[][] = [];
+    for (const simd of [true, false]) {
+      const page = await browser.newPage();
+      const requested: string[] = [];
+      page.on('request', (r) => r.url().endsWith('.wasm') && requested.push(new URL(r.url()).pathname));
+      await page.goto(`${server.url}/test/pages/iife.html`);
+      const out = await page.evaluate(async (simd) => {
+        const A = (window as any).Avila.analysis;
+        await A.ready(simd ? {} : { simd: false });
+        let seed = 11;
+        const r = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+        const pts = Array.from({ length: 3000 }, (_, i) => [r() * 10 + (i % 3) * 20, r() * 10, r() - 0.5, r()]);
+        const km = await A.kmeans(pts, { k: 5, seed: 3 });
+        let y = 0;
+        const ys = Array.from({ length: 300 }, () => (y = 0.6 * y + r() - 0.5));
+        const m = await A.arima(ys, { order: [2, 0, 1] });
+        const s = await A.summary(ys);
+        const sk = new A.QuantileSketch();
+        sk.addMany(ys.map((v) => v * 1000));
+        // Bits, not decimal strings: every double as its 16 hex digits.
+        const bits = (xs: number[]) => xs.map((x) => { const b = new DataView(new ArrayBuffer(8)); b.setFloat64(0, x); return b.getBigUint64(0).toString(16); }).join(',');
+        return bits([km.inertia, ...km.centroids.flat(), ...m.coef.ar, ...m.coef.ma, m.logLik, m.sigma2, s.mean, s.variance, s.sum, ...sk.quantiles([0.1, 0.5, 0.99])]) + '|' + Array.from(km.labels).join('');
+      }, simd);
+      results.push(out);
+      wasm.push(requested);
+      await page.close();
+    }
+    expect(wasm).toEqual([['/dist/kernels.wasm'], ['/dist/kernels-nosimd.wasm']]);
+    expect(results[1]).toBe(results[0]);
+  });
 });

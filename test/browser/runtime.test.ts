@@ -152,12 +152,16 @@ describe.skipIf(!hasChromium)('worker runtime in Chromium', () => {
 
   it("runs under a strict CSP (script-src 'self' 'wasm-unsafe-eval'; worker-src 'self') with no violation", async () => {
     const { page, problems } = await open(strict.url);
+    const loaded: string[] = [];
+    page.on('request', (req) => loaded.push(new URL(req.url()).pathname));
     const r = await page.evaluate(async () => {
       const A = (window as any).Avila.analysis;
       const q = await A.quantiles([4, 1, 3, 2], [0.5]);
       return { q, mode: (await A.runtimeMetrics()).mode, violations: (window as any).violations };
     });
     expect(r).toEqual({ q: [2.5], mode: "workers", violations: [] });
+    // The script tag's on-demand chunk (an ES module imported by the classic script) loaded under the policy.
+    expect(loaded).toContain('/dist/on-demand.mjs');
     expect(problems).toEqual([]);
     await page.close();
   });
