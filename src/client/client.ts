@@ -9,6 +9,7 @@ import { clock } from './context.js';
 import { Emitter } from './emitter.js';
 import { EventPipeline } from './events.js';
 import { History } from './forecast/history.js';
+import { emptyDeliveryStats } from './noop.js';
 import type { ClientForecast, ClientForecastOptions } from './forecast/types.js';
 import { Identity } from './identity.js';
 import { createInstruments } from './instruments/instruments.js';
@@ -388,7 +389,15 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     metricsSnapshot: guard(() => metrics.snapshot(), []),
     health: guard(() => link.current?.health() ?? null, null),
     runtimeMetrics: guard(() => link.current?.metrics() ?? null, null),
-    deliveryStats: () => delivery.stats(),
+    // Never rejects (after shutdown, or with storage gone): reported, and an empty answer.
+    deliveryStats: () => {
+      try {
+        return delivery.stats().catch((e: unknown) => (fail(e), emptyDeliveryStats()));
+      } catch (e) {
+        fail(e);
+        return Promise.resolve(emptyDeliveryStats());
+      }
+    },
     diagnostics: () => ({ ...diag, unsketched: metrics.unsketched }),
     consent,
     optOut,

@@ -1,5 +1,11 @@
+import type { DeliveryStats } from '../delivery/delivery.js';
 import { noopSpan } from './spans.js';
 import type { Client } from './types.js';
+
+/** Delivery stats of a client that has nothing (a no-op client, or one whose stats failed). */
+export function emptyDeliveryStats(): DeliveryStats {
+  return { buffered: 0, queued: 0, queuedBytes: 0, inFlight: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0, drops: {}, circuit: 'closed', online: true, paused: true, leader: false, storage: 'memory', exitSends: { keepalive: 0, beacon: 0, plain: 0 } };
+}
 
 /** What init() returns when it cannot start: the same API, doing nothing. */
 export function noopClient(): Client {
@@ -27,8 +33,7 @@ export function noopClient(): Client {
     metricsSnapshot: () => [],
     health: () => null,
     runtimeMetrics: () => null,
-    deliveryStats: () =>
-      Promise.resolve({ buffered: 0, queued: 0, queuedBytes: 0, inFlight: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0, drops: {}, circuit: 'closed', online: true, paused: true, leader: false, storage: 'memory', exitSends: { keepalive: 0, beacon: 0, plain: 0 } }),
+    deliveryStats: () => Promise.resolve(emptyDeliveryStats()),
     diagnostics: () => ({ errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0 }),
     consent: none,
     optOut: none,

@@ -19,7 +19,7 @@ export type { Health, HealthCheck, RuntimeMetrics, Status } from './metrics.js';
 export type { RunOptions, TaskFactory } from './pool.js';
 export { QueueFullError, TimeoutError, WorkerCrashedError } from './errors.js';
 
-export interface RuntimeOptions extends Omit<PoolOptions, 'workerUrl' | 'workerSlot'> {
+export interface RuntimeOptions extends Omit<PoolOptions, 'workerUrl' | 'workerSlot' | 'inlineReason'> {
   /** kernels.wasm: a compiled Module, its bytes or its URL. Default: kernels.wasm next to this bundle. */
   wasm?: KernelSource;
   /** 'auto' (Web Workers where available), false (always on the calling thread) or the worker script's URL. */
@@ -72,9 +72,12 @@ export async function createRuntime(options: RuntimeOptions = {}, workers?: Work
   const instance = typeof document === 'undefined' ? instantiateKernelsSync(module) : await instantiateKernels(module);
   const kernels = new Kernels(instance);
   const url = options.worker === false || !workers ? null : workers.url(options.worker);
+  // Why tasks run on the calling thread, in the words health() reports.
+  const inlineReason = options.worker === false ? 'worker: false was set; running on the calling thread' : url === null ? 'no Web Worker in this environment' : undefined;
   const pool = new WorkerPool(module, new Executor(kernels), kernels, {
     ...options,
     workerUrl: url,
+    ...(inlineReason ? { inlineReason } : {}),
     ...(workers ? { workerSlot: workers.slot } : {}),
   });
   return {

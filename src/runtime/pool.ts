@@ -18,6 +18,8 @@ export interface PoolOptions {
   workerUrl: URL | string | null;
   /** Starts a worker slot (kept out of the edge build, which has no workers). */
   workerSlot?: (url: URL | string, module: WebAssembly.Module) => Slot;
+  /** What health() says when workerUrl is null. */
+  inlineReason?: string;
   /** Workers kept alive. Default 1. */
   minWorkers?: number;
   /** Upper bound on workers. Default min(4, hardwareConcurrency − 1), at least 1. */
@@ -150,7 +152,7 @@ export class WorkerPool {
     this.execution = new LatencyRecorder(kernels);
     this.wait = new LatencyRecorder(kernels);
     if (options.workerUrl === null || !options.workerSlot) {
-      this.inlineReason = 'no Web Worker in this environment';
+      this.inlineReason = options.inlineReason ?? 'no Web Worker in this environment';
       this.addSlot(inlineSlot(executor));
     } else {
       for (let i = 0; i < Math.max(1, this.min); i++) this.spawn();
