@@ -29,8 +29,8 @@ export const MAX_ALERT_VALUES = 100_000;
  * (once a second) scans the window once — O(window), at most MAX_ALERT_VALUES values.
  */
 export class AlertRule {
-  private times = new Float64Array(256);
-  private values = new Float64Array(256);
+  private times: Float64Array;
+  private values: Float64Array;
   private head = 0;
   private size = 0;
   /** Values dropped because the window held MAX_ALERT_VALUES already. */
@@ -50,6 +50,9 @@ export class AlertRule {
     this.condition = parseCondition(options.when);
     this.forMs = parseDuration(options.for, 'options.for', 0);
     this.windowMs = parseDuration(options.window, 'options.window', 60_000);
+    const n = Math.max(1, Math.min(256, capacity));
+    this.times = new Float64Array(n);
+    this.values = new Float64Array(n);
   }
 
   push(v: number, t: number): void {
@@ -87,7 +90,8 @@ export class AlertRule {
     return this.size;
   }
 
-  private stat(now: number): number {
+  /** The rule's statistic over the window ending at `now` (NaN when it is empty). */
+  value(now: number): number {
     const n = this.values.length;
     const from = now - this.windowMs;
     while (this.size > 0 && this.times[this.head]! < from) {
@@ -115,7 +119,7 @@ export class AlertRule {
 
   /** Returns a transition (firing or resolved), or null. */
   evaluate(now: number): AlertEvent | null {
-    const value = this.stat(now);
+    const value = this.value(now);
     const holds = Number.isFinite(value) && this.condition.op(value, this.condition.threshold);
     if (!holds) {
       this.pendingSince = null;
