@@ -227,13 +227,21 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     }
   }, undefined);
 
+  /** Stops every watcher on shutdown: their detectors live in the page's runtime, which may outlive this client. */
+  const watching = new Set<() => void>();
   const watch = guard((metric: string, options: WatchOptions = {}): (() => void) => {
     wantKernels();
     const o: WatchOptions = options && typeof options === 'object' ? options : {};
-    return watchMetric(rules, String(metric), o, (a) => {
+    const stop = watchMetric(rules, String(metric), o, (a) => {
       emitter.emit('anomaly', a);
       events.emit(events.make('anomaly', 'anomaly', { ...a, timestamp: new Date(a.timestamp).toISOString() }, now()));
     });
+    const unwatch = () => {
+      watching.delete(unwatch);
+      stop();
+    };
+    watching.add(unwatch);
+    return unwatch;
   }, () => {});
 
   const forecast = (metric: string, options: ClientForecastOptions = {}): Promise<ClientForecast | null> => {
@@ -358,6 +366,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     for (const c of cleanups.splice(0)) c();
     exportMetrics();
     await delivery.shutdown();
+    for (const unwatch of [...watching]) unwatch();
     metrics.dispose();
     link.close();
   });

@@ -18,7 +18,17 @@ describe('the page\'s one runtime', () => {
     expect(first).not.toBeNull();
     await analysis.ready({ wasm: WASM_URL, worker: false, maxWorkers: 3 });
     expect(currentRuntime()).toBe(first); // options of a later user do not replace it
+    c.watch('lat', { detector: 'zscore' });
+    c.histogram('lat').record(1);
+    await new Promise((r) => setTimeout(r, 10));
+    // The client's detector goes with it: nothing of it stays in the runtime that outlives it.
+    const kernels = first!.kernels;
+    const free = kernels.detectorFree.bind(kernels);
+    let freed = 0;
+    kernels.detectorFree = (ptr: number) => (freed++, free(ptr));
     await c.shutdown();
+    kernels.detectorFree = free;
+    expect(freed).toBe(1);
     expect(currentRuntime()).toBe(first);
     expect(await analysis.quantiles([3, 1, 2], [0.5])).toEqual([2]);
     const sketch = new analysis.QuantileSketch();
