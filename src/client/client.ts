@@ -46,6 +46,15 @@ function endpointUrl(value: unknown, option: string): string | undefined {
   return text;
 }
 
+/** The runtime options: `runtime`, with the top-level shorthands `wasm`/`wasmUrl` and `worker`. */
+function runtimeOptionsOf(config: ClientConfig): RuntimeOptions {
+  const options: RuntimeOptions = { ...config.runtime };
+  const wasm = config.wasm ?? config.wasmUrl;
+  if (wasm !== undefined) options.wasm = wasm;
+  if (config.worker !== undefined) options.worker = config.worker;
+  return options;
+}
+
 /**
  * Creates a client. Never throws into the host page: every public method is guarded, failures go
  * to `on('error')` and to `diagnostics()`.
@@ -99,10 +108,12 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
       ? null
       : new Sessions(store, `${config.storageKey ?? 'avila'}:session`, { timeoutMs: config.session?.timeoutMs ?? 30 * 60_000, maxLengthMs: config.session?.maxLengthMs ?? 24 * 3_600_000 });
 
+  const link = new PartsLink(host.parts ?? loadParts, runtimeOptionsOf(config), host.workers !== false, fail);
   const delivery: DeliveryPort = (host.delivery ?? ((o: DeliveryOptions) => new Delivery(o)))({
     ...config.delivery,
     endpoint,
     otlpEndpoint,
+    otlp: () => link.parts().then((p) => p.otlpBodies),
     apiKey: config.apiKey,
     resource: { serviceName: config.app?.name ?? 'web', serviceVersion: config.app?.version, environment: config.app?.env },
     onError: fail,
@@ -155,11 +166,6 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
 
   // ---- on-demand code, the page's runtime ----
 
-  const runtimeOptions: RuntimeOptions = { ...config.runtime };
-  const wasm = config.wasm ?? config.wasmUrl;
-  if (wasm !== undefined) runtimeOptions.wasm = wasm;
-  if (config.worker !== undefined) runtimeOptions.worker = config.worker;
-  const link = new PartsLink(host.parts ?? loadParts, runtimeOptions, host.workers !== false, fail);
   let metrics: Metrics;
   let kernelsWanted = false;
   /** Starts loading the kernels (once); histograms fold into sketches when they arrive. */
@@ -308,16 +314,13 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
 
   // ---- autocapture ----
 
+  const record = (metric: string, unit: string, value: number, attrs: Record<string, string>) => instruments.histogram(metric, { unit }).record(value, attrs);
   const cleanups: (() => void)[] = installAutocapture(config.autocapture ?? {}, {
     page,
     track,
-    record: (metric, unit, value, attrs) => instruments.histogram(metric, { unit }).record(value, attrs),
+    record,
     count: (metric, attrs) => instruments.counter(metric).add(1, attrs),
-    webVitals: () =>
-      void link.parts().then(
-        (p) => p.observeWebVitals({ track, record: (metric, unit, value, attrs) => instruments.histogram(metric, { unit }).record(value, attrs) }),
-        () => {},
-      ),
+    webVitals: () => void link.parts().then((p) => p.observeWebVitals({ track, record }), () => {}),
     ownEndpoints: [endpoint ?? '', otlpEndpoint ?? ''].map((e) => {
       try {
         return e && typeof location !== 'undefined' ? new URL(e, location.href).href : e;

@@ -10,8 +10,9 @@ import { observeWebVitals } from './autocapture/web-vitals.js';
 import { forecastMetric } from './forecast/forecast.js';
 import { Slo } from './slo/slo.js';
 import { Watcher } from './watch/watcher.js';
+import { otlpBodies } from '../delivery/encode/otlp-bodies.js';
 
-export { acquireRuntime, releaseRuntime, webWorkers, AlertRule, Slo, Watcher, forecastMetric, observeWebVitals, analysis };
+export { acquireRuntime, releaseRuntime, webWorkers, AlertRule, Slo, Watcher, forecastMetric, observeWebVitals, analysis, otlpBodies };
 
 export interface OnDemandParts {
   acquireRuntime: typeof acquireRuntime;
@@ -23,4 +24,5 @@ export interface OnDemandParts {
   forecastMetric: typeof forecastMetric;
   observeWebVitals: typeof observeWebVitals;
   analysis: typeof analysis;
+  otlpBodies: typeof otlpBodies;
 }

@@ -7,7 +7,7 @@ import { IdbQueue } from './queue/idb.js';
 import { MemoryQueue } from './queue/memory.js';
 import { byteLength, DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueEntry, type QueueItem, type QueueLimits } from './queue/types.js';
 import { backoffMs, type SendOutcome } from './send.js';
-import { BatchSender, EventSerializer, notify } from './sender.js';
+import { BatchSender, EventSerializer, notify, type SenderOptions } from './sender.js';
 import type { DropReason, Drops, WireEvent } from './types.js';
 
 export interface DeliveryOptions {
@@ -19,6 +19,8 @@ export interface DeliveryOptions {
   /** Extra request headers (not sent by sendBeacon). */
   headers?: Record<string, string>;
   resource?: OtlpResource;
+  /** Loads the OTLP encoders (needed with otlpEndpoint); see SenderOptions.otlp. */
+  otlp?: SenderOptions['otlp'];
   batch?: Partial<{ maxEvents: number; maxBytes: number; intervalMs: number }>;
   queue?: Partial<QueueLimits>;
   retry?: Partial<{ baseMs: number; maxMs: number }>;

@@ -1,6 +1,7 @@
-import { encodeJsonBatch, fullEvent } from './encode/json.js';
+import { encodeJsonBatch } from './encode/json.js';
 import { gzip } from './encode/gzip.js';
-import { encodeOtlpLogs, encodeOtlpMetrics, encodeOtlpTraces, type OtlpResource } from './encode/otlp.js';
+import type { OtlpResource } from './encode/otlp.js';
+import type { otlpBodies } from './encode/otlp-bodies.js';
 import type { QueueEntry, QueueItem } from './queue/types.js';
 import { post, type SendOutcome } from './send.js';
 import type { Drops, WireEvent } from './types.js';
@@ -11,6 +12,11 @@ export interface SenderOptions {
   apiKey?: string | undefined;
   headers?: Record<string, string> | undefined;
   resource?: OtlpResource | undefined;
+  /**
+   * The OTLP encoders, loaded when first needed (they are in the on-demand chunk: pages that send
+   * native JSON never download them).
+   */
+  otlp?: (() => Promise<typeof otlpBodies>) | undefined;
   compression: 'gzip' | false;
   fetch: typeof fetch;
 }
@@ -29,7 +35,9 @@ export class BatchSender {
     const headers = { ...this.o.headers };
     if (this.o.otlpEndpoint) {
       if (this.o.apiKey) headers.authorization = `Bearer ${this.o.apiKey}`;
-      for (const [signal, body] of this.otlpBodies(entries)) {
+      if (!this.o.otlp) throw new Error('avila-telemetry: no OTLP encoder was given to the sender');
+      const otlpBodies = await this.o.otlp();
+      for (const [signal, body] of otlpBodies(entries, this.o.resource ?? { serviceName: 'web' })) {
         const outcome = await this.postBody(`${this.o.otlpEndpoint.replace(/\/$/, '')}/v1/${signal}`, body, headers);
         if (outcome.kind !== 'ok') return outcome;
       }
@@ -37,17 +45,6 @@ export class BatchSender {
     }
     const body = encodeJsonBatch(batchId, entries, { apiKey: this.o.apiKey, drops });
     return this.postBody(this.o.endpoint!, body, headers);
-  }
-
-  private otlpBodies(entries: QueueEntry[]): [string, string][] {
-    const resource = this.o.resource ?? { serviceName: 'web' };
-    const by = (signal: QueueEntry['signal']) => entries.filter((e) => e.signal === signal).map((e) => JSON.parse(fullEvent(e)) as WireEvent);
-    const out: [string, string][] = [];
-    const logs = by('logs'), metrics = by('metrics'), traces = by('traces');
-    if (logs.length) out.push(['logs', encodeOtlpLogs(logs, resource)]);
-    if (metrics.length) out.push(['metrics', encodeOtlpMetrics(metrics, resource)]);
-    if (traces.length) out.push(['traces', encodeOtlpTraces(traces, resource)]);
-    return out;
   }
 
   private async postBody(url: string, body: string, headers: Record<string, string>): Promise<SendOutcome> {
