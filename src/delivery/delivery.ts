@@ -255,6 +255,8 @@ export class Delivery {
   }
 
   private sleep(ms: number): Promise<void> {
+    // After shutdown() nothing wakes the loop again: it must not start a new sleep.
+    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       this.waker = resolve;
       if (Number.isFinite(ms)) this.wakeTimer = setTimeout(() => this.wake(), Math.max(0, ms));
@@ -579,6 +581,8 @@ export class Delivery {
     this.wake();
     const until = now() + timeoutMs;
     const q = await this.queueReady;
+    // A pending Web Lock election is not "another tab leads": wait for its outcome first.
+    await Promise.race([this.leadership.settled, new Promise((r) => setTimeout(r, Math.max(0, until - now())))]);
     while (now() < until && !this.closed) {
       const s = await q.stats();
       if (s.count === 0 || !this.canSend()) return;

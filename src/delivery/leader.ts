@@ -5,13 +5,18 @@
  */
 export interface Leadership {
   readonly isLeader: boolean;
+  /**
+   * Resolves once the election has an outcome: this tab leads, or another tab does (this one then
+   * waits its turn). flush() waits for it, so it never gives up while the election is pending.
+   */
+  readonly settled: Promise<void>;
   /** Called when this tab becomes the leader. */
   onChange(listener: (leader: boolean) => void): void;
   release(): void;
 }
 
 export function alwaysLeader(): Leadership {
-  return { isLeader: true, onChange() {}, release() {} };
+  return { isLeader: true, settled: Promise.resolve(), onChange() {}, release() {} };
 }
 
 export function electLeader(name: string): Leadership {
@@ -24,19 +29,31 @@ export function electLeader(name: string): Leadership {
 function webLock(locks: LockManager, name: string): Leadership {
   let leader = false;
   let release: (() => void) | null = null;
+  let settle: () => void = () => {};
+  const settled = new Promise<void>((r) => (settle = r));
   const listeners: ((l: boolean) => void)[] = [];
   const held = new Promise<void>((r) => (release = r));
+  const lead = () => {
+    leader = true;
+    settle();
+    for (const l of listeners) l(true);
+    return held;
+  };
+  // First ask without waiting: a lock held elsewhere settles the election at once (another tab
+  // leads), then wait in line for it.
   locks
-    .request(name, () => {
-      leader = true;
-      for (const l of listeners) l(true);
-      return held;
+    .request(name, { ifAvailable: true }, (lock) => {
+      if (lock) return lead();
+      settle();
+      locks.request(name, lead).catch(() => {});
+      return undefined;
     })
-    .catch(() => {});
+    .catch(() => settle());
   return {
     get isLeader() {
       return leader;
     },
+    settled,
     onChange(l) {
       listeners.push(l);
     },
@@ -59,7 +76,11 @@ function lease(name: string): Leadership {
       current = JSON.parse(localStorage.getItem(key) ?? 'null');
     } catch {}
     if (!current || current.owner === me || current.until < now) {
-      localStorage.setItem(key, JSON.stringify({ owner: me, until: now + 3000 }));
+      try {
+        localStorage.setItem(key, JSON.stringify({ owner: me, until: now + 3000 }));
+      } catch {
+        // Storage full or disabled since: this tab keeps draining (better twice than never).
+      }
       if (!leader) {
         leader = true;
         for (const l of listeners) l(true);
@@ -75,12 +96,15 @@ function lease(name: string): Leadership {
     get isLeader() {
       return leader;
     },
+    settled: Promise.resolve(),
     onChange(l) {
       listeners.push(l);
     },
     release() {
       clearInterval(timer);
-      if (leader) localStorage.removeItem(key);
+      try {
+        if (leader) localStorage.removeItem(key);
+      } catch {}
       leader = false;
     },
   };
