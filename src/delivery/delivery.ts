@@ -104,6 +104,9 @@ export class Delivery {
   private readonly inFlightSeqs = new Set<number>();
   private consecutiveFailures = 0;
   private circuitOpenUntil = 0;
+  /** Batches refused in a row (4xx): the next send waits longer each time, so a wrong endpoint is not hammered. */
+  private rejections = 0;
+  private rejectedUntil = 0;
   private online = typeof navigator === 'undefined' || navigator.onLine !== false;
   private paused = false;
   private flushWanted = false;
@@ -264,7 +267,12 @@ export class Delivery {
   }
 
   private canSend(): boolean {
-    return !this.paused && this.online && this.leadership.isLeader && now() >= this.circuitOpenUntil;
+    return !this.paused && this.online && this.leadership.isLeader && now() >= this.blockedUntil();
+  }
+
+  /** Until when sending waits: an open circuit, or the back-off after refused batches. */
+  private blockedUntil(): number {
+    return Math.max(this.circuitOpenUntil, this.rejectedUntil);
   }
 
   private async drainLoop(): Promise<void> {
@@ -272,7 +280,7 @@ export class Delivery {
     while (!this.closed) {
       try {
         if (!this.canSend()) {
-          await this.sleep(this.circuitOpenUntil > now() ? this.circuitOpenUntil - now() : Infinity);
+          await this.sleep(this.blockedUntil() > now() ? this.blockedUntil() - now() : Infinity);
           continue;
         }
         if (now() >= this.settleAt) {
@@ -409,13 +417,14 @@ export class Delivery {
         }
         if (this.closed) return;
         if (!this.canSend()) {
-          await new Promise((r) => setTimeout(r, Math.max(50, this.circuitOpenUntil - now())));
+          await new Promise((r) => setTimeout(r, Math.max(50, this.blockedUntil() - now())));
           if (!this.leadership.isLeader) return; // another tab took over: leave the events queued
           continue;
         }
         const outcome = await this.sendFlight(flight);
         if (outcome.kind === 'ok') {
           this.consecutiveFailures = 0;
+          this.rejections = 0;
           await q.remove(flight.entries.map((e) => e.seq));
           if (flight.drops) await q.settleDrops(flight.drops);
           this.counters.batchesSent++;
@@ -473,7 +482,13 @@ export class Delivery {
 
   private async dropEntries(q: EventQueue, flight: Flight, reason: DropReason, message: string): Promise<void> {
     await q.remove(flight.entries.map((e) => e.seq));
-    await q.addDrops(reason, flight.entries.length);
+    // The drop report this batch carried was refused with it: it is dropped too, never resent
+    // (a collector that refuses batches would refuse the report again, and again).
+    if (flight.drops) await q.settleDrops(flight.drops);
+    if (flight.entries.length) await q.addDrops(reason, flight.entries.length);
+    // Each refusal in a row doubles the wait before the next send (half-jittered, up to retry.maxMs).
+    const wait = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** Math.min(this.rejections++, 30));
+    this.rejectedUntil = now() + wait / 2 + (Math.random() * wait) / 2;
     this.report(new Error(`avila-telemetry: ${message}; ${flight.entries.length} events dropped (${reason})`));
   }
 
