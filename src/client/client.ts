@@ -2,7 +2,7 @@
 // (watch, alerts, SLOs) over one delivery stage. What every page needs is here; the rest loads on
 // first use (parts.ts → on-demand.ts).
 import { Delivery, type DeliveryOptions } from '../delivery/delivery.js';
-import type { RuntimeOptions } from '../runtime/index.js';
+import type { Health, RuntimeOptions } from '../runtime/index.js';
 import { Alerts } from './alerts/alerts.js';
 import { installAutocapture } from './autocapture/autocapture.js';
 import { clock } from './context.js';
@@ -399,7 +399,14 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     },
     metricsText: guard(() => metrics.text() + (link.current ? link.current.metricsText() : ''), ''),
     metricsSnapshot: guard(() => metrics.snapshot(), []),
-    health: guard(() => link.current?.health() ?? null, null),
+    health: guard((): Health | null => {
+      const h = link.current?.health() ?? null;
+      const problem = (delivery as { storageProblem?: string | null }).storageProblem;
+      if (!problem) return h;
+      // Events kept in memory (IndexedDB never opened): degraded, said once here and in on('error').
+      const storage = { name: 'storage', status: 'degraded' as const, detail: problem, ageMs: 0 };
+      return { status: h?.status === 'unhealthy' ? 'unhealthy' : 'degraded', checks: [...(h?.checks ?? []), storage] };
+    }, null),
     runtimeMetrics: guard(() => link.current?.metrics() ?? null, null),
     // Never rejects (after shutdown, or with storage gone): reported, and an empty answer.
     deliveryStats: () => {

@@ -4,7 +4,7 @@ import type { Client } from './types.js';
 
 /** Delivery stats of a client that has nothing (a no-op client, or one whose stats failed). */
 export function emptyDeliveryStats(): DeliveryStats {
-  return { buffered: 0, queued: 0, queuedBytes: 0, inFlight: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0, drops: {}, circuit: 'closed', online: true, paused: true, leader: false, storage: 'memory', exitSends: { keepalive: 0, beacon: 0, plain: 0 } };
+  return { buffered: 0, queued: 0, queuedBytes: 0, inFlight: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0, drops: {}, circuit: 'closed', online: true, paused: true, leader: false, storage: 'memory', storageProblem: null, exitSends: { keepalive: 0, beacon: 0, plain: 0 } };
 }
 
 /** What init() returns when it cannot start: the same API, doing nothing. */

@@ -29,6 +29,8 @@ export interface DeliveryOptions {
   /** Batches in flight at once. Default 2. */
   concurrency?: number;
   storage?: 'auto' | 'indexeddb' | 'memory';
+  /** How long opening IndexedDB may take before the memory queue takes over. Default 5000 ms. */
+  storageTimeoutMs?: number;
   /** Names the IndexedDB database and the drain lock (default from the endpoint). */
   queueName?: string;
   /** Delay before buffered events are written to the queue. Default 50 ms. */
@@ -56,6 +58,8 @@ export interface DeliveryStats {
   paused: boolean;
   leader: boolean;
   storage: 'indexeddb' | 'memory' | 'pending';
+  /** Why events are kept in memory although IndexedDB was wanted (it never opened, or refused), or null. */
+  storageProblem: string | null;
   exitSends: { keepalive: number; beacon: number; plain: number };
 }
 
@@ -122,6 +126,8 @@ export class Delivery {
   private readonly exitSends = { keepalive: 0, beacon: 0, plain: 0 };
   private readonly removeListeners: (() => void)[] = [];
   private readonly loop: Promise<void>;
+  /** Why events are kept in memory although IndexedDB was asked for, or null. */
+  storageProblem: string | null = null;
 
   constructor(options: DeliveryOptions) {
     this.o = { concurrency: 2, persistDelayMs: 50, compression: 'gzip', ...options };
@@ -144,11 +150,13 @@ export class Delivery {
     let q: EventQueue;
     if (this.o.storage !== 'memory' && typeof indexedDB !== 'undefined') {
       try {
-        q = await IdbQueue.open(this.name, limits);
+        q = await this.openIdb(limits);
         this.leadership = electLeader(`${this.name}:drain`);
         this.leadership.onChange(() => this.wake());
       } catch (e) {
-        if (this.o.storage === 'indexeddb') this.report(new Error(`avila-telemetry: IndexedDB refused (${(e as Error)?.message}); events are kept in memory`));
+        // Reported once, counted in stats().storageProblem; events stay in a bounded memory queue.
+        this.storageProblem = `IndexedDB unusable (${(e as Error)?.message}); events are kept in memory`;
+        this.report(new Error(`avila-telemetry: ${this.storageProblem}`));
         q = new MemoryQueue(limits);
       }
     } else {
@@ -156,6 +164,29 @@ export class Delivery {
     }
     this.queue = q;
     return q;
+  }
+
+  /** IdbQueue.open, bounded: a blocked upgrade or a hung open must not hold every event forever. */
+  private openIdb(limits: QueueLimits): Promise<EventQueue> {
+    const ms = this.o.storageTimeoutMs ?? 5000;
+    return new Promise((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(new Error(`no answer within ${ms} ms`));
+      }, ms);
+      IdbQueue.open(this.name, limits).then(
+        (q) => {
+          clearTimeout(timer);
+          if (late) q.close(); // opened after we gave up: the memory queue has taken over
+          else resolve(q);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
   }
 
   private installListeners(): void {
@@ -637,6 +668,7 @@ export class Delivery {
       paused: this.paused,
       leader: this.leadership.isLeader,
       storage: q ? q.kind : 'pending',
+      storageProblem: this.storageProblem,
       exitSends: { ...this.exitSends },
     };
   }

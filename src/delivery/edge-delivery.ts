@@ -267,6 +267,7 @@ export class EdgeDelivery {
       paused: this.paused,
       leader: true,
       storage: 'memory',
+      storageProblem: null,
       exitSends: { keepalive: 0, beacon: 0, plain: 0 },
     });
   }
