@@ -545,9 +545,17 @@ export class Delivery {
     for (const i of fresh) this.uncommitted.set(i.id, i);
     const items = [...this.uncommitted.values()].filter((i) => !this.exitSent.has(i.id)).reverse();
     if (items.length === 0) return;
+    // IndexedDB writes still open at unload are aborted, and a queue not open yet holds nothing:
+    // every event not known to be committed is also copied to localStorage (synchronous), which
+    // the next load adds back to its queue (settleLeftBehind) — unless memory was asked for.
+    const keep = () => {
+      if (this.o.storage !== 'memory' && this.queue?.kind !== 'memory') spill(this.name, items);
+    };
     if (!this.o.endpoint || this.paused) {
-      // OTLP needs headers a beacon cannot carry: the next load (or another tab) sends them.
+      // OTLP needs headers a beacon cannot carry, and a paused client (no consent yet) may not
+      // send: the next load (or another tab) sends them.
       this.queue?.appendNow(items);
+      keep();
       return;
     }
     const holdUntil = now() + EXIT_HOLD_MS;
@@ -571,7 +579,7 @@ export class Delivery {
     // still open at unload are aborted by the browser, so every event not known to be committed
     // is also copied to localStorage, whose writes are synchronous.
     this.queue?.appendNow(fresh.map((i) => (sent.has(i.id) ? { ...i, holdUntil } : i)));
-    if (this.queue?.kind === 'indexeddb') spill(this.name, items);
+    keep();
   }
 
   /** One exit request: fetch keepalive, else sendBeacon, else a plain fetch. False when nothing could be sent. */
