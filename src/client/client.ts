@@ -75,7 +75,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   const store = host.store ?? browserStore();
   const now = clock();
   const limits: SanitizeLimits = { ...DEFAULT_SANITIZE, ...config.limits };
-  const diag: ClientDiagnostics = { errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0 };
+  const diag: ClientDiagnostics = { errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0, refusedMetrics: 0, droppedMetricValues: 0 };
   const emitter = new Emitter<ClientEvents>(() => diag.errors++);
   const fail = (e: unknown) => {
     diag.errors++;
@@ -189,7 +189,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
 
   const taps = new Taps();
   const recent = new History(Math.max(20, Math.min(100_000, Math.floor(Number(config.metrics?.historySize) || 1000))), 50);
-  metrics = new Metrics({ maxSeriesPerMetric: config.metrics?.maxSeriesPerMetric ?? 100, maxPending: 65_536 }, now, (metric, v) => {
+  metrics = new Metrics({ maxSeriesPerMetric: config.metrics?.maxSeriesPerMetric ?? 100, maxMetrics: config.metrics?.maxMetrics ?? 1000, maxPending: 65_536 }, now, (metric, v) => {
     recent.push(metric, v);
     taps.push(metric, v, now());
   });
@@ -417,7 +417,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
         return Promise.resolve(emptyDeliveryStats());
       }
     },
-    diagnostics: () => ({ ...diag, unsketched: metrics.unsketched }),
+    diagnostics: () => ({ ...diag, unsketched: metrics.unsketched, refusedMetrics: metrics.refusedMetrics, droppedMetricValues: metrics.droppedMetricValues }),
     consent,
     optOut,
     forget,

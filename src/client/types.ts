@@ -36,7 +36,8 @@ export interface ClientConfig {
   /** Sampling of track/page events, 0…1. Default 1. Dropped events are counted as `sampled`. */
   eventSampleRate?: number;
   /** historySize: recent values kept per metric for forecast() (default 1000, at most 50 metrics). */
-  metrics?: { exportIntervalMs?: number; maxSeriesPerMetric?: number; historySize?: number };
+  /** maxMetrics: metric names kept (default 1000); values of further names are counted in diagnostics().droppedMetricValues. */
+  metrics?: { exportIntervalMs?: number; maxSeriesPerMetric?: number; maxMetrics?: number; historySize?: number };
   limits?: Partial<SanitizeLimits>;
   delivery?: Omit<DeliveryOptions, 'endpoint' | 'otlpEndpoint' | 'apiKey' | 'onError' | 'onFlush' | 'resource'>;
   /**
@@ -89,6 +90,9 @@ export interface ClientDiagnostics {
   noConsent: number;
   /** Values dropped from a watch/alert/SLO rule's buffer while its code was loading (see maxPendingValues). */
   pendingDropped: number;
+  /** Metric names refused beyond metrics.maxMetrics, and the values recorded to them. */
+  refusedMetrics: number;
+  droppedMetricValues: number;
   /** Histogram values kept out of the quantile sketch because the kernels were not loaded (count, sum, min and max stay exact). */
   unsketched: number;
 }

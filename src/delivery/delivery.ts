@@ -544,6 +544,8 @@ export class Delivery {
     this.buffer = [];
     for (const i of fresh) this.uncommitted.set(i.id, i);
     const items = [...this.uncommitted.values()].filter((i) => !this.exitSent.has(i.id)).reverse();
+    // Ids sent by an earlier exit whose write has committed since are never looked at again.
+    for (const id of this.exitSent) if (!this.uncommitted.has(id)) this.exitSent.delete(id);
     if (items.length === 0) return;
     // IndexedDB writes still open at unload are aborted, and a queue not open yet holds nothing:
     // every event not known to be committed is also copied to localStorage (synchronous), which
@@ -554,7 +556,7 @@ export class Delivery {
     if (!this.o.endpoint || this.paused) {
       // OTLP needs headers a beacon cannot carry, and a paused client (no consent yet) may not
       // send: the next load (or another tab) sends them.
-      this.queue?.appendNow(items);
+      this.commitNow(items);
       keep();
       return;
     }
@@ -578,8 +580,18 @@ export class Delivery {
     // their send fails — the next sender asks the collector before sending them again. Writes
     // still open at unload are aborted by the browser, so every event not known to be committed
     // is also copied to localStorage, whose writes are synchronous.
-    this.queue?.appendNow(fresh.map((i) => (sent.has(i.id) ? { ...i, holdUntil } : i)));
+    this.commitNow(fresh.map((i) => (sent.has(i.id) ? { ...i, holdUntil } : i)));
     keep();
+  }
+
+  /** The exit's synchronous write; once it commits its events are no longer "uncommitted". */
+  private commitNow(items: QueueItem[]): void {
+    this.queue?.appendNow(items).then(
+      () => {
+        for (const i of items) this.uncommitted.delete(i.id);
+      },
+      () => {},
+    );
   }
 
   /** One exit request: fetch keepalive, else sendBeacon, else a plain fetch. False when nothing could be sent. */

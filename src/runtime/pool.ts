@@ -333,6 +333,12 @@ export class WorkerPool {
         this.counts.rejected++;
         return reject(new QueueFullError(`avila-telemetry: ${waiting} tasks are waiting, the limit (maxQueue) is ${this.maxQueue}`));
       }
+      // A pinned object's own queue has the same bound (a busy worker must not pile up pushes).
+      const objectWaiting = objectId === null ? 0 : (this.pinned.get(objectId)?.queue.length ?? 0);
+      if (!internal && objectWaiting >= this.maxQueue) {
+        this.counts.rejected++;
+        return reject(new QueueFullError(`avila-telemetry: ${objectWaiting} tasks are waiting for object ${objectId}, the limit (maxQueue) is ${this.maxQueue}`));
+      }
       const job = this.makeJob(make, options, objectId, internal, resolve, reject);
       if (options.signal) {
         job.onAbort = () => this.abort(job);

@@ -283,6 +283,14 @@ describe('client', () => {
     expect(Math.abs(p99 - 990) / 990).toBeLessThanOrEqual(0.01);
   });
 
+  it('caps the metric names (metrics.maxMetrics) and counts the names and values refused', async () => {
+    const { c } = client({ metrics: { maxMetrics: 5 } });
+    for (let i = 0; i < 8; i++) c.counter(`name_${i}`).add(2);
+    c.counter('name_7').add(1); // a refused name stays refused
+    expect(c.metricsSnapshot().map((m) => m.metric).sort()).toEqual(['name_0', 'name_1', 'name_2', 'name_3', 'name_4']);
+    expect(c.diagnostics()).toMatchObject({ refusedMetrics: 4, droppedMetricValues: 4 });
+  });
+
   it('caps the series per metric and counts the overflow', async () => {
     const { c } = client({ metrics: { maxSeriesPerMetric: 3 } });
     const g = c.counter('by_user');

@@ -56,4 +56,18 @@ describe('page exit', () => {
     vi.stubGlobal('indexedDB', { open: silent });
     expect(await exitWith({ otlpEndpoint: 'https://otel.test', storageTimeoutMs: 300 })).toEqual(['e4', 'e3', 'e2', 'e1', 'e0']);
   });
+
+  it('a page hidden and shown again many times keeps nothing of earlier exits in memory', async () => {
+    vi.stubGlobal('localStorage', memoryLocalStorage());
+    d = new Delivery({ endpoint: 'https://c.test/collect', fetch: (async () => new Response('{}')) as unknown as typeof fetch, compression: false, exitFlush: false, storage: 'memory' });
+    const internals = d as unknown as { uncommitted: Map<string, unknown>; exitSent: Set<string> };
+    for (let round = 0; round < 100; round++) {
+      for (let i = 0; i < 10; i++) d.enqueue(event(round * 10 + i));
+      d.flushOnExit(); // visibilitychange → hidden
+      await new Promise((r) => setTimeout(r, 0)); // the write commits; the page comes back
+    }
+    d.flushOnExit();
+    expect(internals.uncommitted.size).toBe(0);
+    expect(internals.exitSent.size).toBe(0);
+  });
 });

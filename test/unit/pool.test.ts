@@ -150,6 +150,16 @@ describe('WorkerPool', () => {
     expect(pool.health().status).toBe('healthy');
   });
 
+  it('bounds a pinned object’s queue by maxQueue too, counting what it refuses', async () => {
+    const { pool } = makePool({ delay: 30 }, { maxQueue: 3, maxWorkers: 1 });
+    const id = pool.pin({ kind: 'detector', config: { method: 0, window: 20, threshold: 4, minSamples: 5 } });
+    const push = () => pool.callObject(id, { op: 'object.push', id, values: Float64Array.of(1, 2, 3) }).then(() => 'ok', (e: Error) => e.name);
+    const outcomes = await Promise.all(Array.from({ length: 10 }, push));
+    expect(outcomes.filter((o) => o === 'QueueFullError').length).toBeGreaterThan(0);
+    expect(outcomes.filter((o) => o === 'ok').length).toBeLessThanOrEqual(1 + 3); // one running, three waiting at most
+    expect(pool.metrics().tasks.rejected).toBe(outcomes.filter((o) => o === 'QueueFullError').length);
+  });
+
   it('cancels a queued task and a running one with the signal’s reason; the pool recovers', async () => {
     const { pool, started } = makePool({ delay: 200 }, { maxWorkers: 1 });
     const running = new AbortController();

@@ -40,17 +40,22 @@ export function createInstruments(d: InstrumentDeps): Instruments {
       d.fail(new TypeError(`${kind}(name): name must be a non-empty string, got a ${typeof name}`));
       return () => {};
     }
-    let inst: Instrument;
+    let inst: Instrument | null;
     try {
       inst = d.metrics.instrument(metric, kind, options);
     } catch (e) {
       d.fail(e);
       return () => {};
     }
+    if (!inst) {
+      // Over metrics.maxMetrics names: this one keeps nothing; its values are counted.
+      return () => void d.metrics.droppedMetricValues++;
+    }
+    const live = inst;
     return (value: unknown, attrs?: Record<string, unknown>) => {
       try {
         const v = finite(value, `${kind}('${metric}').${verb}()`);
-        if (v !== null) write(metric, inst, v, attrs);
+        if (v !== null) write(metric, live, v, attrs);
       } catch (e) {
         d.fail(e);
       }

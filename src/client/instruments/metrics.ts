@@ -43,6 +43,8 @@ export interface Instrument {
 export interface MetricsOptions {
   /** Series per metric; further attribute sets go to one overflow series. Default 100. */
   maxSeriesPerMetric: number;
+  /** Metric names; values of further names are not kept, and counted in `droppedMetricValues`. Default 1000. */
+  maxMetrics?: number;
   /** Histogram values held between sketch updates before they are folded in. Default 65,536. */
   maxPending: number;
 }
@@ -102,6 +104,9 @@ export class Metrics {
   private kernels: Kernels | null = null;
   /** Series beyond maxSeriesPerMetric, folded into the overflow series. */
   overflowed = 0;
+  /** Names refused beyond maxMetrics, and the values recorded to them since. */
+  refusedMetrics = 0;
+  droppedMetricValues = 0;
   /**
    * Histogram values kept out of the quantile sketches because the kernels were not loaded and
    * the buffer (maxPending per series) was full. Their count, sum, min and max are exact.
@@ -119,8 +124,12 @@ export class Metrics {
     this.kernels = kernels;
   }
 
-  instrument(name: string, kind: MetricKind, options: MetricOptions = {}): Instrument {
+  instrument(name: string, kind: MetricKind, options: MetricOptions = {}): Instrument | null {
     let inst = this.instruments.get(name);
+    if (!inst && this.instruments.size >= (this.options.maxMetrics ?? 1000)) {
+      this.refusedMetrics++;
+      return null;
+    }
     if (!inst) this.instruments.set(name, (inst = { kind, options, series: new Map() }));
     else if (inst.kind !== kind) throw new TypeError(`metric '${name}' is a ${inst.kind}, not a ${kind}`);
     return inst;

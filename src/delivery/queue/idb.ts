@@ -94,8 +94,10 @@ export class IdbQueue implements EventQueue {
   private estimate: Totals = { count: Infinity, bytes: Infinity };
   private appends = 0;
 
-  appendNow(items: QueueItem[]): void {
-    if (items.length) void this.write(items)?.catch(() => {});
+  appendNow(items: QueueItem[]): Promise<void> {
+    if (!items.length) return Promise.resolve();
+    const committed = this.write(items);
+    return committed ? committed : Promise.reject(new Error('the database refused the write'));
   }
 
   /**

@@ -30,8 +30,8 @@ export class MemoryQueue implements EventQueue {
     if (dropped) mergeDrops(this.dropCounts, { queue_overflow: dropped });
   }
 
-  appendNow(items: QueueItem[]): void {
-    void this.append(items);
+  appendNow(items: QueueItem[]): Promise<void> {
+    return this.append(items);
   }
 
   async take(maxCount: number, maxBytes: number, exclude: ReadonlySet<number>, now: number): Promise<QueueEntry[]> {

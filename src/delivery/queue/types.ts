@@ -37,9 +37,9 @@ export interface EventQueue {
   append(items: QueueItem[]): Promise<void>;
   /**
    * For pagehide: issues every write synchronously (no await before them), so they commit even
-   * though the page goes away; bounds are enforced on the next append.
+   * though the page goes away; bounds are enforced on the next append. Resolves when committed.
    */
-  appendNow(items: QueueItem[]): void;
+  appendNow(items: QueueItem[]): Promise<void>;
   /** Oldest first, skipping `exclude` and held entries, within the count and byte limits (at least one entry). */
   take(maxCount: number, maxBytes: number, exclude: ReadonlySet<number>, now: number): Promise<QueueEntry[]>;
   remove(seqs: number[]): Promise<void>;
