@@ -64,7 +64,7 @@ export const edgeInternals = (c: EdgeClient): EdgeInternals | undefined => inter
  * (inside a request); creating it at module scope is fine. `config` may be a function of the
  * Worker's `env` (secrets): instrument() passes env on the first request.
  */
-export function createEdgeClient(config: EdgeClientConfig | ((env: unknown) => EdgeClientConfig)): EdgeClient {
+export function createEdgeClient<Env = unknown>(config: EdgeClientConfig | ((env: Env) => EdgeClientConfig)): EdgeClient {
   let hosted: HostedClient | null = null;
   let broken: Client | null = null;
   let env: unknown;
@@ -79,7 +79,7 @@ export function createEdgeClient(config: EdgeClientConfig | ((env: unknown) => E
     if (hosted) return hosted.client;
     if (broken) return broken;
     try {
-      const c = typeof config === 'function' ? config(env) : config;
+      const c = typeof config === 'function' ? config(env as Env) : config;
       if (!c || typeof c !== 'object') throw new TypeError('createEdgeClient(config): config must be an object (or a function of env returning one)');
       const delivery = c.delivery ?? {};
       hosted = hostClient(

@@ -1,0 +1,45 @@
+// Every ```ts block in README.md and docs/ type-checks against the built package, as a user's
+// project sees it (imports of 'avila-telemetry/…' resolve through the package's exports).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/server.js';
+
+const sources = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const blocks = sources.flatMap((file) =>
+  [...readFileSync(join(ROOT, file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({ file, i, code: m[1]! })),
+);
+
+describe('documented TypeScript snippets', () => {
+  it('there are snippets to check (docs/cloudflare.md has one at least)', () => {
+    expect(blocks.filter((b) => b.file === 'docs/cloudflare.md').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('each type-checks with strict settings against dist/types', () => {
+    const dir = join(ROOT, 'build/doc-snippets');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    symlinkSync(ROOT, join(dir, 'node_modules/avila-telemetry'), 'dir');
+    const files = blocks.map((b) => {
+      const name = `${b.file.replace(/[/.]/g, '_')}_${b.i}.ts`;
+      // Each block is a module of its own.
+      writeFileSync(join(dir, name), `${b.code}\nexport {};\n`);
+      return name;
+    });
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2023', 'DOM', 'DOM.Iterable'], types: [], strict: true, noEmit: true, skipLibCheck: true },
+        files,
+      }),
+    );
+    let output = '';
+    try {
+      execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      output = String((e as { stdout?: string }).stdout ?? e);
+    }
+    expect(output).toBe('');
+  });
+});
