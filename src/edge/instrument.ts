@@ -27,6 +27,12 @@ export interface InstrumentOptions extends EdgeClientConfig {
   admin?: AdminOptions;
   /** Continue the trace in outgoing fetch() calls made while handling a request (child span + traceparent). Default true. */
   traceFetch?: boolean;
+  /**
+   * A request not finished after this long stops counting as in flight (the active-requests
+   * gauge, and choosing the span of an outgoing fetch where there is no AsyncLocalStorage): the
+   * runtime may cancel a request whose handler never settles. Default 60,000 ms.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** Metric names (OpenTelemetry HTTP semantic conventions, durations in ms like the browser client's http.client.duration). */
@@ -59,9 +65,34 @@ const als: AsyncStore | null = (() => {
   }
 })();
 
+interface InFlight {
+  span: Span;
+  client: EdgeClient;
+  /** A request that never settles (cancelled by the runtime, a promise never resolved) stops counting then. */
+  expiresAt: number;
+}
+
 /** Requests being handled in this isolate, for the span of an outgoing fetch when there is no AsyncLocalStorage. */
-const inFlight = new Set<{ span: Span; client: EdgeClient }>();
+const inFlight = new Set<InFlight>();
+/** Hard bound, whatever the timeouts: the oldest go first. */
+const MAX_IN_FLIGHT = 10_000;
+
+/** Forgets requests past their timeout (oldest first: a Set iterates in insertion order). */
+function pruneInFlight(): void {
+  const t = clockMs();
+  for (const r of inFlight) {
+    if (r.expiresAt > t && inFlight.size <= MAX_IN_FLIGHT) break;
+    inFlight.delete(r);
+  }
+}
+
+function enter(record: InFlight): void {
+  pruneInFlight();
+  inFlight.add(record);
+}
+
 const activeSpan = (): { span: Span; client: EdgeClient } | undefined => {
+  pruneInFlight();
   const span = als?.getStore();
   if (span) {
     for (const r of inFlight) if (r.span === span) return r;
@@ -125,6 +156,7 @@ interface IsolateState {
   errors: Counter;
   active: Gauge;
   admin: AdminRoutes | null;
+  requestTimeoutMs: number;
 }
 
 /**
@@ -184,7 +216,7 @@ export function instrument<Env = unknown, M extends WorkerModule<Env> = WorkerMo
   const build = (env: Env): IsolateState => {
     const o = typeof options === 'function' ? options(env) : options;
     if (typeof options === 'function') AdminRoutes.check(o?.admin);
-    const { client: given, routes, sampleRate, anomaly, admin, traceFetch, ...clientConfig } = o;
+    const { client: given, routes, sampleRate, anomaly, admin, traceFetch, requestTimeoutMs, ...clientConfig } = o;
     const client = given ?? createEdgeClient({ ...clientConfig, ...(sampleRate !== undefined ? { tracesSampleRate: sampleRate } : {}) });
     const internals = edgeInternals(client);
     internals?.bindEnv(env);
@@ -200,6 +232,7 @@ export function instrument<Env = unknown, M extends WorkerModule<Env> = WorkerMo
       errors: client.counter(EDGE_METRICS.errors, { description: 'Requests answered 5xx or that threw' }),
       active: client.gauge(EDGE_METRICS.active, { description: 'Requests in flight in this isolate' }),
       admin: admin ? new AdminRoutes(admin, client, () => s.routes.overflow) : null,
+      requestTimeoutMs: typeof requestTimeoutMs === 'number' && requestTimeoutMs > 0 ? requestTimeoutMs : 60_000,
     };
     return s;
   };
@@ -225,7 +258,7 @@ export function instrument<Env = unknown, M extends WorkerModule<Env> = WorkerMo
     const t0 = clockMs();
     const method = request.method;
     let route = '';
-    let record: { span: Span; client: EdgeClient };
+    let record: InFlight;
     try {
       route = s.routes.normalize(path);
       const traceparent = request.headers.get('traceparent') ?? undefined;
@@ -234,8 +267,8 @@ export function instrument<Env = unknown, M extends WorkerModule<Env> = WorkerMo
         ...(traceparent ? { parent: traceparent } : {}),
         attributes: { 'http.request.method': method, 'http.route': route, 'url.path': path },
       });
-      record = { span, client: s.client };
-      inFlight.add(record);
+      record = { span, client: s.client, expiresAt: t0 + s.requestTimeoutMs };
+      enter(record);
       s.active.set(inFlight.size);
     } catch {
       return Promise.resolve(handler.fetch!(request, env, ctx));
@@ -308,8 +341,8 @@ function background(s: IsolateState | null, name: string, metric: string, attrib
   if (!s) return Promise.resolve(run());
   const t0 = clockMs();
   const span = s.client.startSpan(name, { kind: 5, attributes });
-  const record = { span, client: s.client };
-  inFlight.add(record);
+  const record = { span, client: s.client, expiresAt: t0 + s.requestTimeoutMs };
+  enter(record);
   const done = (error: unknown) => {
     try {
       inFlight.delete(record);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type Delivered, type TestCollector } from '../collector/collector.js';
 import { ROOT } from '../helpers/server.js';
 import { parsePrometheusText } from '../helpers/prometheus.js';
-import { until } from '../helpers/wait.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 
@@ -157,6 +157,19 @@ describe('instrument() in workerd', () => {
     // The outgoing request's traceparent names the client span, a child of the server span.
     expect(sent.split('-')[2]).toBe(client.spanId);
     expect(client.properties.parentSpanId).toBe(server.spanId);
+  });
+
+  it('a request that never settles stops counting after requestTimeoutMs: later requests still continue their trace (no AsyncLocalStorage)', async () => {
+    const abort = new AbortController();
+    const hanging = mf.dispatchFetch('http://edge.test/hang', { signal: abort.signal }).catch(() => null);
+    await sleep(100);
+    abort.abort();
+    await hanging;
+    await sleep(700); // past the worker's requestTimeoutMs (500)
+    const traceId = 'c'.repeat(32);
+    const r = await get('/upstream', { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    expect(await r.text()).toBe('upstream');
+    expect(upstream.seen[upstream.seen.length - 1]).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
   });
 
   it('with nodejs_compat (AsyncLocalStorage) concurrent requests each continue their own trace in outgoing fetch()', async () => {

@@ -7,6 +7,8 @@ const handler = {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === '/boom') throw new Error('handler failed');
+    // A handler that never settles (the runtime cancels it when the client goes away).
+    if (url.pathname === '/hang') return new Promise(() => {});
     if (url.pathname === '/upstream') {
       const r = await fetch(`${env.UPSTREAM}/echo`);
       return new Response(await r.text());
@@ -25,4 +27,5 @@ export default instrument(handler, (env) => ({
   admin: { token: env.ADMIN_TOKEN },
   delivery: { batch: { intervalMs: 100 }, retry: { baseMs: 50, maxMs: 500 }, circuit: { failures: 1000 } },
   metrics: { exportIntervalMs: 1000 },
+  requestTimeoutMs: 500,
 }));
