@@ -1,7 +1,7 @@
 import type { DeliveryOptions, DeliveryStats } from './delivery.js';
 import { uuidv7 } from './ids.js';
-import { byteLength, mergeDrops, type QueueEntry, type QueueItem } from './queue/types.js';
-import { backoffMs } from './send.js';
+import { byteLength, type QueueEntry, type QueueItem } from './queue/types.js';
+import { SendPolicy } from './send-policy.js';
 import { BatchSender, EventSerializer, notify } from './sender.js';
 import type { DropReason, Drops, WireEvent } from './types.js';
 
@@ -32,7 +32,7 @@ const FLIGHT_LOST_MS = 60_000;
 export class EdgeDelivery {
   private readonly batch: { maxEvents: number; maxBytes: number; intervalMs: number };
   private readonly retry: { baseMs: number; maxMs: number };
-  private readonly circuit: { failures: number; cooldownMs: number };
+  private readonly policy: SendPolicy;
   private readonly limits: { maxEvents: number; maxBytes: number };
   private readonly concurrency: number;
   private readonly sender: BatchSender;
@@ -47,8 +47,6 @@ export class EdgeDelivery {
   private drops: Drops = {};
   private seq = 0;
   private oldestAt: number | null = null;
-  private consecutiveFailures = 0;
-  private circuitOpenUntil = 0;
   private paused = false;
   private closed = false;
   private readonly counters = { batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0 };
@@ -56,7 +54,7 @@ export class EdgeDelivery {
   constructor(private readonly o: EdgeDeliveryOptions) {
     this.batch = { maxEvents: 100, maxBytes: 64 * 1024, intervalMs: 1000, ...o.batch };
     this.retry = { baseMs: 1000, maxMs: 60_000, ...o.retry };
-    this.circuit = { failures: 5, cooldownMs: 30_000, ...o.circuit };
+    this.policy = new SendPolicy(this.retry, { failures: 5, cooldownMs: 30_000, ...o.circuit });
     this.limits = { maxEvents: 10_000, maxBytes: 5 * 1024 * 1024, ...o.queue };
     this.concurrency = Math.max(1, o.concurrency ?? 2);
     const fetchFn = o.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
@@ -114,7 +112,7 @@ export class EdgeDelivery {
   /** Whether a call to pump() now would send something. */
   due(now = Date.now()): boolean {
     // With every send slot taken, nothing can go now: the request that ends a flight pumps again.
-    if (this.paused || this.closed || now < this.circuitOpenUntil || this.flights.size >= this.concurrency) return false;
+    if (this.paused || this.closed || now < this.policy.blockedUntil || this.flights.size >= this.concurrency) return false;
     if (this.parked.some((b) => b.notBefore <= now)) return true;
     const n = this.pendingCount();
     return n >= this.batch.maxEvents || (n > 0 && this.oldestAt !== null && now - this.oldestAt >= this.batch.intervalMs);
@@ -130,7 +128,7 @@ export class EdgeDelivery {
       const sends: Promise<void>[] = [];
       for (;;) {
         const now = Date.now();
-        if (this.flights.size >= this.concurrency || this.paused || now < this.circuitOpenUntil) break;
+        if (this.flights.size >= this.concurrency || this.paused || now < this.policy.blockedUntil) break;
         const b = this.nextBatch(force, now);
         if (!b) break;
         sends.push(this.fly(b));
@@ -185,8 +183,8 @@ export class EdgeDelivery {
     try {
       const outcome = await this.sender.send(b.batchId, b.entries, b.drops);
       if (!this.flights.has(b)) return; // taken as lost meanwhile and parked again
-      if (outcome.kind === 'ok') {
-        this.consecutiveFailures = 0;
+      const decision = this.policy.decide(outcome, b.batchId, b.entries.length, b.attempt);
+      if (decision.kind === 'sent') {
         this.counters.batchesSent++;
         this.counters.eventsSent += b.entries.length;
         this.counters.bytesSent += b.entries.reduce((t, e) => t + e.bytes, 0);
@@ -195,28 +193,22 @@ export class EdgeDelivery {
         } catch {}
         return;
       }
-      if (outcome.kind === 'too_large' && b.entries.length > 1) {
+      if (decision.kind === 'split') {
         const half = b.entries.splice(Math.ceil(b.entries.length / 2));
         this.parked.unshift({ batchId: uuidv7(), entries: half, drops: null, attempt: 0, notBefore: 0, startedAt: 0 });
         this.parked.unshift({ ...b, batchId: uuidv7(), attempt: 0, notBefore: 0 });
         return;
       }
-      if (outcome.kind === 'too_large' || outcome.kind === 'drop') {
-        const reason: DropReason = outcome.kind === 'drop' ? 'rejected_4xx' : 'too_large';
-        this.countDrop(reason, b.entries.length);
-        if (b.drops) mergeDrops(this.drops, b.drops);
-        this.report(new Error(`avila-telemetry: batch ${b.batchId} refused (${outcome.kind === 'drop' ? outcome.reason : 'HTTP 413'}); ${b.entries.length} events dropped (${reason})`));
+      if (decision.kind === 'drop') {
+        // The drop report it carried is dropped with it (never resent to a collector that refuses).
+        this.countDrop(decision.reason, b.entries.length);
+        this.report(new Error(`avila-telemetry: ${decision.message}; ${b.entries.length} events dropped (${decision.reason})`));
         return;
       }
       // Retry later, from another request: same id and events; at least Retry-After.
       this.counters.retries++;
       this.counters.failures++;
-      if (++this.consecutiveFailures >= this.circuit.failures) {
-        this.circuitOpenUntil = Date.now() + this.circuit.cooldownMs;
-        this.consecutiveFailures = 0;
-      }
-      const delay = Math.max(outcome.retryAfterMs ?? 0, backoffMs(b.attempt, this.retry.baseMs, this.retry.maxMs));
-      this.parked.push({ ...b, attempt: b.attempt + 1, notBefore: Date.now() + delay });
+      this.parked.push({ ...b, attempt: b.attempt + 1, notBefore: Date.now() + decision.delayMs });
     } catch (e) {
       this.report(e as Error);
       this.parked.push({ ...b, attempt: b.attempt + 1, notBefore: Date.now() + this.retry.baseMs });
@@ -228,7 +220,7 @@ export class EdgeDelivery {
   /** Sends everything waiting now, ignoring the batch interval (not the backoff of failed batches). */
   async flush(timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (Date.now() < until && !this.paused && Date.now() >= this.circuitOpenUntil) {
+    while (Date.now() < until && !this.paused && Date.now() >= this.policy.blockedUntil) {
       const before = this.counters.batchesSent + this.counters.failures;
       await this.pump(true);
       const progressed = this.counters.batchesSent + this.counters.failures !== before;
@@ -262,7 +254,7 @@ export class EdgeDelivery {
       inFlight,
       ...this.counters,
       drops: { ...this.drops },
-      circuit: Date.now() < this.circuitOpenUntil ? 'open' : 'closed',
+      circuit: this.policy.circuitState,
       online: true,
       paused: this.paused,
       leader: true,

@@ -60,7 +60,7 @@ describe('page exit', () => {
   it('a page hidden and shown again many times keeps nothing of earlier exits in memory', async () => {
     vi.stubGlobal('localStorage', memoryLocalStorage());
     d = new Delivery({ endpoint: 'https://c.test/collect', fetch: (async () => new Response('{}')) as unknown as typeof fetch, compression: false, exitFlush: false, storage: 'memory' });
-    const internals = d as unknown as { uncommitted: Map<string, unknown>; exitSent: Set<string> };
+    const internals = d as unknown as { uncommitted: Map<string, unknown>; exit: { sent: Set<string> } };
     for (let round = 0; round < 100; round++) {
       for (let i = 0; i < 10; i++) d.enqueue(event(round * 10 + i));
       d.flushOnExit(); // visibilitychange → hidden
@@ -68,6 +68,6 @@ describe('page exit', () => {
     }
     d.flushOnExit();
     expect(internals.uncommitted.size).toBe(0);
-    expect(internals.exitSent.size).toBe(0);
+    expect(internals.exit.sent.size).toBe(0);
   });
 });

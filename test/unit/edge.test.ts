@@ -109,6 +109,23 @@ describe('EdgeDelivery', () => {
   });
 });
 
+describe('EdgeDelivery against a collector that refuses', () => {
+  it('does not resend a refused drop report, and backs off between refusals (shared send policy)', async () => {
+    let posts = 0;
+    const f = (async () => {
+      posts++;
+      return new Response('not found', { status: 404 });
+    }) as unknown as typeof fetch;
+    const d = new EdgeDelivery({ endpoint: 'https://c.test/wrong', fetch: f, compression: false, batch: { maxEvents: 10 } });
+    for (let i = 0; i < 10; i++) d.enqueue({ id: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`, type: 'track', name: 'x', timestamp: new Date().toISOString(), properties: {} });
+    for (let i = 0; i < 20; i++) await d.pump(true); // twenty requests end, each pumping
+    // The batch is refused; its drop report is sent once after the back-off at most, never again.
+    expect(posts).toBeLessThanOrEqual(2);
+    const stats = await d.stats();
+    expect(stats.queued + stats.buffered).toBe(0);
+  });
+});
+
 describe('instrument() options', () => {
   it('refuses admin routes without a real token, naming the option', () => {
     expect(() => AdminRoutes.check({ token: '' })).toThrow(/options\.admin\.token/);
