@@ -20,6 +20,12 @@ export interface Faults {
   down: boolean;
   /** Statuses to answer (without recording) for the next requests, in order. */
   nextStatuses: number[];
+  /**
+   * `GET …/batches/:id`: answered truthfully (default), absent (404, as a collector without the
+   * route), or truthfully after `statusDelayMs`.
+   */
+  statusRoute?: 'truthful' | 'absent' | 'slow';
+  statusDelayMs?: number;
 }
 
 export const NO_FAULTS: Faults = { failRate: 0, rate429: 0, retryAfterSeconds: 1, resetRate: 0, truncateRate: 0, delayMs: 0, down: false, nextStatuses: [] };
@@ -39,6 +45,8 @@ export interface CollectorStats {
   raw: number;
   unique: number;
   duplicates: number;
+  /** Batch ids that arrived again with another set of events (must stay 0: a batchId names one set). */
+  batchIdConflicts: number;
   /** Drop counts from client reports, summed once per batch id. */
   drops: Record<string, number>;
   /** Request body bytes as received (compressed when the client compressed). */
@@ -79,6 +87,9 @@ export async function startCollector(random: () => number = Math.random): Promis
   const events = new Map<string, Delivered>();
   const otlp = { logs: [] as unknown[], metrics: [] as unknown[], traces: [] as unknown[] };
   const seenBatches = new Set<string>();
+  /** The events of each batch id, as sorted ids: the same id must always carry the same set. */
+  const batchContents = new Map<string, string>();
+  let batchIdConflicts = 0;
   const drops: Record<string, number> = {};
   const counters = { requests: 0, batches: 0, raw: 0, bytesIn: 0, peerEvents: 0 };
   const faultCounts = { failed: 0, throttled: 0, reset: 0, truncated: 0, status: 0 };
@@ -114,6 +125,10 @@ export async function startCollector(random: () => number = Math.random): Promis
       for (const [k, v] of Object.entries(batch.clientReport.drops)) drops[k] = (drops[k] ?? 0) + v;
     }
     seenBatches.add(batch.batchId);
+    const content = batch.events.map((e) => e.id).sort().join(',');
+    const before = batchContents.get(batch.batchId);
+    if (before === undefined) batchContents.set(batch.batchId, content);
+    else if (before !== content) batchIdConflicts++;
     for (const e of batch.events) {
       counters.raw++;
       if (!events.has(e.id)) events.set(e.id, e);
@@ -132,6 +147,11 @@ export async function startCollector(random: () => number = Math.random): Promis
         req.socket.destroy();
         return;
       }
+      if (faults.statusRoute === 'absent') {
+        res.writeHead(404, cors).end('no such route');
+        return;
+      }
+      if (faults.statusRoute === 'slow') await new Promise((r) => setTimeout(r, faults.statusDelayMs ?? 3000));
       res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify({ received: seenBatches.has(decodeURIComponent(asked[1]!)) }));
       return;
     }
@@ -212,6 +232,7 @@ export async function startCollector(random: () => number = Math.random): Promis
       raw: counters.raw,
       unique: events.size,
       duplicates: counters.raw - events.size,
+      batchIdConflicts,
       drops: { ...drops },
       bytesIn: counters.bytesIn,
       peerEvents: counters.peerEvents,
@@ -237,6 +258,8 @@ export async function startCollector(random: () => number = Math.random): Promis
     reset() {
       events.clear();
       seenBatches.clear();
+      batchContents.clear();
+      batchIdConflicts = 0;
       for (const k of Object.keys(drops)) delete drops[k];
       counters.requests = counters.batches = counters.raw = counters.bytesIn = counters.peerEvents = 0;
       Object.assign(faults, NO_FAULTS, { nextStatuses: [] });
