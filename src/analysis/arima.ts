@@ -311,6 +311,18 @@ function named(spec: ArimaSpec, c: number[]): ArimaCoefficients {
   };
 }
 
+/**
+ * forecast's checkarima(): every variance on varCoef's diagonal is a number ≥ 0 (so that each
+ * standard error is a number). False without varCoef.
+ */
+export function hasValidVariances(fit: ArimaKernelFit): boolean {
+  const v = fit.varCoef;
+  if (!v) return false;
+  const k = fit.coef.length;
+  for (let i = 0; i < k; i++) if (!(v[i * k + i]! >= 0)) return false;
+  return true;
+}
+
 export function modelOf(values: Float64Array, spec: ArimaSpec, fit: ArimaKernelFit, xreg?: Float64Array, box?: BoxCoxChoice | null): ArimaModel {
   const [, d] = spec.order;
   const [, D] = spec.seasonal;
@@ -325,6 +337,9 @@ export function modelOf(values: Float64Array, spec: ArimaSpec, fit: ArimaKernelF
   if (fit.cssFallback) warnings.push('CSS gave a non-stationary AR part (R stops there); ML was started from zero instead');
   if (fit.status === 1) warnings.push('the optimiser reached maxIter; the best model found is returned');
   if (fit.status === 2) warnings.push('the optimiser failed (non-finite likelihood); the best model found is returned');
+  if (v && !hasValidVariances(fit)) {
+    warnings.push("the Hessian is not positive definite at the estimate: varCoef has negative or NaN variances and their standard errors are NaN (R's 'NaNs produced')");
+  }
   return {
     order: spec.order,
     seasonal: { order: spec.seasonal, period: spec.period },

@@ -2,7 +2,7 @@
 // (Hyndman & Khandakar 2008; forecast 8.x), by AICc.
 import type { ArimaKernelFit, ArimaSpec } from '../kernels/index.js';
 import { boxCox } from './boxcox.js';
-import { boxCoxOf, fitKernel, modelOf, regressorsOf, seriesOf, type ArimaModel, type Order } from './arima.js';
+import { boxCoxOf, fitKernel, hasValidVariances, modelOf, regressorsOf, seriesOf, type ArimaModel, type Order } from './arima.js';
 import type { TaskOptions } from './stats.js';
 import { taskOptions } from './task-options.js';
 import { integer, options as objectArg } from './validate.js';
@@ -234,7 +234,9 @@ interface Candidate {
  * the seasonal strength (> 0.64), d by repeated KPSS tests (5 %), then from the best of
  * (2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0), (0,d,1)(0,D,1) it moves to any better
  * neighbour (each order ±1, p and q or P and Q together ±1, mean on/off) until none improves.
- * Candidates with an AR or MA root within 1.01 of the unit circle are rejected, as auto.arima.
+ * Candidates with an AR or MA root within 1.01 of the unit circle, or whose var.coef has a
+ * negative or NaN variance (standard errors NaN: forecast's checkarima), are rejected, as
+ * auto.arima rejects them.
  * A constant is a mean (d + D = 0) or a drift (d + D = 1), as auto.arima's allowmean/allowdrift.
  */
 export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOptions): Promise<AutoArimaModel> {
@@ -286,7 +288,9 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   }
 
   function spec(order: Order, seasonal: Order, mean: boolean, method: ArimaSpec['method']): ArimaSpec {
-    return { order, seasonal, period: m, constant: mean, method, maxIter: 100, nx };
+    // var.coef for every candidate, as R's arima always computes it: auto.arima rejects a model
+    // whose standard errors are NaN (forecast's checkarima).
+    return { order, seasonal, period: m, constant: mean, method, maxIter: 100, nx, varCoef: true };
   }
 
   const progress = () =>
@@ -315,7 +319,7 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
       tried++;
       const aic = approx ? offset + nstar * Math.log(fit.sigma2) + 2 * npar : fit.aic;
       const ic = aic + (2 * npar * (npar + 1)) / (nstar - npar - 1);
-      if (Number.isFinite(ic) && fit.status !== 2 && fit.minRoot >= 1.01) {
+      if (Number.isFinite(ic) && fit.status !== 2 && fit.minRoot >= 1.01 && hasValidVariances(fit)) {
         c.ic = ic;
         c.fit = fit;
         c.spec = s;
@@ -397,8 +401,6 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
   if (!chosen || !chosen.fit || !chosen.spec) {
     throw new RangeError('autoArima found no acceptable model (every candidate failed or had a root on the unit circle)');
   }
-  // The chosen model once more, with R's var.coef (candidates skip it: 2 gradients per parameter).
-  const final = { ...chosen.spec, varCoef: true };
-  const model = modelOf(x, final, await fitKernel(x, final, run, reg?.data), reg?.data, box);
+  const model = modelOf(x, chosen.spec, chosen.fit, reg?.data, box);
   return { ...model, tried };
 }
