@@ -1,7 +1,8 @@
-// Runs in Chromium: the same property checks as the Node suites, against the kernels as a page
+// Runs in every engine (Chromium here, Firefox and WebKit in test/engines/): the same property checks as the Node suites, against the kernels as a page
 // uses them — bulk calls through the Web Worker pool, sketches and detectors on the page.
 import fc from 'fast-check';
 import { createDetector, detectAnomalies, quantiles, QuantileSketch, ready, summary } from '../../src/analysis.js';
+import { hasWasmSimd } from '../../src/kernels/location.js';
 import { detectorReference } from '../helpers/detect-reference.js';
 import { DISTRIBUTIONS, exactVariance, fsum, lowerQuantile, quantileType7, sample, sortedCopy } from '../helpers/reference.js';
 
@@ -10,7 +11,8 @@ function check(cond: boolean, message: string): void {
 }
 
 export async function run(base: string): Promise<Record<string, number>> {
-  await ready({ wasm: `${base}/dist/kernels.wasm`, worker: `${base}/dist/avila-telemetry.worker.js` });
+  // This bundle lives in build/test/: name dist/'s files, choosing the kernels as the SDK does.
+  await ready({ wasm: `${base}/dist/${hasWasmSimd() ? 'kernels.wasm' : 'kernels-nosimd.wasm'}`, worker: `${base}/dist/avila-telemetry.worker.js` });
   const runs: Record<string, number> = {};
   const count = (name: string) => (runs[name] = (runs[name] ?? 0) + 1);
 
