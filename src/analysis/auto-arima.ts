@@ -2,6 +2,7 @@
 // (Hyndman & Khandakar 2008; forecast 8.x), by AICc.
 import type { ArimaKernelFit, ArimaSpec } from '../kernels/index.js';
 import { boxCox } from './boxcox.js';
+import { abortReason } from '../runtime/errors.js';
 import { boxCoxOf, fitKernel, hasValidVariances, modelOf, regressorsOf, seriesOf, type ArimaModel, type Order } from './arima.js';
 import type { TaskOptions } from './stats.js';
 import { taskOptions } from './task-options.js';
@@ -303,7 +304,7 @@ export async function autoArima(values: ArrayLike<number>, options?: AutoArimaOp
     const npar = order[0] + order[2] + seasonal[0] + seasonal[2] + (mean ? 1 : 0) + nx + 1;
     const lost = order[1] + seasonal[1] * m;
     if (present.length - lost > npar + 1) {
-      run.signal?.throwIfAborted();
+      if (run.signal?.aborted) throw abortReason(run.signal); // not throwIfAborted(): Safari < 15.4, Chrome < 100 lack it
       let fit: ArimaKernelFit;
       try {
         fit = await fitKernel(x, s, run, reg?.data);

@@ -2,6 +2,7 @@
 // mini-batch variant. Definitions follow scikit-learn (see assembly/kmeans.ts).
 import type { KMeansInit, KMeansSpec } from '../kernels/index.js';
 import { runtime } from './runtime.js';
+import { abortReason } from '../runtime/errors.js';
 import type { TaskOptions } from './stats.js';
 import { taskOptions } from './task-options.js';
 import { finiteNumber, integer, oneOf, options as objectArg, toFloat64 } from './validate.js';
@@ -293,7 +294,7 @@ export async function elbow(points: Points, options?: ElbowOptions): Promise<Elb
   const run = taskOptions(options);
   const out: ElbowPoint[] = [];
   for (let k = kMin; k <= kMax; k++) {
-    run.signal?.throwIfAborted();
+    if (run.signal?.aborted) throw abortReason(run.signal); // not throwIfAborted(): Safari < 15.4, Chrome < 100 lack it
     const r = await fit(m, resolve(o, m, k), run);
     out.push({ k, inertia: r.inertia, iterations: r.iterations, converged: r.converged });
     (o.onProgress as ElbowOptions['onProgress'])?.({ k, inertia: r.inertia, done: k - kMin + 1, total: kMax - kMin + 1 });
