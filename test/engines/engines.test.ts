@@ -1,7 +1,8 @@
 // The cross-engine subset, in Chromium, Firefox ESR, WebKitGTK, and WebKitGTK without WebAssembly
 // SIMD, through one harness (test/helpers/engines.ts). The full suites run in Chromium
 // (test/browser/); these are the ones every engine must pass: the script tag loading, the
-// analysis API through the worker pool (bit for bit the Node results), the kernels' property
+// analysis API through the worker pool (bit for bit the Node results), a worker replaced after a
+// runaway task, the kernels' property
 // tests in the page, delivery through the IndexedDB queue with flush() and a reload, and the
 // on-demand code, kernels and worker under the strict CSP of docs/csp.md.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +99,25 @@ for (const name of ENGINES) {
         // Engines without WebAssembly SIMD get the scalar build — and the same bits.
         expect(got.wasm).toEqual([name === 'webkit-nosimd' ? '/dist/kernels-nosimd.wasm' : '/dist/kernels.wasm']);
         expect(got.bits).toBe(expected);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it('replaces a worker whose task runs past its timeout and keeps serving (TimeoutError, then a fresh worker)', async () => {
+      const page = await engine.newPage();
+      try {
+        await page.goto(`${server.url}/test/pages/iife.html`);
+        const r = await page.run(async () => {
+          const A = (window as any).Avila.analysis;
+          await A.ready({ maxWorkers: 1 });
+          const xs = Float64Array.from({ length: 1_000_000 }, (_, i) => i % 977);
+          const error = await A.detectAnomalies(xs, { method: 'robust', window: 20_000 }, { timeoutMs: 100 }).then(() => null, (e: Error) => e.name);
+          const after = await A.quantiles([3, 1, 2], [0.5]);
+          const m = await A.runtimeMetrics();
+          return { error, after, replaced: m.workers.replaced as number, mode: m.mode as string, health: (await A.runtimeHealth()).status as string };
+        }, null);
+        expect(r).toEqual({ error: 'TimeoutError', after: [2], replaced: 1, mode: 'workers', health: 'healthy' });
       } finally {
         await page.close();
       }
