@@ -1,18 +1,14 @@
-// The delivery stage: intake (an O(1) buffer written to the queue in bulk), the drain loop (one
-// tab at a time takes batches from the bounded persistent queue), and the controls. A batch's
-// journey is flight.ts, what to do with its outcome send-policy.ts, the page-exit flush
-// exit-flush.ts, and what a previous page left behind reconcile.ts.
+// The delivery stage: intake (an O(1) buffer written to the queue in bulk) and the controls
+// (flush, pause, clear, stats, shutdown). The drain loop is drain.ts, a batch's journey
+// flight.ts, what to do with its outcome send-policy.ts, the page-exit flush exit-flush.ts, and
+// what a previous page left behind reconcile.ts.
 import type { OtlpResource } from './encode/otlp.js';
 import { ExitFlush } from './exit-flush.js';
-import { exitRecords } from './exit-journal.js';
-import { fly, type Flight, type FlightContext } from './flight.js';
-import { uuidv7 } from './ids.js';
+import { Drainer, type DrainHost } from './drain.js';
 import { alwaysLeader, electLeader, type Leadership } from './leader.js';
 import { IdbQueue } from './queue/idb.js';
 import { MemoryQueue } from './queue/memory.js';
 import { DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueItem, type QueueLimits } from './queue/types.js';
-import { EXIT_HOLD_MS, settleLeftBehind, type ReconcileContext } from './reconcile.js';
-import { backoffMs } from './send.js';
 import { SendPolicy } from './send-policy.js';
 import { BatchSender, EventSerializer, notify, type SenderOptions } from './sender.js';
 import type { DropReason, Drops, WireEvent } from './types.js';
@@ -93,21 +89,13 @@ export class Delivery {
   private queue: EventQueue | null = null;
   private readonly queueReady: Promise<EventQueue>;
   private leadership: Leadership = alwaysLeader();
-  private readonly flights = new Set<Flight>();
-  private readonly flight: FlightContext;
-  private readonly reconcile: ReconcileContext;
   private readonly exit: ExitFlush;
+  private readonly drain: Drainer;
   private online = typeof navigator === 'undefined' || navigator.onLine !== false;
   private paused = false;
-  private flushWanted = false;
-  /** When to look for batches a dead page left in flight or sent on exit. */
-  private settleAt = 0;
   private closed = false;
-  private wakeTimer: ReturnType<typeof setTimeout> | null = null;
-  private waker: (() => void) | null = null;
   private readonly counters = { batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0 };
   private readonly removeListeners: (() => void)[] = [];
-  private readonly loop: Promise<void>;
   /** Why events are kept in memory although IndexedDB was asked for, or null. */
   storageProblem: string | null = null;
 
@@ -118,27 +106,34 @@ export class Delivery {
     this.policy = new SendPolicy(this.retry, { failures: 5, cooldownMs: 30_000, ...options.circuit });
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
     const sender = new BatchSender({ ...options, compression: this.o.compression, fetch: this.fetchFn });
-    this.flight = {
-      sender,
-      policy: this.policy,
-      leadership: this.leadership,
-      counters: this.counters,
-      inFlightSeqs: new Set(),
-      canSend: () => this.canSend(),
-      closed: () => this.closed,
-      wentOffline: () => (this.online = false),
-      report: (e) => this.report(e),
-      onFlush: this.o.onFlush,
-      landed: (f) => {
-        this.flights.delete(f);
-        this.wake();
-      },
-    };
-    this.reconcile = { name: this.name, endpoint: this.o.endpoint, headers: this.o.headers, fetch: this.fetchFn, exitHeldSeqs: new Set() };
     this.exit = new ExitFlush({ name: this.name, endpoint: this.o.endpoint, apiKey: this.o.apiKey, fetch: this.fetchFn, maxEvents: this.batch.maxEvents, persistent: this.o.storage !== 'memory' });
     this.queueReady = this.openQueue();
+    const self = this;
+    const host: DrainHost = {
+      get paused() {
+        return self.paused;
+      },
+      get online() {
+        return self.online;
+      },
+      get closed() {
+        return self.closed;
+      },
+      get leadership() {
+        return self.leadership;
+      },
+      wentOffline: () => (this.online = false),
+      report: (e) => this.report(e),
+    };
+    this.drain = new Drainer(
+      host,
+      this.queueReady,
+      { name: this.name, endpoint: this.o.endpoint, headers: this.o.headers, fetch: this.fetchFn, concurrency: this.o.concurrency, batch: this.batch, retry: this.retry, onFlush: this.o.onFlush },
+      sender,
+      this.policy,
+      this.counters,
+    );
     this.installListeners();
-    this.loop = this.drainLoop();
   }
 
   private get name(): string {
@@ -151,8 +146,8 @@ export class Delivery {
     if (this.o.storage !== 'memory' && typeof indexedDB !== 'undefined') {
       try {
         q = await this.openIdb(limits);
-        this.leadership = this.flight.leadership = electLeader(`${this.name}:drain`);
-        this.leadership.onChange(() => this.wake());
+        this.leadership = electLeader(`${this.name}:drain`);
+        this.leadership.onChange(() => this.drain.wake());
       } catch (e) {
         // Reported once, counted in stats().storageProblem; events stay in a bounded memory queue.
         this.storageProblem = `IndexedDB unusable (${(e as Error)?.message}); events are kept in memory`;
@@ -197,14 +192,13 @@ export class Delivery {
     };
     on(window, 'online', () => {
       this.online = true;
-      this.wake();
+      this.drain.wake();
     });
     on(window, 'offline', () => (this.online = false));
     // Another tab of this origin sent events on its way out: check on them after the hold.
     const onStorage = (e: StorageEvent) => {
       if (!(e.key?.startsWith(`${this.name}:exit:`) || e.key?.startsWith(`${this.name}:spill:`)) || !e.newValue) return;
-      this.settleAt = Math.min(this.settleAt, e.key.includes(':spill:') ? now() : now() + EXIT_HOLD_MS);
-      this.wake();
+      this.drain.otherTabExited(e.key.includes(':spill:'));
     };
     window.addEventListener('storage', onStorage);
     this.removeListeners.push(() => window.removeEventListener('storage', onStorage));
@@ -275,106 +269,7 @@ export class Delivery {
     } finally {
       for (const i of items) this.uncommitted.delete(i.id);
     }
-    this.wake();
-  }
-
-  // ---- draining ----
-
-  private wake(): void {
-    const w = this.waker;
-    this.waker = null;
-    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
-    this.wakeTimer = null;
-    w?.();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    // After shutdown() nothing wakes the loop again: it must not start a new sleep.
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.waker = resolve;
-      if (Number.isFinite(ms)) this.wakeTimer = setTimeout(() => this.wake(), Math.max(0, ms));
-    });
-  }
-
-  private canSend(): boolean {
-    return !this.paused && this.online && this.leadership.isLeader && now() >= this.policy.blockedUntil;
-  }
-
-  private async drainLoop(): Promise<void> {
-    const q = await this.queueReady;
-    while (!this.closed) {
-      try {
-        if (!this.canSend()) {
-          await this.sleep(this.policy.blockedUntil > now() ? this.policy.blockedUntil - now() : Infinity);
-          continue;
-        }
-        if (now() >= this.settleAt) {
-          if (!(await settleLeftBehind(this.reconcile, q))) {
-            this.settleAt = now() + backoffMs(1, this.retry.baseMs, this.retry.maxMs);
-            await this.sleep(this.settleAt - now());
-            continue;
-          }
-          const pending = exitRecords(this.name);
-          this.settleAt = pending.length ? Math.min(...pending.map((r) => r.at)) + EXIT_HOLD_MS : Infinity;
-        }
-        const stats = await q.stats();
-        const waiting = stats.count - this.flight.inFlightSeqs.size;
-        const due =
-          this.flushWanted ||
-          waiting >= this.batch.maxEvents ||
-          stats.bytes >= this.batch.maxBytes ||
-          (stats.oldestAt !== null && now() - stats.oldestAt >= this.batch.intervalMs);
-        if (waiting <= 0 && this.o.endpoint && ![...this.flights].some((f) => f.drops)) {
-          // Nothing left to send, but drops not yet reported: they go in a batch of their own.
-          const drops = await q.drops();
-          if (Object.keys(drops).length) {
-            const flight: Flight = { batchId: uuidv7(), entries: [], drops, attempt: 0 };
-            this.flights.add(flight);
-            void fly(this.flight, q, flight);
-            continue;
-          }
-        }
-        if (waiting <= 0 || !due) {
-          if (waiting <= 0) this.flushWanted = false;
-          const due = stats.oldestAt !== null && waiting > 0 ? stats.oldestAt + this.batch.intervalMs : Infinity;
-          // Other tabs write to the same IndexedDB queue without waking this one: while draining
-          // for them (leader), look again every batch interval even when this tab saw nothing.
-          const poll = q.kind === 'indexeddb' ? now() + this.batch.intervalMs : Infinity;
-          await this.sleep(Math.min(due, this.settleAt, poll) - now());
-          continue;
-        }
-        if (this.flights.size >= this.o.concurrency) {
-          await this.sleep(Infinity);
-          continue;
-        }
-        // Events an exiting page already sent wait until the collector was asked about them.
-        const exiting = new Set(exitRecords(this.name).flatMap((r) => r.ids));
-        const held = this.reconcile.exitHeldSeqs;
-        const inFlight = this.flight.inFlightSeqs;
-        const exclude = held.size ? new Set([...inFlight, ...held]) : inFlight;
-        const entries = (await q.take(this.batch.maxEvents, this.batch.maxBytes, exclude, now())).filter((e) => {
-          if (!exiting.has(e.id)) return true;
-          held.add(e.seq);
-          return false;
-        });
-        if (entries.length === 0) {
-          // Everything left is held by an exiting tab or in flight: look again later.
-          this.flushWanted = false;
-          await this.sleep(Math.min(inFlight.size > 0 ? Infinity : 1000, this.settleAt - now()));
-          continue;
-        }
-        for (const e of entries) inFlight.add(e.seq);
-        // One batch at a time carries the drop report, so counts are never reported twice.
-        const drops = [...this.flights].some((f) => f.drops) ? {} : await q.drops();
-        const flight: Flight = { batchId: uuidv7(), entries, drops: Object.keys(drops).length ? drops : null, attempt: 0 };
-        this.flights.add(flight);
-        void fly(this.flight, q, flight);
-      } catch (e) {
-        this.report(e as Error);
-        await this.sleep(1000);
-      }
-    }
+    this.drain.wake();
   }
 
   // ---- page exit ----
@@ -395,15 +290,15 @@ export class Delivery {
   /** Writes buffered events and sends everything queued now, ignoring the batch interval. */
   async flush(timeoutMs = 10_000): Promise<void> {
     await this.persist();
-    this.flushWanted = true;
-    this.wake();
+    this.drain.flushWanted = true;
+    this.drain.wake();
     const until = now() + timeoutMs;
     const q = await this.queueReady;
     // A pending Web Lock election is not "another tab leads": wait for its outcome first.
     await Promise.race([this.leadership.settled, new Promise((r) => setTimeout(r, Math.max(0, until - now())))]);
     while (now() < until && !this.closed) {
       const s = await q.stats();
-      if (s.count === 0 || !this.canSend()) return;
+      if (s.count === 0 || !this.drain.canSend()) return;
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -411,7 +306,7 @@ export class Delivery {
   /** Stops or resumes sending (consent). Events keep being queued while paused. */
   setPaused(paused: boolean): void {
     this.paused = paused;
-    if (!paused) this.wake();
+    if (!paused) this.drain.wake();
   }
 
   /**
@@ -432,7 +327,7 @@ export class Delivery {
       buffered: this.buffer.length,
       queued: s.count,
       queuedBytes: s.bytes,
-      inFlight: this.flight.inFlightSeqs.size,
+      inFlight: this.drain.flight.inFlightSeqs.size,
       ...this.counters,
       drops: q ? await q.drops() : {},
       circuit: this.policy.circuitState,
@@ -451,8 +346,8 @@ export class Delivery {
     this.closed = true;
     for (const off of this.removeListeners.splice(0)) off();
     this.leadership.release();
-    this.wake();
-    await this.loop.catch(() => {});
+    this.drain.wake();
+    await this.drain.loop.catch(() => {});
     this.queue?.close();
   }
 }
