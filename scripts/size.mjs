@@ -44,9 +44,16 @@ const peers = [
   ['ESM entry: init() + analysis by import()', await entryChunk("import { init } from 'avila-telemetry'; init({ endpoint: '/collect' }).track('x'); import('avila-telemetry/analysis').then((a) => a.summary([1]));")],
   ['ESM entry: posthog-js init()', await entryChunk("import posthog from 'posthog-js'; posthog.init('k', { api_host: '/' }); posthog.capture('x');")],
   ['ESM entry: Segment AnalyticsBrowser', await entryChunk("import { AnalyticsBrowser } from '@segment/analytics-next'; AnalyticsBrowser.load({ writeKey: 'k' }).track('x');")],
+  [
+    'ESM entry: OpenTelemetry web (traces, OTLP/HTTP)',
+    await entryChunk(
+      "import { WebTracerProvider } from '@opentelemetry/sdk-trace-web'; import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'; import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';" +
+        " const p = new WebTracerProvider({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: '/v1/traces' }))] }); p.register(); p.getTracer('x').startSpan('x').end();",
+    ),
+  ],
 ];
-console.log('\nwhat a page loads first'.padEnd(44) + 'gzip'.padStart(10) + 'brotli'.padStart(10));
-for (const [name, s] of peers) console.log(name.padEnd(43) + kb(s.gzip) + kb(s.brotli));
+console.log('\nwhat a page loads first'.padEnd(51) + 'gzip'.padStart(10) + 'brotli'.padStart(10));
+for (const [name, s] of peers) console.log(name.padEnd(50) + kb(s.gzip) + kb(s.brotli));
 
 const budgets = [
   { name: 'avila-telemetry.iife.js (gzip)', size: rows['avila-telemetry.iife.js']?.gzip ?? 0, limit: 12 * 1024 },
