@@ -56,6 +56,22 @@ describe('package exports, as a Node 20 consumer sees them', () => {
     expect(out).toEqual([1.75]);
   });
 
+  it('entries share one copy of each module: error classes are the same class from every entry', () => {
+    const out = run(`
+      const analysis = await import('avila-telemetry/analysis');
+      const edge = await import('avila-telemetry/edge');
+      const root = await import('avila-telemetry');
+      await root.analysis.ready();
+      console.log(JSON.stringify([
+        analysis.KernelLoadError === edge.analysis.KernelLoadError,
+        analysis.TimeoutError === edge.analysis.TimeoutError,
+        analysis.KernelLoadError === root.analysis.KernelLoadError,
+        analysis.QuantileSketch === root.analysis.QuantileSketch,
+      ]));
+    `);
+    expect(out).toEqual([true, true, true, true]);
+  });
+
   it('npm pack ships dist/ with every entry and its types', () => {
     const listing = JSON.parse(
       execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
@@ -68,6 +84,9 @@ describe('package exports, as a Node 20 consumer sees them', () => {
       'dist/edge.mjs',
       'dist/analysis.mjs',
       'dist/kernels.wasm',
+      'dist/kernels-nosimd.wasm',
+      'dist/on-demand.mjs',
+      'bin/avila-telemetry.mjs',
       'dist/types/index.d.ts',
       'dist/types/analysis.d.ts',
       'dist/types/edge.d.ts',
