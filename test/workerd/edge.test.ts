@@ -111,13 +111,14 @@ describe('instrument() in workerd', () => {
     const total = requests.samples.reduce((t, s) => t + s.value, 0);
     expect(total).toBe(served);
     expect(requests.samples.find((s) => s.labels.route === '/missing' && s.labels.status_class === '4xx')?.value).toBe(1);
-    const duration = families.get('http_server_duration')!;
+    // Recorded in ms, exposed in seconds (Prometheus base units).
+    const duration = families.get('http_server_duration_seconds')!;
     expect(duration.type).toBe('summary');
     const users = duration.samples.filter((s) => s.labels.route === '/users/:id');
     const p50 = users.find((s) => s.labels.quantile === '0.5')!.value;
     const p99 = users.find((s) => s.labels.quantile === '0.99')!.value;
-    expect(p50).toBeGreaterThanOrEqual(2);
-    expect(p99).toBeGreaterThanOrEqual(60);
+    expect(p50).toBeGreaterThanOrEqual(0.002);
+    expect(p99).toBeGreaterThanOrEqual(0.06);
     expect(families.get('http_server_active_requests')!.type).toBe('gauge');
     const health = (await (await admin('/health')).json()) as { status: string; runtime: { status: string } };
     expect(['healthy', 'degraded']).toContain(health.status);

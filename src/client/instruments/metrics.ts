@@ -1,6 +1,6 @@
 import type { Kernels } from '../../kernels/index.js';
 import type { MetricPoint } from '../../delivery/encode/otlp.js';
-import { metricName, toPrometheusText, type Family } from '../../runtime/prometheus.js';
+import { metricName, prometheusName, toPrometheusText, type Family } from '../../runtime/prometheus.js';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
@@ -303,20 +303,20 @@ export class Metrics {
     const families = new Map<string, Family>();
     for (const m of this.snapshot()) {
       const inst = this.instruments.get(m.metric)!;
-      const base = metricName(m.metric);
       const labels = Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [metricName(k), v]));
-      const name = m.kind === 'counter' ? `${base}_total` : base;
+      // Base units and unit suffixes as OpenTelemetry's Prometheus exporters write them (ms → _seconds).
+      const { name, factor } = prometheusName(m.metric, m.kind, inst.options.unit);
       let f = families.get(name);
       if (!f) {
         f = { name, help: inst.options.description ?? `${m.kind} ${m.metric}${m.unit ? ` (${m.unit})` : ''}`, type: m.kind === 'histogram' ? 'summary' : m.kind, samples: [] };
         families.set(name, f);
       }
       if (m.kind !== 'histogram') {
-        f.samples.push({ name, labels, value: m.value! });
+        f.samples.push({ name, labels, value: m.value! * factor });
         continue;
       }
-      for (const [q, v] of [['0.5', m.p50], ['0.95', m.p95], ['0.99', m.p99]] as const) f.samples.push({ name, labels: { ...labels, quantile: q }, value: v! });
-      f.samples.push({ name: `${name}_sum`, labels, value: m.sum! }, { name: `${name}_count`, labels, value: m.count! });
+      for (const [q, v] of [['0.5', m.p50], ['0.95', m.p95], ['0.99', m.p99]] as const) f.samples.push({ name, labels: { ...labels, quantile: q }, value: v! * factor });
+      f.samples.push({ name: `${name}_sum`, labels, value: m.sum! * factor }, { name: `${name}_count`, labels, value: m.count! });
     }
     return toPrometheusText([...families.values(), ...extra]);
   }
