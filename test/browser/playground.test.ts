@@ -14,7 +14,7 @@ const OUT = join(ROOT, 'test-results');
 
 interface PlaygroundState {
   ready: boolean;
-  anomalies: { value: number; method: string; score: number }[];
+  anomalies: { value: number; method: string; score: number; expected: number }[];
   forecast: { order: number[]; aicc: number; mean: number[]; lower: number[][]; upper: number[][]; level: number[] } | null;
   clusters: { k: number; inertia: number; iterations: number; sizes: number[] } | null;
   elbow: { k: number; inertia: number }[] | null;
@@ -65,7 +65,8 @@ describe.skipIf(!hasChromium)('npm start: the playground and its collector', () 
     const s = await read(page);
     const spike = s.anomalies.find((a) => a.value > 130)!;
     expect(spike.method).toBe('auto');
-    expect(spike.score).toBeGreaterThan(0.872);
+    // The detector's expectation is the stream's level, far below the injected spike.
+    expect(spike.expected).toBeLessThan(spike.value - 20);
     // The chart's anomaly series carries the marked point.
     const marked = await page.evaluate(() => (window as unknown as { playground: { charts: { live: { data: (number | null)[][] } } } }).playground.charts.live.data[5]!.filter((v) => v !== null).length);
     expect(marked).toBeGreaterThan(0);

@@ -213,6 +213,16 @@ describe('client', () => {
     c.track('after');
     await new Promise((r) => setTimeout(r, 100));
     expect((await c.deliveryStats()).paused).toBe(true);
+    expect(c.diagnostics().noConsent).toBe(1);
+    // Given again: 'after' is gone for good, and its drop is reported once, with the reason.
+    c.consent(true);
+    c.track('later');
+    await c.flush();
+    const batches = sent.map((b) => JSON.parse(String(b)) as { events: { name: string }[]; clientReport?: { drops: Record<string, number> } });
+    const names = batches.flatMap((b) => b.events.map((e) => e.name));
+    expect(names).toContain('later');
+    expect(names).not.toContain('after');
+    expect(batches.reduce((t, b) => t + (b.clientReport?.drops.no_consent ?? 0), 0)).toBe(1);
   });
 
   it('a beforeSend that throws drops the event (fail closed) and counts it as before_send_error', async () => {

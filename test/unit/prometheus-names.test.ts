@@ -67,8 +67,9 @@ describe('Prometheus names', () => {
   it.skipIf(!hasPromtool)("the edge's /__avila/metrics passes promtool check metrics", async () => {
     const worker = instrument({ fetch: () => new Response('ok') }, { endpoint: 'https://c.test/collect', wasm: WASM_URL, admin: { token: 'a-token-of-sixteen-chars' }, delivery: { fetch: quiet.fetch } });
     const ctx = { waitUntil() {}, passThroughOnException() {} };
-    for (let i = 0; i < 20; i++) await worker.fetch!(new Request(`https://edge.test/users/${i}`), {}, ctx as never);
-    const r = await worker.fetch!(new Request('https://edge.test/__avila/metrics', { headers: { authorization: 'Bearer a-token-of-sixteen-chars' } }), {}, ctx as never);
+    const fetch = worker.fetch as unknown as (request: Request, env: unknown, ctx: unknown) => Promise<Response>;
+    for (let i = 0; i < 20; i++) await fetch(new Request(`https://edge.test/users/${i}`), {}, ctx);
+    const r = await fetch(new Request('https://edge.test/__avila/metrics', { headers: { authorization: 'Bearer a-token-of-sixteen-chars' } }), {}, ctx);
     const text = await r.text();
     expect(text).toMatch(/^http_server_duration_seconds_count\{/m);
     expect(promtool(text)).toBe('');
