@@ -5,7 +5,7 @@
 import type { ArimaKernelFit, ArimaSpec, KMeansFit, KMeansSpec, Summary } from '../kernels/index.js';
 
 export interface DetectorConfig {
-  /** 0 zscore, 1 robust, 2 iqr, 3 ewma (assembly/detect.ts). */
+  /** The index of the method in DETECTOR_METHODS (src/analysis/detect.ts): 0 zscore … 7 auto (assembly/detect.ts). */
   method: number;
   window: number;
   threshold: number;

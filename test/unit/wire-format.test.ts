@@ -140,3 +140,14 @@ describe('OTLP/HTTP JSON', () => {
     expect(parse.status).toEqual({ code: 1 });
   });
 });
+
+describe('docs/wire-format.md', () => {
+  it('its JSON example validates against the schema it documents', () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'docs/wire-format.schema.json'), 'utf8'));
+    const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'docs/wire-format.md'), 'utf8'))![1]!);
+    const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
+    const valid = ajv.validate(schema, example);
+    expect(ajv.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+});
