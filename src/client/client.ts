@@ -172,10 +172,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   const wantKernels = () => {
     if (kernelsWanted) return;
     kernelsWanted = true;
-    link.runtime().then(
-      (rt) => metrics.attach(rt.kernels),
-      () => {}, // reported once by the link
-    );
+    link.whenRuntime((rt) => metrics.attach(rt.kernels));
   };
   const ready = (): Promise<void> => {
     wantKernels();

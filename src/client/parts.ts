@@ -17,6 +17,8 @@ export class PartsLink {
   private reported = new Set<string>();
   /** The page's runtime once this client holds a lease on it. */
   current: Runtime | null = null;
+  /** Waiting for the runtime: called once a start succeeds, even one after a failed start. */
+  private readonly waiting: ((rt: Runtime) => void)[] = [];
   /** This client's lease on the page's runtime. */
   private readonly lease = Object.freeze({ holder: 'avila-telemetry client' });
   private closed = false;
@@ -69,6 +71,7 @@ export class PartsLink {
         this.starting = null;
         if (this.closed) return;
         this.current = rt;
+        for (const f of this.waiting.splice(0)) f(rt);
       },
       (e: unknown) => {
         this.starting = null;
@@ -78,10 +81,22 @@ export class PartsLink {
     return attempt;
   }
 
+  /**
+   * Calls `f` with the runtime once this client has it: now, or when a start succeeds — also a
+   * later one (after a back-off, or once the analysis API started the page's runtime with files
+   * that load), so values held for a watcher are scored then rather than never.
+   */
+  whenRuntime(f: (rt: Runtime) => void): void {
+    if (this.current) return f(this.current);
+    this.waiting.push(f);
+    void this.runtime().catch(() => {});
+  }
+
   /** Gives up this client's lease (the runtime stays up while the analysis API or others use it). */
   close(): void {
     this.closed = true;
     this.current = null;
+    this.waiting.length = 0;
     void this.loading?.then((p) => p.releaseRuntime(this.lease), () => {});
   }
 }

@@ -18,24 +18,24 @@ export function watchMetric(d: RuleDeps, metric: string, options: WatchOptions, 
   const untap = d.taps.add(metric, pending);
   let stopped = false;
   let dispose: (() => void) | null = null;
-  d.link.runtime().then(
-    (runtime) => {
-      if (stopped) return;
-      return d.link.parts().then((p) => {
+  d.link.whenRuntime((runtime) => {
+    if (stopped) return;
+    d.link.parts().then(
+      (p) => {
         if (stopped) return;
-        const watcher = new p.Watcher(metric, options, runtime, onAnomaly, d.fail);
-        dispose = () => watcher.dispose();
-        pending.attach(watcher);
-      });
-    },
-    () => {
-      // Reported once by the link; the values already held stay until the rule is removed.
-    },
-  ).catch((e: unknown) => {
-    // Bad options: reported, and the rule holds nothing more.
-    d.fail(e);
-    untap();
-    pending.close();
+        try {
+          const watcher = new p.Watcher(metric, options, runtime, onAnomaly, d.fail);
+          dispose = () => watcher.dispose();
+          pending.attach(watcher);
+        } catch (e) {
+          // Bad options: reported, and the rule holds nothing more.
+          d.fail(e);
+          untap();
+          pending.close();
+        }
+      },
+      () => {}, // reported once by the link
+    );
   });
   return () => {
     stopped = true;
