@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -53,10 +54,16 @@ await build({ entryPoints: [join(ROOT, 'test/collector/collector.ts')], outfile:
 const { startCollector } = await import(pathToFileURL(join(outDir, 'collector.mjs')).href);
 
 const rows = [];
+// Where and when each row was measured: the results file keeps rows of earlier runs (a filtered
+// run replaces only its own), and perf-table marks those as carried over.
+const runAt = new Date().toISOString().slice(0, 10);
+const machine = `${os.cpus()[0]?.model?.replace(/\s+/g, ' ').trim() ?? 'unknown CPU'}, ${os.cpus().length} cores`;
+let chromiumVersion = null;
 const record = (env, comparisons) => {
   for (const c of comparisons) {
     const ratio = c.higherIsBetter ? c.ours / c.peer : c.peer / c.ours;
-    rows.push({ name: c.name, env, unit: c.unit, ours: c.ours, peer: c.peer, peerName: c.peerName, ratio, higherIsBetter: c.higherIsBetter });
+    const where = { at: runAt, machine, node: process.version, ...(env === 'chromium' ? { chromium: chromiumVersion } : {}) };
+    rows.push({ name: c.name, env, unit: c.unit, ours: c.ours, peer: c.peer, peerName: c.peerName, ratio, higherIsBetter: c.higherIsBetter, ...where });
   }
 };
 
@@ -106,6 +113,7 @@ async function runChromium() {
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  chromiumVersion = browser.version();
   try {
     for (const f of files) {
       // Node-only benches are not even loaded in the page (their imports may be Node's).
