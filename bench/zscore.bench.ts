@@ -2,7 +2,7 @@
 // Welford algorithm written as a straightforward JavaScript loop.
 import { detectAnomalies, ready } from '../src/analysis/index.js';
 import { normals } from './lib/data.js';
-import { medianMs, perSecond } from './lib/measure.js';
+import { medianPairMs, perSecond } from './lib/measure.js';
 import type { Bench } from './lib/types.js';
 
 const N = 10_000_000;
@@ -36,8 +36,13 @@ const bench: Bench = {
     const values = normals(N, 3);
     await ready({ wasm: ctx.wasmUrl, worker: false });
     let oursCount = 0, jsCount = 0;
-    const ours = await medianMs(async () => (oursCount = (await detectAnomalies(values, { method: 'zscore', window: W })).length), { minRuns: 3, minMs: 0 });
-    const js = await medianMs(() => (jsCount = jsRollingZ(values, W, 3).length), { minRuns: 3, minMs: 0 });
+    // The same warm-up and repetitions for both, in alternating blocks (V8 tiers both up: the
+    // WebAssembly from its baseline compiler, the JS loop from the interpreter), one run per block.
+    const { ours, peer: js } = await medianPairMs(
+      async () => (oursCount = (await detectAnomalies(values, { method: 'zscore', window: W })).length),
+      () => (jsCount = jsRollingZ(values, W, 3).length),
+      { blocks: 7, blockMs: 0, warmupMs: 500 },
+    );
     ctx.log(`ours ${ours.toFixed(0)} ms (${oursCount} anomalies), JS loop ${js.toFixed(0)} ms (${jsCount})`);
     return [{ name: 'rolling z-score 10^7, w=1000', unit: 'values/s', ours: perSecond(N, ours), peer: perSecond(N, js), peerName: 'JavaScript loop', higherIsBetter: true }];
   },
