@@ -3,23 +3,19 @@
 // every core (OMP_NUM_THREADS = 2 here). Rows: the speed ratio, and the inertia each reached.
 // scikit-learn is Debian's python3-sklearn (`npm run bench:setup`); without it the rows are
 // skipped with a loud line.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { kmeans, ready } from '../src/analysis/index.js';
 import { CASES, dataset } from './lib/kmeans-data.js';
 import { medianMs } from './lib/measure.js';
+import { runPeer } from './lib/peers.js';
 import type { Bench, Comparison } from './lib/types.js';
 
 const PYTHON = '/usr/bin/python3';
 
 function sklearn(flat: Float64Array, dims: number, start: number[][], runs: number): { ms: number; inertia: number; iterations: number } | null {
-  const dir = mkdtempSync(join(tmpdir(), 'avila-sk-'));
-  try {
-    writeFileSync(join(dir, 'x.bin'), new Uint8Array(flat.buffer, flat.byteOffset, flat.byteLength));
-    writeFileSync(join(dir, 'c.bin'), new Uint8Array(Float64Array.from(start.flat()).buffer));
-    const script = `
+  const files = { 'x.bin': new Uint8Array(flat.buffer, flat.byteOffset, flat.byteLength), 'c.bin': new Uint8Array(Float64Array.from(start.flat()).buffer) };
+  const out = runPeer(PYTHON, 'run.py', files, (dir) => `
 import time, numpy as np
 from sklearn.cluster import KMeans
 X = np.fromfile('${join(dir, 'x.bin')}', dtype=np.float64).reshape(-1, ${dims})
@@ -32,17 +28,10 @@ for _ in range(${runs}):
     t = time.perf_counter(); m = fit(); times.append((time.perf_counter() - t) * 1000)
 times.sort()
 print(times[len(times) // 2], m.inertia_, m.n_iter_)
-`;
-    writeFileSync(join(dir, 'run.py'), script);
-    const env = { ...process.env, OMP_NUM_THREADS: String(cpus().length) };
-    const out = execFileSync(PYTHON, [join(dir, 'run.py')], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 }).trim().split('\n').pop()!;
-    const [ms, inertia, iterations] = out.split(' ').map(Number);
-    return { ms: ms!, inertia: inertia!, iterations: iterations! };
-  } catch {
-    return null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+`, { OMP_NUM_THREADS: String(cpus().length) });
+  if (!out) return null;
+  const [ms, inertia, iterations] = out.split(' ').map(Number);
+  return { ms: ms!, inertia: inertia!, iterations: iterations! };
 }
 
 const bench: Bench = {
