@@ -55,13 +55,6 @@ function inertiaOf(rows: number[][], centroids: number[][], labels: ArrayLike<nu
   return s;
 }
 
-/** One timed run after a warm-up on a tenth of the data (the peers take seconds per run). */
-async function onceMs<T>(fn: () => T | Promise<T>): Promise<{ ms: number; value: T }> {
-  const t0 = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t0, value };
-}
-
 const bench: Bench = {
   title: 'k-means, same starting centroids, run to convergence',
   envs: ['node', 'chromium'],
@@ -71,25 +64,26 @@ const bench: Bench = {
     for (const c of CASES) {
       const { rows, flat, start } = dataset(c, 17);
       const label = `k-means ${c.n.toLocaleString('en')}×${c.dims}, k=${c.k}`;
-      const warm = dataset({ ...c, n: Math.floor(c.n / 10) }, 18);
-      mlKmeans(warm.rows, c.k, { initialization: warm.start, maxIterations: 300 });
-      plainLloyd(warm.rows, warm.start, 300);
       const points = { data: flat, dims: c.dims };
-      const oursMs = await medianMs(() => kmeans(points, { k: c.k, init: start, tol: 0, maxIter: 300 }), { minRuns: 3, minMs: 0 });
-      const ours = await kmeans(points, { k: c.k, init: start, tol: 0, maxIter: 300 });
-      const ml = await onceMs(() => mlKmeans(rows, c.k, { initialization: start, maxIterations: 300 }));
-      const mlInertia = inertiaOf(rows, ml.value.centroids, ml.value.clusters);
-      const plain = await onceMs(() => plainLloyd(rows, start, 300));
-      const best = Math.min(ours.inertia, mlInertia, plain.value.inertia);
+      // Every contender the same: one warm-up run, then the median of three (medianMs).
+      const same = { minRuns: 3, minMs: 0, maxRuns: 3 };
+      let ours!: Awaited<ReturnType<typeof kmeans>>;
+      const oursMs = await medianMs(async () => (ours = await kmeans(points, { k: c.k, init: start, tol: 0, maxIter: 300 })), same);
+      let ml!: ReturnType<typeof mlKmeans>;
+      const mlMs = await medianMs(() => (ml = mlKmeans(rows, c.k, { initialization: start, maxIterations: 300 })), same);
+      const mlInertia = inertiaOf(rows, ml.centroids, ml.clusters);
+      let plain!: ReturnType<typeof plainLloyd>;
+      const plainMs = await medianMs(() => (plain = plainLloyd(rows, start, 300)), same);
+      const best = Math.min(ours.inertia, mlInertia, plain.inertia);
       ctx.log(
         `${label}: ours ${oursMs.toFixed(0)} ms (${ours.iterations} it, inertia ${ours.inertia.toExponential(6)}, ` +
-          `+${(100 * (ours.inertia / best - 1)).toFixed(4)}% of best), ml-kmeans ${ml.ms.toFixed(0)} ms ` +
-          `(${ml.value.iterations} it, inertia ${mlInertia.toExponential(6)}), plain JS Lloyd ${plain.ms.toFixed(0)} ms ` +
-          `(${plain.value.iterations} it, inertia ${plain.value.inertia.toExponential(6)})`,
+          `+${(100 * (ours.inertia / best - 1)).toFixed(4)}% of best), ml-kmeans ${mlMs.toFixed(0)} ms ` +
+          `(${ml.iterations} it, inertia ${mlInertia.toExponential(6)}), plain JS Lloyd ${plainMs.toFixed(0)} ms ` +
+          `(${plain.iterations} it, inertia ${plain.inertia.toExponential(6)})`,
       );
       out.push(
-        { name: label, unit: 'ms', ours: oursMs, peer: ml.ms, peerName: 'ml-kmeans 7', higherIsBetter: false },
-        { name: label, unit: 'ms', ours: oursMs, peer: plain.ms, peerName: 'plain JS Lloyd', higherIsBetter: false },
+        { name: label, unit: 'ms', ours: oursMs, peer: mlMs, peerName: 'ml-kmeans 7', higherIsBetter: false },
+        { name: label, unit: 'ms', ours: oursMs, peer: plainMs, peerName: 'plain JS Lloyd', higherIsBetter: false },
         { name: `${label}, inertia vs best of three`, unit: 'ratio', ours: ours.inertia / best, peer: mlInertia / best, peerName: 'ml-kmeans 7', higherIsBetter: false },
       );
     }
