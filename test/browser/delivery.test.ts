@@ -4,6 +4,7 @@ import { startCollector, type TestCollector } from '../collector/collector.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { openClientPage, sleep, until } from '../helpers/browser.js';
 import { serveStatic, type StaticServer } from '../helpers/server.js';
+import { CHAOS_FAULTS, chaosConfig, trackRange } from '../helpers/chaos.js';
 
 // Lossless delivery, end to end: the script-tag build in Chromium against the test collector.
 
@@ -32,24 +33,9 @@ describe.skipIf(!hasChromium)('delivery in Chromium', () => {
 
   it('delivers 5,000 events exactly once (after dedupe) through failures, 429s, resets, a reload, 10 s offline and a second tab', async () => {
     collector = await startCollector();
-    Object.assign(collector.faults, { failRate: 0.3, rate429: 0.05, retryAfterSeconds: 1, resetRate: 0.05 });
+    Object.assign(collector.faults, CHAOS_FAULTS);
     context = await browser.newContext();
-    const config = {
-      endpoint: `${collector.url}/collect`,
-      delivery: { batch: { intervalMs: 1000 }, retry: { baseMs: 200, maxMs: 2000 }, circuit: { failures: 8, cooldownMs: 1000 } },
-    };
-    const trackRange = (page: Page, tab: string, from: number, to: number) =>
-      page.evaluate(
-        async ({ tab, from, to }) => {
-          const c = (window as any).client;
-          for (let i = from; i < to; i++) {
-            c.track('chaos', { tab, n: i });
-            if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
-          }
-        },
-        { tab, from, to },
-      );
-
+    const config = chaosConfig(collector.url);
     const a = await open(config);
     const b = await open(config);
     const tabB = trackRange(b, 'B', 0, 1000);

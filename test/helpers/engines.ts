@@ -67,19 +67,27 @@ const waitFor = async (cond: () => boolean | Promise<boolean>, ms: number, what:
 /** A function's source wrapped to be called with one JSON argument. */
 const source = (fn: (arg: never) => unknown) => `(${fn.toString()})`;
 
+/** Playwright's and Puppeteer's pages evaluate a string expression the same way. */
+interface EvaluatingPage {
+  goto(url: string): Promise<unknown>;
+  evaluate(expression: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+function evaluatingPage(page: EvaluatingPage): EnginePage {
+  return {
+    goto: async (url) => void (await page.goto(url)),
+    run: (fn, arg) => page.evaluate(`${source(fn as never)}(${JSON.stringify(arg)})`) as never,
+    close: () => page.close(),
+  };
+}
+
 async function launchChromium(): Promise<Engine> {
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
   return {
     name: 'chromium',
     version: `Chromium ${browser.version()}`,
-    async newPage() {
-      const page = await browser.newPage();
-      return {
-        goto: async (url) => void (await page.goto(url)),
-        run: (fn, arg) => page.evaluate(`${source(fn as never)}(${JSON.stringify(arg)})`) as never,
-        close: () => page.close(),
-      };
-    },
+    newPage: async () => evaluatingPage(await browser.newPage()),
     close: () => browser.close(),
   };
 }
@@ -90,14 +98,7 @@ async function launchFirefox(): Promise<Engine> {
   return {
     name: 'firefox',
     version: await browser.version(),
-    async newPage() {
-      const page = await browser.newPage();
-      return {
-        goto: async (url) => void (await page.goto(url)),
-        run: (fn, arg) => page.evaluate(`${source(fn as never)}(${JSON.stringify(arg)})`) as never,
-        close: () => page.close(),
-      };
-    },
+    newPage: async () => evaluatingPage((await browser.newPage()) as unknown as EvaluatingPage),
     close: () => browser.close(),
   };
 }

@@ -10,6 +10,7 @@ import { startCollector, type TestCollector } from '../collector/collector.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { openClientPage, sleep } from '../helpers/browser.js';
 import { serveStatic, type StaticServer } from '../helpers/server.js';
+import { CHAOS_FAULTS, chaosConfig, trackRange } from '../helpers/chaos.js';
 
 const RUNS = Number(process.env.STRESS_RUNS ?? 50);
 const MODES = ['truthful', 'absent', 'slow'] as const;
@@ -81,30 +82,19 @@ describe('delivery chaos, in a loop', () => {
       const collector: TestCollector = await startCollector();
       const context: BrowserContext = await browser.newContext();
       try {
-        Object.assign(collector.faults, { failRate: 0.3, rate429: 0.05, retryAfterSeconds: 1, resetRate: 0.05, statusRoute: mode, statusDelayMs: 3000 });
+        Object.assign(collector.faults, { ...CHAOS_FAULTS, statusRoute: mode, statusDelayMs: 3000 });
         const endpoint = `${collector.url}/collect`;
-        const config = { endpoint, delivery: { batch: { intervalMs: 1000 }, retry: { baseMs: 200, maxMs: 2000 }, circuit: { failures: 8, cooldownMs: 1000 } } };
-        const track = (page: Page, tab: string, from: number, to: number) =>
-          page.evaluate(
-            async ({ tab, from, to }) => {
-              const c = (window as any).client;
-              for (let i = from; i < to; i++) {
-                c.track('chaos', { tab, n: i });
-                if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
-              }
-            },
-            { tab, from, to },
-          );
+        const config = chaosConfig(collector.url);
         const a = await openClientPage(context, `${server.url}/test/pages/iife.html`, config);
         const b = await openClientPage(context, `${server.url}/test/pages/iife.html`, config);
-        const tabB = track(b, 'B', 0, 1000);
-        await track(a, 'A', 0, 2000);
+        const tabB = trackRange(b, 'B', 0, 1000);
+        await trackRange(a, 'A', 0, 2000);
         void a.evaluate(() => (window as any).client.flush()).catch(() => {}); // cut off by the reload
         await a.reload(); // mid-flush
         await a.evaluate((c) => ((window as any).client = (window as any).Avila.init(c)), config);
-        await track(a, 'A', 2000, 3000);
+        await trackRange(a, 'A', 2000, 3000);
         await context.setOffline(true);
-        await track(a, 'A', 3000, 4000);
+        await trackRange(a, 'A', 3000, 4000);
         await sleep(5000);
         await context.setOffline(false);
         await tabB;
