@@ -9,20 +9,28 @@ export interface Scored {
 /** Scores by each method's definition, recomputed from scratch for every point (no look-ahead). */
 export function detectorReference(method: DetectorMethod, xs: number[], window: number): (Scored | null)[] {
   const out: (Scored | null)[] = [];
-  let ewMean = 0, ewVar = 0;
   const alpha = 2 / (window + 1);
   const ratio = (d: number, s: number) => (s > 0 ? d / s : d === 0 ? 0 : d > 0 ? Infinity : -Infinity);
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i]!;
     const past = xs.slice(Math.max(0, i - window), i);
     if (method === 'ewma') {
-      out.push(i >= window ? { score: ratio(x - ewMean, Math.sqrt(ewVar)), expected: ewMean } : null);
-      if (i === 0) ewMean = x;
-      else {
-        const d = x - ewMean;
-        ewMean += alpha * d;
-        ewVar = (1 - alpha) * (ewVar + d * alpha * d);
+      if (i < window) {
+        out.push(null);
+        continue;
       }
+      // By definition, not by the kernel's recursion: the weighted mean and (biased) weighted
+      // variance of every earlier point, x₀ weighted (1 − α)^m and xⱼ weighted α(1 − α)^{m−j}
+      // (m = i − 1; the weights sum to 1). Finch (2009) shows the incremental update equals it.
+      const m = i - 1;
+      const w = (j: number) => (j === 0 ? Math.pow(1 - alpha, m) : alpha * Math.pow(1 - alpha, m - j));
+      let ewMean = 0;
+      for (let j = 0; j <= m; j++) ewMean += w(j) * xs[j]!;
+      let ewVar = 0;
+      for (let j = 0; j <= m; j++) ewVar += w(j) * (xs[j]! - ewMean) ** 2;
+      // Equal points have that mean and no spread (the weights' sum is 1 only up to rounding).
+      if (xs.slice(0, i).every((v) => v === xs[0])) [ewMean, ewVar] = [xs[0]!, 0];
+      out.push({ score: ratio(x - ewMean, Math.sqrt(ewVar)), expected: ewMean });
       continue;
     }
     if (i < window) {
