@@ -11,6 +11,31 @@ const blocks = sources.flatMap((file) =>
   [...readFileSync(join(ROOT, file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({ file, i, code: m[1]! })),
 );
 
+const runnable = sources.flatMap((file) =>
+  [...readFileSync(join(ROOT, file), 'utf8').matchAll(/```js runnable\n([\s\S]*?)```/g)].map((m, i) => ({ file, i, code: m[1]! })),
+);
+
+describe('documented snippets marked runnable', () => {
+  it('there is one at least (README.md)', () => {
+    expect(runnable.filter((b) => b.file === 'README.md').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("each runs in Node as a user's module (the package through its exports) and exits 0", () => {
+    const dir = join(ROOT, 'build/doc-runnable');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    symlinkSync(ROOT, join(dir, 'node_modules/avila-telemetry'), 'dir');
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'docs-runnable', type: 'module' }));
+    for (const b of runnable) {
+      const file = join(dir, `${b.file.replace(/[/.]/g, '_')}_${b.i}.mjs`);
+      writeFileSync(file, b.code);
+      // Throws (and fails the test with the block's output) when the block throws or exits non-zero.
+      const out = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      expect(out.length, `${b.file} block ${b.i} printed something`).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('documented TypeScript snippets', () => {
   it('there are snippets to check (docs/cloudflare.md has one at least)', () => {
     expect(blocks.filter((b) => b.file === 'docs/cloudflare.md').length).toBeGreaterThanOrEqual(1);
