@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { kmeans, ready } from '../src/analysis/index.js';
 import { CASES, dataset } from './lib/kmeans-data.js';
 import { medianMs } from './lib/measure.js';
-import { runPeer } from './lib/peers.js';
+import { runPeer } from './lib/run-peer.js';
 import type { Bench, Comparison } from './lib/types.js';
 
 const PYTHON = '/usr/bin/python3';
