@@ -1,19 +1,23 @@
-// Every ```ts block in README.md and docs/ type-checks against the built package, as a user's
-// project sees it (imports of 'avila-telemetry/…' resolve through the package's exports).
+// The code blocks of README.md and docs/, as a user's project sees the package (imports of
+// 'avila-telemetry/…' resolve through its exports): every ```ts block type-checks against the
+// built types, every ```js runnable block runs in Node and exits 0.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { consumerProject } from '../helpers/consumer.js';
 import { ROOT } from '../helpers/server.js';
 
 const sources = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-const blocks = sources.flatMap((file) =>
-  [...readFileSync(join(ROOT, file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({ file, i, code: m[1]! })),
-);
 
-const runnable = sources.flatMap((file) =>
-  [...readFileSync(join(ROOT, file), 'utf8').matchAll(/```js runnable\n([\s\S]*?)```/g)].map((m, i) => ({ file, i, code: m[1]! })),
-);
+/** The blocks fenced with ```<info>, each named by its file and its position there. */
+const codeBlocks = (info: string) =>
+  sources.flatMap((file) =>
+    [...readFileSync(join(ROOT, file), 'utf8').matchAll(new RegExp('```' + info + '\\n([\\s\\S]*?)```', 'g'))].map((m, i) => ({ file, i, code: m[1]!, name: `${file.replace(/[/.]/g, '_')}_${i}` })),
+  );
+const blocks = codeBlocks('ts');
+
+const runnable = codeBlocks('js runnable');
 
 describe('documented snippets marked runnable', () => {
   it('there is one at least (README.md)', () => {
@@ -21,13 +25,9 @@ describe('documented snippets marked runnable', () => {
   });
 
   it("each runs in Node as a user's module (the package through its exports) and exits 0", () => {
-    const dir = join(ROOT, 'build/doc-runnable');
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(join(dir, 'node_modules'), { recursive: true });
-    symlinkSync(ROOT, join(dir, 'node_modules/avila-telemetry'), 'dir');
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'docs-runnable', type: 'module' }));
+    const dir = consumerProject(join(ROOT, 'build/doc-runnable'), 'docs-runnable');
     for (const b of runnable) {
-      const file = join(dir, `${b.file.replace(/[/.]/g, '_')}_${b.i}.mjs`);
+      const file = join(dir, `${b.name}.mjs`);
       writeFileSync(file, b.code);
       // Throws (and fails the test with the block's output) when the block throws or exits non-zero.
       const out = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
@@ -42,12 +42,9 @@ describe('documented TypeScript snippets', () => {
   });
 
   it('each type-checks with strict settings against dist/types', () => {
-    const dir = join(ROOT, 'build/doc-snippets');
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(join(dir, 'node_modules'), { recursive: true });
-    symlinkSync(ROOT, join(dir, 'node_modules/avila-telemetry'), 'dir');
+    const dir = consumerProject(join(ROOT, 'build/doc-snippets'), 'docs-snippets');
     const files = blocks.map((b) => {
-      const name = `${b.file.replace(/[/.]/g, '_')}_${b.i}.ts`;
+      const name = `${b.name}.ts`;
       // Each block is a module of its own.
       writeFileSync(join(dir, name), `${b.code}\nexport {};\n`);
       return name;

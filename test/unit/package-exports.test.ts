@@ -1,19 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumerProject } from '../helpers/consumer.js';
 import { ROOT } from '../helpers/server.js';
 
-// A consumer project with avila-telemetry in its node_modules (as `npm install <path>` links it),
-// so imports resolve through the package's own `exports`, not through paths into src/.
+// A consumer project (test/helpers/consumer.ts): imports resolve through the package's exports.
 describe('package exports, as a Node 20 consumer sees them', () => {
   let dir: string;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'avila-consumer-'));
-    mkdirSync(join(dir, 'node_modules'));
-    symlinkSync(ROOT, join(dir, 'node_modules', 'avila-telemetry'), 'dir');
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module' }));
+    dir = consumerProject(mkdtempSync(join(tmpdir(), 'avila-consumer-')));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
