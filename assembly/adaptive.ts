@@ -3,7 +3,7 @@
 //
 //   seasonal    z-score (window w) of the residual of a seasonal-naive forecast x[t] − x[t − p].
 //               The period p is found once, on the first 600 points: the highest local maximum
-//               of the sample autocorrelation at lags 3…300 that exceeds 0.3 (Box & Jenkins'
+//               of the sample autocorrelation at lags 3…299 that exceeds 0.3 (Box & Jenkins'
 //               ACF); with none, the forecast is x[t − 1] (first differences).
 //   cusum       two-sided CUSUM (Page 1954) of the level z-score (window w) with reference k = 1,
 //               restarted after it passes h = 10; score from the larger of the two sums / 5.
@@ -273,11 +273,13 @@ export function adaptivePush(ptr: usize, x: f64, outScore: usize, outExpected: u
     let resZ = 0.0;
     if (forecast == forecast) {
       const r = x - forecast;
-      resZ = res.size >= 2 ? windowZ(r, meanOf(res.sum, res.size), sdOf(res.sum, res.sum2, res.size)) : 0;
+      const resMean = meanOf(res.sum, res.size);
+      resZ = res.size >= 2 ? windowZ(r, resMean, sdOf(res.sum, res.sum2, res.size)) : 0;
+      // The forecast corrected by the mean residual of the points before x (never x itself).
+      if (method == SEASONAL) expected = forecast + resMean;
       windowPush(d, res, r);
     }
     raw = method == AUTO ? max(levelZ, resZ) : resZ;
-    if (method == SEASONAL && forecast == forecast) expected = forecast + meanOf(res.sum, res.size);
   } else if (method == CUSUM) {
     const z = min(10.0, max(-10.0, signedLevel));
     d.sp = max(0.0, d.sp + z - 1.0);

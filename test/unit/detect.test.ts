@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createDetector, detectAnomalies, ready } from '../../src/analysis/index.js';
 import { kernelsNow } from '../../src/analysis/runtime.js';
 import { WASM_URL } from '../helpers/analysis.js';
+import { adaptiveReference, seasonOf } from '../helpers/adaptive-reference.js';
 import { detectorReference as reference } from '../helpers/detect-reference.js';
 import { normal, rng } from '../helpers/reference.js';
 
@@ -176,6 +177,52 @@ describe('adaptive detectors (seasonal, cusum, likelihood, auto)', () => {
       }),
       { numRuns: 120 },
     );
+  });
+
+  it('property: every score and expected value is the definition\'s (test/helpers/adaptive-reference.ts: windows re-summed from slices, the ACF by its formula)', () => {
+    // Series long enough for the season search (600 points): a sine of a random period, noise,
+    // level shifts and spikes; or integers with flat stretches (exact sums, zero spread).
+    const long = fc
+      .record({ seed: fc.integer(), n: fc.integer({ min: 0, max: 1100 }), period: fc.integer({ min: 3, max: 120 }), amp: fc.double({ min: 0, max: 10, noNaN: true }), ints: fc.boolean() })
+      .map(({ seed, n, period, amp, ints }) => {
+        const r = rng(seed);
+        return Array.from({ length: n }, (_, i) => {
+          if (ints) return i % 90 < 30 ? 5 : Math.round(3 * normal(r)) + (i > 700 ? 4 : 0);
+          return amp * Math.sin((2 * Math.PI * i) / period) + normal(r) + (i > 800 ? 3 : 0) + (r() < 0.01 ? 10 * normal(r) : 0);
+        });
+      });
+    const k = kernelsNow('test');
+    let compared = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...ADAPTIVE), long, fc.integer({ min: 2, max: 120 }), fc.integer({ min: 0, max: 50 }), (method, xs, window, minSamples) => {
+        const p = k.detectorCreate(['seasonal', 'cusum', 'likelihood', 'auto'].indexOf(method) + 4, window, 0.5, minSamples);
+        const got = k.detectorScoreMany(p, xs);
+        k.detectorFree(p);
+        const ref = adaptiveReference(method, xs, window, minSamples);
+        ref.forEach((r, i) => {
+          const tol = 1e-9 * Math.max(1, Math.abs(r.raw));
+          // Suppression compares two raw scores: within rounding of each other, either verdict is right.
+          if (Math.abs(r.raw - r.previousMax) <= tol) return;
+          if (Number.isNaN(r.score)) {
+            expect({ i, score: got.score[i], expected: got.expected[i] }).toEqual({ i, score: NaN, expected: NaN });
+            return;
+          }
+          expect({ i, ok: Math.abs(got.score[i]! - r.score) <= 1e-9 }).toEqual({ i, ok: true });
+          expect({ i, ok: Math.abs(got.expected[i]! - r.expected) <= 1e-9 * Math.max(1, Math.abs(r.expected)) }).toEqual({ i, ok: true });
+          compared++;
+        });
+      }),
+      { numRuns: 60 },
+    );
+    expect(compared).toBeGreaterThan(10_000);
+  });
+
+  it('the season search finds the planted period, and none in noise or a trend', () => {
+    const r = rng(21);
+    expect(seasonOf(Array.from({ length: 600 }, (_, i) => 5 * Math.sin((2 * Math.PI * i) / 48) + normal(r)))).toBe(48);
+    expect(seasonOf(Array.from({ length: 600 }, (_, i) => (i % 24 < 6 ? 10 : 0) + normal(r)))).toBe(24);
+    expect(seasonOf(Array.from({ length: 600 }, () => normal(r)))).toBe(0);
+    expect(seasonOf(Array.from({ length: 600 }, (_, i) => i / 10 + normal(r)))).toBe(0);
   });
 
   it('a saved state continues exactly where the detector left off (worker replacement)', () => {
