@@ -85,6 +85,68 @@ async function runNode() {
 
 const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
+/** A random permutation (Fisher–Yates). */
+const shuffled = (xs) => {
+  const a = xs.slice();
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+};
+
+/** A bench with `contenders`: each alone in a fresh context, `rounds` times, random order per round. */
+async function runContenders(browser, base, f, declared) {
+  console.log(`\n[chromium] ${declared.title}`);
+  const src = `${base}/build/bench/browser/${f.replace(/\.ts$/, '.mjs')}`;
+  const results = Object.fromEntries(declared.contenders.map((c) => [c, []]));
+  try {
+    for (let round = 0; round < (declared.rounds ?? 1); round++) {
+      const order = shuffled(declared.contenders);
+      console.log(`  round ${round + 1}: ${order.join(', ')}`);
+      for (const contender of order) {
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        page.on('console', (m) => console.log('  ' + m.text()));
+        page.on('pageerror', (e) => console.log('  page error: ' + e.message));
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Performance.enable');
+        await page.exposeFunction('__avilaMainThreadMs', async () => {
+          const { metrics } = await cdp.send('Performance.getMetrics');
+          return 1000 * metrics.find((m) => m.name === 'TaskDuration').value;
+        });
+        await page.goto(base + (declared.isolated ? '/isolated' : '/'));
+        const collector = await startCollector();
+        page.setDefaultTimeout(0);
+        try {
+          const figures = await page.evaluate(
+            async ({ s, base, collectorUrl, contender }) => {
+              const bench = (await import(s)).default;
+              return bench.measure({
+                env: 'chromium',
+                wasmUrl: `${base}/dist/kernels.wasm`,
+                noSimdWasmUrl: `${base}/dist/kernels-nosimd.wasm`,
+                collectorUrl,
+                contender,
+                mainThreadMs: () => globalThis.__avilaMainThreadMs(),
+                log: (m) => console.log(m),
+              });
+            },
+            { s: src, base, collectorUrl: collector.url, contender },
+          );
+          results[contender].push(figures);
+        } finally {
+          await collector.close();
+          await context.close().catch(() => {});
+        }
+      }
+    }
+    record('chromium', declared.compare(results));
+  } catch (e) {
+    console.log(`  FAILED: ${String(e?.message ?? e).split('\n')[0]}`);
+  }
+}
+
 async function runChromium() {
   const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!existsSync(chromiumPath)) {
@@ -119,6 +181,10 @@ async function runChromium() {
       // Node-only benches are not even loaded in the page (their imports may be Node's).
       const declared = (await import(pathToFileURL(join(outDir, 'node', f.replace(/\.ts$/, '.mjs'))).href)).default;
       if (!declared.envs.includes('chromium')) continue;
+      if (declared.contenders) {
+        await runContenders(browser, base, f, declared);
+        continue;
+      }
       const page = await browser.newPage();
       page.on('console', (m) => console.log('  ' + m.text()));
       page.on('pageerror', (e) => console.log('  page error: ' + e.message));

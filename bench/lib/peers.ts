@@ -16,3 +16,15 @@ export function posthogBenchOptions(collectorUrl: string): Record<string, unknow
     disable_surveys: true,
   };
 }
+
+/**
+ * `AnalyticsBrowser.load(...)` arguments for @segment/analytics-next: its settings given inline
+ * (no CDN), its Segment.io destination aimed at the local test collector.
+ */
+export function segmentBenchSettings(collectorUrl: string): [Record<string, unknown>, Record<string, unknown>] {
+  const host = new URL(collectorUrl).host;
+  return [
+    { writeKey: 'bench', cdnSettings: { integrations: { 'Segment.io': { apiKey: 'bench', apiHost: `${host}/segment`, protocol: 'http' } } } },
+    { disableClientPersistence: true, retryQueue: false },
+  ];
+}
