@@ -4,8 +4,9 @@
 //   one KernelLoadError class) and the on-demand code is a chunk of its own (on-demand.mjs).
 //   Chunks sit flat in dist/ beside kernels.wasm and the worker, which they find by
 //   `new URL('./…', import.meta.url)`.
-// - IIFE (`Avila`, the script tag): the core only; it loads dist/on-demand.mjs by import() on
-//   first use (src/client/load-parts.iife.ts).
+// - IIFE (`Avila`, the script tag): the core only; it loads dist/sending.min.mjs (the sending
+//   side of delivery, self-contained) as it starts and dist/on-demand.mjs on first use, by import()
+//   (src/delivery/load-sending.iife.ts, src/client/load-parts.iife.ts).
 // - The worker: a classic script, self-contained.
 import { readFileSync } from 'node:fs';
 import esbuild from 'rollup-plugin-esbuild';
@@ -28,6 +29,7 @@ const iifeParts = {
   name: 'iife-load-parts',
   resolveId(source, importer) {
     if (source.endsWith('/load-parts.js')) return new URL('./src/client/load-parts.iife.ts', import.meta.url).pathname;
+    if (source.endsWith('/load-sending.js')) return new URL('./src/delivery/load-sending.iife.ts', import.meta.url).pathname;
     return null;
   },
 };
@@ -39,6 +41,7 @@ export default [
       analysis: 'src/analysis.ts',
       edge: 'src/edge.ts',
       'on-demand': 'src/client/on-demand.ts',
+      sending: 'src/delivery/sending.ts',
     },
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', sourcemap: true },
     plugins: plugins(false),
@@ -47,6 +50,13 @@ export default [
     input: 'src/index.ts',
     output: { file: 'dist/avila-telemetry.iife.js', format: 'iife', name: 'Avila', sourcemap: true },
     plugins: [iifeParts, ...plugins(true)],
+  },
+  {
+    // The script tag's sending side: one self-contained, minified module (the ESM build's
+    // sending.mjs imports chunks the script tag already holds, and would fetch them again).
+    input: 'src/delivery/sending.ts',
+    output: { file: 'dist/sending.min.mjs', format: 'es', sourcemap: true },
+    plugins: plugins(true),
   },
   {
     input: 'src/runtime/worker.ts',

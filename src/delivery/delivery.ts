@@ -1,16 +1,19 @@
-// The delivery stage: intake (an O(1) buffer written to the queue in bulk) and the controls
-// (flush, pause, clear, stats, shutdown). The drain loop is drain.ts, a batch's journey
-// flight.ts, what to do with its outcome send-policy.ts, the page-exit flush exit-flush.ts, and
-// what a previous page left behind reconcile.ts.
+// The delivery stage: intake (an O(1) buffer written to the queue in bulk), the page-exit flush
+// (exit-flush.ts) and the controls (flush, pause, clear, stats, shutdown). The sending side — the
+// drain loop (drain.ts), a batch's journey (flight.ts), what to do with its outcome
+// (send-policy.ts), the drain election (leader.ts) and what a previous page left behind
+// (reconcile.ts) — is sending.ts, loaded as the stage starts (load-sending.ts): the script tag
+// and an app's entry chunk carry only what must run at once.
 import type { OtlpResource } from './encode/otlp.js';
 import { ExitFlush } from './exit-flush.js';
-import { Drainer, type DrainHost } from './drain.js';
-import { alwaysLeader, electLeader, type Leadership } from './leader.js';
+import type { DrainHost } from './drain.js';
+import { loadSending } from './load-sending.js';
 import { IdbQueue } from './queue/idb.js';
 import { MemoryQueue } from './queue/memory.js';
 import { DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueItem, type QueueLimits } from './queue/types.js';
-import { SendPolicy } from './send-policy.js';
-import { BatchSender, EventSerializer, notify, type SenderOptions } from './sender.js';
+import type { SenderOptions } from './sender.js';
+import type { Sending } from './sending.js';
+import { EventSerializer, notify } from './serializer.js';
 import type { DropReason, Drops, WireEvent } from './types.js';
 
 export interface DeliveryOptions {
@@ -43,6 +46,8 @@ export interface DeliveryOptions {
   exitFlush?: boolean;
   onError?: (error: Error) => void;
   onFlush?: (info: { batchId: string; events: number; bytes: number; status: number }) => void;
+  /** How the sending side (sending.ts) is loaded; tests give it directly. */
+  loadSending?: typeof loadSending;
 }
 
 export interface DeliveryStats {
@@ -68,6 +73,8 @@ export interface DeliveryStats {
 
 /** Buffered events that trigger an immediate write to the queue. */
 const PERSIST_EVENTS = 500;
+/** A sending side that failed to load is tried again after this, doubling up to 5 minutes. */
+const LOAD_RETRY_MS = 5_000;
 
 const now = () => Date.now();
 
@@ -80,7 +87,6 @@ export class Delivery {
   private readonly batch: { maxEvents: number; maxBytes: number; intervalMs: number };
   private readonly retry: { baseMs: number; maxMs: number };
   private readonly fetchFn: typeof fetch;
-  private readonly policy: SendPolicy;
   /** Events not yet written to the queue; serialized only when they are written, off the hot path. */
   private buffer: { event: WireEvent; signal: QueueItem['signal'] }[] = [];
   /** Events handed to the queue whose transaction has not committed yet (lost if the page dies now). */
@@ -88,9 +94,11 @@ export class Delivery {
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
   private queue: EventQueue | null = null;
   private readonly queueReady: Promise<EventQueue>;
-  private leadership: Leadership = alwaysLeader();
   private readonly exit: ExitFlush;
-  private readonly drain: Drainer;
+  /** The sending side once loaded (sending.ts); until then events wait in the queue. */
+  private sending: Sending | null = null;
+  private sendingReady: Promise<Sending | null>;
+  private loadDelay = 0;
   private online = typeof navigator === 'undefined' || navigator.onLine !== false;
   private paused = false;
   private closed = false;
@@ -103,13 +111,17 @@ export class Delivery {
     this.o = { concurrency: 2, persistDelayMs: 50, compression: 'gzip', ...options };
     this.batch = { maxEvents: 100, maxBytes: 64 * 1024, intervalMs: 5000, ...options.batch };
     this.retry = { baseMs: 1000, maxMs: 60_000, ...options.retry };
-    this.policy = new SendPolicy(this.retry, { failures: 5, cooldownMs: 30_000, ...options.circuit });
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
-    const sender = new BatchSender({ ...options, compression: this.o.compression, fetch: this.fetchFn });
     this.exit = new ExitFlush({ name: this.name, endpoint: this.o.endpoint, apiKey: this.o.apiKey, fetch: this.fetchFn, maxEvents: this.batch.maxEvents, persistent: this.o.storage !== 'memory' });
     this.queueReady = this.openQueue();
+    this.sendingReady = this.startSending();
+    this.installListeners();
+  }
+
+  /** Loads the sending side and starts it; a failed load is reported once and tried again later. */
+  private startSending(): Promise<Sending | null> {
     const self = this;
-    const host: DrainHost = {
+    const host: Omit<DrainHost, 'leadership'> = {
       get paused() {
         return self.paused;
       },
@@ -119,21 +131,48 @@ export class Delivery {
       get closed() {
         return self.closed;
       },
-      get leadership() {
-        return self.leadership;
-      },
       wentOffline: () => (this.online = false),
       report: (e) => this.report(e),
     };
-    this.drain = new Drainer(
-      host,
-      this.queueReady,
-      { name: this.name, endpoint: this.o.endpoint, headers: this.o.headers, fetch: this.fetchFn, concurrency: this.o.concurrency, batch: this.batch, retry: this.retry, onFlush: this.o.onFlush },
-      sender,
-      this.policy,
-      this.counters,
+    return (this.o.loadSending ?? loadSending)().then(
+      (m) => {
+        if (this.closed) return null;
+        this.sending = m.startSending(
+          host,
+          this.queueReady,
+          {
+            name: this.name,
+            endpoint: this.o.endpoint,
+            headers: this.o.headers,
+            fetch: this.fetchFn,
+            concurrency: this.o.concurrency,
+            batch: this.batch,
+            retry: this.retry,
+            onFlush: this.o.onFlush,
+            circuit: { failures: 5, cooldownMs: 30_000, ...this.o.circuit },
+            sender: { ...this.o, compression: this.o.compression, fetch: this.fetchFn },
+          },
+          this.counters,
+        );
+        return this.sending;
+      },
+      (cause: unknown) => {
+        if (this.loadDelay === 0) {
+          this.report(
+            new Error(
+              `avila-telemetry: could not load its sending code (${(cause as Error)?.message ?? cause}). Events are kept in the queue and sent at page exit; serve the files of the package's dist/ folder next to the script, or see docs/bundlers.md.`,
+              { cause },
+            ),
+          );
+        }
+        this.loadDelay = this.loadDelay ? Math.min(5 * 60_000, this.loadDelay * 2) : LOAD_RETRY_MS;
+        const retry = setTimeout(() => {
+          if (!this.closed) this.sendingReady = this.startSending();
+        }, this.loadDelay);
+        (retry as { unref?: () => void }).unref?.();
+        return null;
+      },
     );
-    this.installListeners();
   }
 
   private get name(): string {
@@ -146,8 +185,6 @@ export class Delivery {
     if (this.o.storage !== 'memory' && typeof indexedDB !== 'undefined') {
       try {
         q = await this.openIdb(limits);
-        this.leadership = electLeader(`${this.name}:drain`);
-        this.leadership.onChange(() => this.drain.wake());
       } catch (e) {
         // Reported once, counted in stats().storageProblem; events stay in a bounded memory queue.
         this.storageProblem = `IndexedDB unusable (${(e as Error)?.message}); events are kept in memory`;
@@ -192,13 +229,13 @@ export class Delivery {
     };
     on(window, 'online', () => {
       this.online = true;
-      this.drain.wake();
+      this.sending?.drain.wake();
     });
     on(window, 'offline', () => (this.online = false));
     // Another tab of this origin sent events on its way out: check on them after the hold.
     const onStorage = (e: StorageEvent) => {
       if (!(e.key?.startsWith(`${this.name}:exit:`) || e.key?.startsWith(`${this.name}:spill:`)) || !e.newValue) return;
-      this.drain.otherTabExited(e.key.includes(':spill:'));
+      this.sending?.drain.otherTabExited(e.key.includes(':spill:'));
     };
     window.addEventListener('storage', onStorage);
     this.removeListeners.push(() => window.removeEventListener('storage', onStorage));
@@ -269,7 +306,7 @@ export class Delivery {
     } finally {
       for (const i of items) this.uncommitted.delete(i.id);
     }
-    this.drain.wake();
+    this.sending?.drain.wake();
   }
 
   // ---- page exit ----
@@ -289,16 +326,21 @@ export class Delivery {
 
   /** Writes buffered events and sends everything queued now, ignoring the batch interval. */
   async flush(timeoutMs = 10_000): Promise<void> {
-    await this.persist();
-    this.drain.flushWanted = true;
-    this.drain.wake();
     const until = now() + timeoutMs;
+    const timeout = () => new Promise<null>((r) => setTimeout(() => r(null), Math.max(0, until - now())));
+    await this.persist();
+    // The sending side may still be loading (the client's first moments): wait for it, in time.
+    const sending = await Promise.race([this.sendingReady, timeout()]);
+    if (!sending) return;
+    const drain = sending.drain;
+    drain.flushWanted = true;
+    drain.wake();
     const q = await this.queueReady;
     // A pending Web Lock election is not "another tab leads": wait for its outcome first.
-    await Promise.race([this.leadership.settled, new Promise((r) => setTimeout(r, Math.max(0, until - now())))]);
+    await Promise.race([sending.leadership.settled, timeout()]);
     while (now() < until && !this.closed) {
       const s = await q.stats();
-      if (s.count === 0 || !this.drain.canSend()) return;
+      if (s.count === 0 || !drain.canSend()) return;
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -306,7 +348,7 @@ export class Delivery {
   /** Stops or resumes sending (consent). Events keep being queued while paused. */
   setPaused(paused: boolean): void {
     this.paused = paused;
-    if (!paused) this.drain.wake();
+    if (!paused) this.sending?.drain.wake();
   }
 
   /**
@@ -327,13 +369,13 @@ export class Delivery {
       buffered: this.buffer.length,
       queued: s.count,
       queuedBytes: s.bytes,
-      inFlight: this.drain.flight.inFlightSeqs.size,
+      inFlight: this.sending?.drain.flight.inFlightSeqs.size ?? 0,
       ...this.counters,
       drops: q ? await q.drops() : {},
-      circuit: this.policy.circuitState,
+      circuit: this.sending?.policy.circuitState ?? 'closed',
       online: this.online,
       paused: this.paused,
-      leader: this.leadership.isLeader,
+      leader: this.sending?.leadership.isLeader ?? false,
       storage: q ? q.kind : 'pending',
       storageProblem: this.storageProblem,
       exitSends: { ...this.exit.sends },
@@ -345,9 +387,12 @@ export class Delivery {
     await this.flush(timeoutMs).catch(() => {});
     this.closed = true;
     for (const off of this.removeListeners.splice(0)) off();
-    this.leadership.release();
-    this.drain.wake();
-    await this.drain.loop.catch(() => {});
+    const sending = this.sending;
+    if (sending) {
+      sending.leadership.release();
+      sending.drain.wake();
+      await sending.drain.loop.catch(() => {});
+    }
     this.queue?.close();
   }
 }

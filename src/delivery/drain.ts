@@ -2,12 +2,12 @@
 // dead page left behind (reconcile.ts), takes batches from the queue when one is due (full, old
 // enough, or flush() asked) and puts them in flight (flight.ts), at most `concurrency` at a time.
 // It sleeps in between and is woken by new events, a landed flight, the network and other tabs.
-import { exitRecords } from './exit-journal.js';
+import { EXIT_HOLD_MS, exitRecords } from './exit-journal.js';
 import { fly, type Flight, type FlightContext } from './flight.js';
 import { uuidv7 } from './ids.js';
 import type { Leadership } from './leader.js';
 import type { EventQueue } from './queue/types.js';
-import { EXIT_HOLD_MS, settleLeftBehind, type ReconcileContext } from './reconcile.js';
+import { settleLeftBehind, type ReconcileContext } from './reconcile.js';
 import { backoffMs } from './send.js';
 import type { SendPolicy } from './send-policy.js';
 import type { BatchSender } from './sender.js';

@@ -2,7 +2,8 @@ import type { DeliveryOptions, DeliveryStats } from './delivery.js';
 import { uuidv7 } from './ids.js';
 import { byteLength, type QueueEntry, type QueueItem } from './queue/types.js';
 import { SendPolicy } from './send-policy.js';
-import { BatchSender, EventSerializer, notify } from './sender.js';
+import { BatchSender } from './sender.js';
+import { EventSerializer, notify } from './serializer.js';
 import type { DropReason, Drops, WireEvent } from './types.js';
 
 export type EdgeDeliveryOptions = Omit<DeliveryOptions, 'storage' | 'queueName' | 'persistDelayMs' | 'exitFlush'>;

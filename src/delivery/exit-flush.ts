@@ -5,8 +5,7 @@
 // was sent so that the next sender asks the collector before sending it again.
 import { encodeJsonBatch } from './encode/json.js';
 import { uuidv7 } from './ids.js';
-import { forgetExit, recordExit, spill } from './exit-journal.js';
-import { EXIT_HOLD_MS } from './reconcile.js';
+import { EXIT_HOLD_MS, forgetExit, recordExit, spill } from './exit-journal.js';
 import { byteLength, type EventQueue, type QueueItem } from './queue/types.js';
 
 /**

@@ -1,3 +1,6 @@
+/** Events an exiting page sent are held back from other senders this long, so its requests can land first. */
+export const EXIT_HOLD_MS = 10_000;
+
 /**
  * What an exiting page sent, recorded in localStorage — the one store whose writes survive the
  * page being torn down (IndexedDB transactions still open at unload are aborted). The next sender

@@ -1,11 +1,9 @@
 // What a previous page left behind: events it copied to localStorage as it died, batches it had in
 // flight, and batches it sent on its way out. Before any of it is sent again, the collector is
 // asked whether it already has it (`GET {endpoint}/batches/{batchId}`), so nothing is stored twice.
-import { exitRecords, forgetExit, takeSpills } from './exit-journal.js';
+import { EXIT_HOLD_MS, exitRecords, forgetExit, takeSpills } from './exit-journal.js';
 import type { EventQueue, QueueItem } from './queue/types.js';
 
-/** Events an exiting page sent are held back from other senders this long, so its requests can land first. */
-export const EXIT_HOLD_MS = 10_000;
 
 export interface ReconcileContext {
   /** The queue's name: the key prefix of the exit journal and the spills. */

@@ -2,6 +2,7 @@
 // dropped with it, not resent in empty batches, and each refusal in a row doubles the wait.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Delivery } from '../../src/delivery/delivery.js';
+import * as sending from '../../src/delivery/sending.js';
 import type { WireEvent } from '../../src/delivery/types.js';
 
 const event = (i: number): WireEvent => ({ id: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`, type: 'track', name: `e${i}`, timestamp: new Date().toISOString(), properties: {} });
@@ -24,7 +25,9 @@ describe('a collector path that answers 404', () => {
       return new Response('not found', { status: 404 });
     }) as unknown as typeof globalThis.fetch;
     const errors: string[] = [];
-    d = new Delivery({ endpoint: 'https://c.test/wrong-path', fetch, storage: 'memory', compression: false, exitFlush: false, batch: { maxEvents: 10, intervalMs: 100 }, onError: (e) => errors.push(e.message) });
+    d = new Delivery({ endpoint: 'https://c.test/wrong-path', fetch, storage: 'memory', compression: false, exitFlush: false, batch: { maxEvents: 10, intervalMs: 100 }, onError: (e) => errors.push(e.message),
+      // Under fake timers the sending side's module load (real I/O) would race the clock: given loaded.
+      loadSending: async () => sending });
     const start = Date.now();
     for (let i = 0; i < 30; i++) d.enqueue(event(i));
     for (let s = 0; s < 120; s++) await vi.advanceTimersByTimeAsync(1000);

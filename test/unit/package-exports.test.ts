@@ -83,6 +83,8 @@ describe('package exports, as a Node 20 consumer sees them', () => {
       'dist/kernels.wasm',
       'dist/kernels-nosimd.wasm',
       'dist/on-demand.mjs',
+      'dist/sending.mjs',
+      'dist/sending.min.mjs',
       'bin/avila-telemetry.mjs',
       'dist/types/index.d.ts',
       'dist/types/analysis.d.ts',

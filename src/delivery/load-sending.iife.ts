@@ -1,0 +1,8 @@
+// How the script-tag build (which cannot be split) reaches the sending side of delivery:
+// sending.min.mjs, built self-contained for it, next to the script (its URL read while the
+// script runs).
+import type * as SendingModule from './sending.js';
+
+const base = import.meta.url;
+
+export const loadSending = (): Promise<typeof SendingModule> => import(new URL('./sending.min.mjs', base).href);

@@ -1,0 +1,62 @@
+// The sending side of delivery (sending.ts) loads a moment after the stage starts. Until it is
+// there events wait in the queue; if it cannot load, that is said once, the load is tried again
+// after a back-off, and the events go out once it arrives.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Delivery } from '../../src/delivery/delivery.js';
+import * as sending from '../../src/delivery/sending.js';
+import type { WireEvent } from '../../src/delivery/types.js';
+
+const event = (i: number): WireEvent => ({ id: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`, type: 'track', name: `e${i}`, timestamp: new Date().toISOString(), properties: {} });
+
+describe('the sending side of delivery', () => {
+  let d: Delivery | null = null;
+  afterEach(async () => {
+    vi.useRealTimers();
+    await d?.shutdown(10);
+    d = null;
+  });
+
+  it('failing to load: one error naming the fix, no request, a retry after 5 s, then every event sent once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const sent: string[] = [];
+    const fetch = (async (_url: string, init: RequestInit) => {
+      sent.push(...JSON.parse(String(init.body)).events.map((e: { id: string }) => e.id));
+      return new Response('{}', { status: 200 });
+    }) as unknown as typeof globalThis.fetch;
+    let loads = 0;
+    const loadSending = async () => {
+      loads++;
+      if (loads === 1) throw new TypeError('Failed to fetch dynamically imported module: https://cdn.example/dist/sending.mjs');
+      return sending;
+    };
+    const errors: string[] = [];
+    d = new Delivery({ endpoint: 'https://c.test/collect', fetch, storage: 'memory', compression: false, exitFlush: false, batch: { intervalMs: 100 }, loadSending, onError: (e) => errors.push(e.message) });
+    for (let i = 0; i < 25; i++) d.enqueue(event(i));
+    await vi.advanceTimersByTimeAsync(4000);
+    expect({ loads, sent: sent.length, queued: (await d.stats()).queued }).toEqual({ loads: 1, sent: 0, queued: 25 });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/could not load its sending code \(Failed to fetch dynamically imported module: https:\/\/cdn\.example\/dist\/sending\.mjs\)\. Events are kept in the queue/);
+    expect(errors[0]).toMatch(/dist\/ folder next to the script/);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(loads).toBe(2);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(new Set(sent).size).toBe(25);
+    expect(sent).toHaveLength(25);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('flush() right after the stage starts waits for the sending side and sends everything', async () => {
+    const sent: string[] = [];
+    const fetch = (async (_url: string, init: RequestInit) => {
+      sent.push(...JSON.parse(String(init.body)).events.map((e: { id: string }) => e.id));
+      return new Response('{}', { status: 200 });
+    }) as unknown as typeof globalThis.fetch;
+    // A slow chunk: 200 ms to arrive.
+    const loadSending = () => new Promise<typeof sending>((r) => setTimeout(() => r(sending), 200));
+    d = new Delivery({ endpoint: 'https://c.test/collect', fetch, storage: 'memory', compression: false, exitFlush: false, loadSending });
+    for (let i = 0; i < 7; i++) d.enqueue(event(i));
+    await d.flush();
+    expect(sent).toHaveLength(7);
+    expect((await d.stats()).queued).toBe(0);
+  });
+});
