@@ -6,7 +6,8 @@
 //           sliding form as in Finch 2009) and recomputed exactly every `window` steps so
 //           rounding cannot drift. score = (x − mean) / std.
 //   robust  median and MAD of the trailing window, MAD scaled by 1.4826 so it estimates σ for
-//           normal data (Iglewicz & Hoaglin 1993, R's mad()). score = (x − median) / (1.4826·MAD).
+//           normal data (Iglewicz & Hoaglin 1993, R's mad()). score = (x − median) / (1.4826·MAD);
+//           where the MAD is 0 (over half the window at the median), 1.2533·mean |x − median|.
 //           The window is kept sorted; the MAD is a k-th smallest of two sorted sequences, O(log w).
 //   iqr     Tukey's fences over the trailing window with type-7 quartiles. score = (x − Q3)/IQR
 //           above Q3, −(Q1 − x)/IQR below Q1, else 0, so |score| > k ⇔ x outside Q1 − k·IQR,
@@ -326,7 +327,16 @@ function runOrdered(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi:
           ? kthDeviation(a, size, m, p, h)
           : 0.5 * (kthDeviation(a, size, m, p, h - 1) + kthDeviation(a, size, m, p, h));
         expected = m;
-        score = ratio(x - m, 1.4826 * mad);
+        let scale = 1.4826 * mad;
+        if (scale == 0) {
+          // More than half the window equals its median (quantised, often-flat telemetry): the
+          // mean absolute deviation around the median, × √(π/2) to estimate σ for normal data
+          // (the modified z-score's fallback, Iglewicz & Hoaglin 1993; IBM SPSS).
+          let sum = 0.0;
+          for (let k = 0; k < size; k++) sum += Math.abs(load<f64>(a + (<usize>k << 3)) - m);
+          scale = 1.2533141373155003 * (sum / <f64>size);
+        }
+        score = ratio(x - m, scale);
       } else {
         const q1 = typeSeven(a, size, 0.25), q3 = typeSeven(a, size, 0.75);
         expected = median(a, size);

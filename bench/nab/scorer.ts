@@ -2,6 +2,7 @@
 // the Numenta Anomaly Benchmark", arXiv:1510.03336; NAB v1.0's sweeper): windows, probationary
 // period, earliest detection per window, sigmoid-weighted true and false positives, one threshold
 // per profile for the whole corpus, and the normalisation against the null and perfect detectors.
+// Checked against NAB's published results in test/unit/nab-published.test.ts.
 
 export interface Profile {
   tpWeight: number;
@@ -16,9 +17,9 @@ export interface ScoredFile {
   windows: [number, number][];
 }
 
-/** σ(y) = 2 / (1 + e^{5y}) − 1, and −1 from y = 3 on (a detection far past any window). */
+/** σ(y) = 2 / (1 + e^{5y}) − 1, and −1 past y = 3 (a detection far past any window; NAB's scaledSigmoid). */
 export function scaledSigmoid(y: number): number {
-  if (y >= 3) return -1;
+  if (y > 3) return -1;
   return 2 / (1 + Math.exp(5 * y)) - 1;
 }
 
@@ -54,7 +55,7 @@ export function recordValues(file: ScoredFile, p: Profile): { value: Float64Arra
         w++;
       }
     } else {
-      const d = prevRight < 0 ? 3 : Math.abs(prevRight - i) / (prevWidth - 1);
+      const d = prevRight < 0 ? Infinity : Math.abs(prevRight - i) / (prevWidth - 1);
       value[i] = scaledSigmoid(d) * p.fpWeight;
     }
     if (i < probation) window[i] = -2;
@@ -159,14 +160,23 @@ export function sweep(files: ScoredFile[], scores: Float64Array[], p: Profile): 
   return { threshold: bestThreshold, score: bestScore };
 }
 
-/** 100·(S − S_null)/(S_perfect − S_null): S_null never fires, S_perfect fires at each window's first scored record. */
+/**
+ * A raw corpus score normalised as NAB's runner does (nabNormalise), with the null detector's raw
+ * score computed here: NAB's null detector scores every record 0.5, and its threshold is swept
+ * like any other's.
+ */
 export function normalise(files: ScoredFile[], raw: number, p: Profile): { score: number; nullScore: number; perfectScore: number } {
-  let nullScore = 0;
-  let perfectScore = 0;
-  for (const f of files) {
-    nullScore += scoreDetections(f, [], p).score;
-    const probation = probationLength(f.length);
-    perfectScore += scoreDetections(f, scorableWindows(f).map((w) => Math.max(f.windows[w]![0], Math.ceil(probation))), p).score;
-  }
-  return { score: (100 * (raw - nullScore)) / (perfectScore - nullScore), nullScore, perfectScore };
+  const nullScore = sweep(files, files.map((f) => new Float64Array(f.length).fill(0.5)), p).score;
+  const perfectScore = files.reduce((t, f) => t + f.windows.length, 0) * p.tpWeight;
+  return { score: nabNormalise(files, raw, nullScore, p), nullScore, perfectScore };
+}
+
+/**
+ * NAB's runner's normalisation (nab/runner.py normalize()): 100·(S − S_null)/(S_perfect − S_null)
+ * with S_null the null detector's raw score and S_perfect every window of the label file, probation
+ * or not, worth A_TP.
+ */
+export function nabNormalise(files: ScoredFile[], raw: number, nullRaw: number, p: Profile): number {
+  const perfect = files.reduce((t, f) => t + f.windows.length, 0) * p.tpWeight;
+  return (100 * (raw - nullRaw)) / (perfect - nullRaw);
 }

@@ -38,7 +38,12 @@ export function detectorReference(method: DetectorMethod, xs: number[], window: 
       continue;
     }
     if (method === 'zscore') out.push({ score: ratio(x - mean(past), Math.sqrt(sampleVariance(past))), expected: mean(past) });
-    else if (method === 'robust') out.push({ score: ratio(x - median(past), mad(past)), expected: median(past) });
+    else if (method === 'robust') {
+      // The MAD, or where it is 0 the mean absolute deviation around the median × √(π/2).
+      const m = median(past);
+      const scale = mad(past) || Math.sqrt(Math.PI / 2) * mean(past.map((v) => Math.abs(v - m)));
+      out.push({ score: ratio(x - m, scale), expected: m });
+    }
     else {
       const s = sortedCopy(past);
       const q1 = quantileType7(s, 0.25), q3 = quantileType7(s, 0.75);

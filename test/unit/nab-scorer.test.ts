@@ -2,20 +2,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalise, probationLength, scaledSigmoid, scoreDetections, sweep, type Profile, type ScoredFile } from '../../bench/nab/scorer.js';
-import { windowedGaussian } from '../../bench/nab/reference.js';
+import { erfc, windowedGaussian } from '../../bench/nab/reference.js';
 
 const STANDARD: Profile = { tpWeight: 1, fpWeight: 0.11, fnWeight: 1 };
 // Written out here from the paper's formula, independently of the scorer.
-const sigma = (y: number) => (y >= 3 ? -1 : 2 / (1 + Math.exp(5 * y)) - 1);
+const sigma = (y: number) => (y > 3 ? -1 : 2 / (1 + Math.exp(5 * y)) - 1);
 /** 1,000 records (probation 150), one window [400, 499] of width 100. */
 const FILE: ScoredFile = { name: 'f', length: 1000, windows: [[400, 499]] };
 
 describe('NAB scorer', () => {
-  it('σ: 0 at the right edge, ±0.98661 one width either side, −1 from 3 widths on', () => {
+  it('σ: 0 at the right edge, ±0.98661 one width either side, −1 past 3 widths (NAB: y > 3)', () => {
     expect(scaledSigmoid(0)).toBe(0);
     expect(scaledSigmoid(-1)).toBeCloseTo(0.98661, 5);
     expect(scaledSigmoid(1)).toBeCloseTo(-0.98661, 5);
-    expect(scaledSigmoid(3)).toBe(-1);
+    expect(scaledSigmoid(3)).toBe(2 / (1 + Math.exp(15)) - 1);
+    expect(scaledSigmoid(3 + 1e-12)).toBe(-1);
     expect(scaledSigmoid(10)).toBe(-1);
   });
 
@@ -44,12 +45,13 @@ describe('NAB scorer', () => {
     expect(scoreDetections(FILE, [], lowFn).score).toBe(-2);
   });
 
-  it('false positives: −A_FP before any window, A_FP·σ(d) after one (d in widths − 1), −A_FP from 3 widths on', () => {
+  it('false positives: −A_FP before any window, A_FP·σ(d) after one (d in widths − 1), −A_FP past 3 widths', () => {
     const fn = -1;
     expect(scoreDetections(FILE, [200], STANDARD).score).toBeCloseTo(fn - 0.11, 12);
     expect(scoreDetections(FILE, [549], STANDARD).score).toBeCloseTo(fn + 0.11 * sigma(50 / 99), 12);
     expect(scoreDetections(FILE, [500], STANDARD).score).toBeCloseTo(fn + 0.11 * sigma(1 / 99), 12);
-    expect(scoreDetections(FILE, [499 + 297], STANDARD).score).toBeCloseTo(fn - 0.11, 12);
+    expect(scoreDetections(FILE, [499 + 297], STANDARD).score).toBe(fn + 0.11 * sigma(3)); // exactly 3 widths: still σ
+    expect(scoreDetections(FILE, [499 + 298], STANDARD).score).toBe(fn - 0.11);
     // Each false positive is charged: two of them cost twice one.
     expect(scoreDetections(FILE, [200, 210], STANDARD).score).toBeCloseTo(fn - 0.22, 12);
   });
@@ -101,11 +103,26 @@ describe('NAB scorer', () => {
     expect(normalise(files, sweep(files, perfect, STANDARD).score, STANDARD).score).toBeCloseTo(100, 9);
   });
 
-  it('windowed Gaussian reference: 0 for the first record, 1/2 at the window mean, tail probabilities from the window before', () => {
+  it('windowed Gaussian reference (NAB source): 0 for the first record, 0.5 at the window mean, → 1 far on either side', () => {
     const s = windowedGaussian(Float64Array.from([1, 3, 2, 2 + 1e-9, 100, -10_000]));
     expect(s[0]).toBe(0);
-    expect(s[2]).toBeCloseTo(0.5, 6); // 2 is the mean of [1, 3] (erfc to ~1e-7)
-    expect(s[4]).toBe(0); // far above: P(X > x) = 0 beyond 7σ
-    expect(s[5]).toBe(1); // far below
+    expect(s[2]).toBe(0.5); // 2 is the mean of [1, 3]
+    expect(s[4]).toBe(1); // far above
+    expect(s[5]).toBe(1); // far below: two-sided
+    // z = 1 against [0, 2] (mean 1, population σ 1): 1 − Q(1) = 0.841344746068543 (Φ(1), A&S 26.2).
+    expect(windowedGaussian(Float64Array.from([0, 2, 2]))[2]).toBeCloseTo(0.841344746068543, 14);
+  });
+
+  it('erfc to 1e-14 relative at published values (A&S 7.1; Wolfram)', () => {
+    const known: [number, number][] = [
+      [0, 1],
+      [0.3, 0.671373240540872583],
+      [1, 0.157299207050285131],
+      [2, 0.00467773498104726584],
+      [5, 1.53745979442803485e-12],
+      [10, 2.08848758376254476e-45],
+      [-1, 1.842700792949714869],
+    ];
+    for (const [x, v] of known) expect({ x, rel: Math.abs(erfc(x) - v) / v < 1e-14 }).toEqual({ x, rel: true });
   });
 });
