@@ -42,8 +42,12 @@ export default [
       edge: 'src/edge.ts',
       'on-demand': 'src/client/on-demand.ts',
       sending: 'src/delivery/sending.ts',
+      collector: 'src/collector.ts',
+      'collector-node': 'src/collector-node.ts',
     },
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', sourcemap: true },
+    // The collector's Node entry: node's own modules, and DuckDB (an optional peer dependency).
+    external: [/^node:/, '@duckdb/node-api'],
     plugins: plugins(false),
   },
   {

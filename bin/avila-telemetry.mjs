@@ -4,6 +4,10 @@
 //                                  into <dir>: the one step esbuild and Rollup builds need (they do
 //                                  not emit `new URL('./…', import.meta.url)` assets), see
 //                                  docs/bundlers.md. Run it on the folder your bundle's chunks are in.
+//   avila-telemetry collector [--db <file> | --memory] [--port 4318] [--host 127.0.0.1] [--open]
+//                                  runs the collector (docs/collector.md). API keys come from the
+//                                  environment: AVILA_API_KEYS="app:key,app2:key2", or AVILA_API_KEY
+//                                  (app "default"); --open accepts every request (development only).
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,12 +15,83 @@ import { fileURLToPath } from 'node:url';
 export const ASSETS = ['kernels.wasm', 'kernels-nosimd.wasm', 'avila-telemetry.worker.js'];
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 
-const [command, dir] = process.argv.slice(2);
-if (command === 'assets' && dir) {
-  mkdirSync(dir, { recursive: true });
-  for (const f of ASSETS) copyFileSync(join(dist, f), join(dir, f));
-  console.log(`avila-telemetry: copied ${ASSETS.join(', ')} to ${dir}`);
-} else {
-  console.error('usage: avila-telemetry assets <dir>   (copy the kernels and the worker next to your bundle)');
+const USAGE = `usage:
+  avila-telemetry assets <dir>      copy the kernels and the worker next to your bundle
+  avila-telemetry collector [--db <file> | --memory] [--port 4318] [--host 127.0.0.1] [--open]
+      API keys from AVILA_API_KEYS="app:key,app2:key2" or AVILA_API_KEY=<key>; --open: no keys (development)`;
+
+function fail(message) {
+  console.error(`avila-telemetry: ${message}\n${USAGE}`);
   process.exit(2);
+}
+
+/** --name value pairs and bare --flags. */
+function flags(args) {
+  const out = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('--')) fail(`unexpected argument '${a}'`);
+    const name = a.slice(2);
+    if (name === 'memory' || name === 'open') out[name] = true;
+    else if (name === 'db' || name === 'port' || name === 'host') {
+      if (args[i + 1] === undefined || args[i + 1].startsWith('--')) fail(`--${name} needs a value`);
+      out[name] = args[++i];
+    } else fail(`unknown option --${name}`);
+  }
+  return out;
+}
+
+function apiKeys(open) {
+  if (open) return null;
+  const many = process.env.AVILA_API_KEYS;
+  if (many) {
+    const keys = {};
+    for (const pair of many.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const at = pair.indexOf(':');
+      if (at <= 0 || at === pair.length - 1) fail(`AVILA_API_KEYS: '${pair}' is not app:key`);
+      keys[pair.slice(at + 1)] = pair.slice(0, at);
+    }
+    return keys;
+  }
+  if (process.env.AVILA_API_KEY) return { [process.env.AVILA_API_KEY]: 'default' };
+  fail('no API key: set AVILA_API_KEYS="app:key,…" or AVILA_API_KEY, or pass --open for local development');
+}
+
+async function collector(args) {
+  const o = flags(args);
+  if (o.memory && o.db) fail('--db and --memory exclude each other');
+  const port = o.port === undefined ? 4318 : Number(o.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, got '${o.port}'`);
+  const keys = apiKeys(o.open);
+  const { createCollector, duckdbStore, memoryStore, serveCollector } = await import('../dist/collector-node.mjs');
+  const log = (line) => console.log(`${new Date().toISOString()} ${line}`);
+  const store = o.memory ? memoryStore() : await duckdbStore({ path: o.db ?? './avila.duckdb' });
+  const handler = createCollector({ store, apiKeys: keys, log });
+  const running = await serveCollector(handler, { port, host: o.host ?? '127.0.0.1' });
+  const apps = keys ? new Set(Object.values(keys)).size : 0;
+  log(`collector listening on ${running.url} (store ${o.memory ? 'memory' : `duckdb ${o.db ?? './avila.duckdb'}`}, ${keys ? `${apps} app${apps === 1 ? '' : 's'}` : 'open: no API keys'})`);
+  let stopping = false;
+  const stop = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: finishing the requests in progress`);
+    await running.close();
+    await store.close();
+    const s = handler.stats();
+    log(`stopped: ${s.batches} batches, ${s.inserted} events stored, ${s.duplicates} duplicates skipped`);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'assets' && rest.length === 1) {
+  mkdirSync(rest[0], { recursive: true });
+  for (const f of ASSETS) copyFileSync(join(dist, f), join(rest[0], f));
+  console.log(`avila-telemetry: copied ${ASSETS.join(', ')} to ${rest[0]}`);
+} else if (command === 'collector') {
+  await collector(rest);
+} else {
+  fail(command ? `unknown command '${command}'` : 'no command');
 }

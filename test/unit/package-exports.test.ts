@@ -85,6 +85,8 @@ describe('package exports, as a Node 20 consumer sees them', () => {
       'dist/on-demand.mjs',
       'dist/sending.mjs',
       'dist/sending.min.mjs',
+      'dist/collector.mjs',
+      'dist/collector-node.mjs',
       'bin/avila-telemetry.mjs',
       'dist/types/index.d.ts',
       'dist/types/analysis.d.ts',

@@ -1,0 +1,6 @@
+// avila-telemetry/collector: the receiving end of the SDK's protocol, as a Fetch-API handler that
+// runs in Node (with avila-telemetry/collector/node) and in Cloudflare Workers. See docs/collector.md.
+export { createCollector, DEFAULT_LIMITS, type CollectorHandler, type CollectorLimits, type CollectorOptions, type CollectorStats } from './collector/handler.js';
+export { memoryStore, type MemoryStore } from './collector/memory.js';
+export { InvalidBatch, readBatch, type BatchLimits } from './collector/validate.js';
+export type { CollectorStore, StoredBatch, StoredEvent, WriteResult } from './collector/types.js';

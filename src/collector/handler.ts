@@ -1,0 +1,196 @@
+// The collector: a Fetch-API handler, `(Request) => Promise<Response>`, the same code in Node (see
+// node.ts) and in Cloudflare Workers. It keeps the collector's side of the SDK's protocol
+// (docs/wire-format.md): events deduplicated by id, a batch acknowledged only once its write is
+// durable, `GET …/batches/:id` for the exit journal, drop reports stored once per batch.
+import type { CollectorStore } from './types.js';
+import { InvalidBatch, readBatch } from './validate.js';
+
+export interface CollectorLimits {
+  /** Request body bytes as sent (compressed or not). Default 1 MiB. */
+  maxBodyBytes: number;
+  /** Body bytes after gunzip (a small gzip body can expand a thousandfold). Default 16 MiB. */
+  maxDecodedBytes: number;
+  /** Events per batch. Default 1,000 (the SDK sends at most 500). */
+  maxEvents: number;
+  /** Events accepted but not yet durable before new batches get 429. Default 100,000. */
+  maxBacklog: number;
+}
+
+export interface CollectorOptions {
+  store: CollectorStore;
+  /**
+   * API key → app name. The key comes in `Authorization: Bearer …`, `x-api-key`, or the batch's
+   * `apiKey` field (the SDK's page-exit requests cannot set headers). `null` accepts every request
+   * as app `default`: for local development only.
+   */
+  apiKeys: Record<string, string> | null;
+  limits?: Partial<CollectorLimits>;
+  /** Origins allowed by CORS: `'*'` (default) or a list. */
+  origins?: '*' | string[];
+  /** One line per event worth logging (rejections, store failures). Default: none. */
+  log?: (line: string) => void;
+  /** The clock (ms since epoch), for tests. */
+  now?: () => number;
+}
+
+export interface CollectorStats {
+  requests: number;
+  batches: number;
+  inserted: number;
+  duplicates: number;
+  /** Requests refused, by reason. */
+  rejected: { unauthorized: number; invalid: number; tooLarge: number; throttled: number; unsupported: number; notFound: number };
+  storeErrors: number;
+}
+
+export type CollectorHandler = ((request: Request) => Promise<Response>) & { stats(): CollectorStats };
+
+export const DEFAULT_LIMITS: CollectorLimits = { maxBodyBytes: 1 << 20, maxDecodedBytes: 16 << 20, maxEvents: 1000, maxBacklog: 100_000 };
+
+/** An answer the handler gives instead of going on. */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly reason: keyof CollectorStats['rejected'] | null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Reads a body stream, refusing it past `max` bytes (413) without reading further. */
+async function readLimited(stream: ReadableStream<Uint8Array> | null, max: number, what: string): Promise<Uint8Array> {
+  if (!stream) return new Uint8Array(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      void reader.cancel().catch(() => {});
+      throw new Refusal(413, `${what} is larger than ${max} bytes`, 'tooLarge');
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+async function gunzip(bytes: Uint8Array, max: number): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  try {
+    return await readLimited(stream, max, 'the decompressed body');
+  } catch (e) {
+    if (e instanceof Refusal) throw e;
+    throw new Refusal(400, 'the body is not valid gzip', 'invalid');
+  }
+}
+
+export function createCollector(options: CollectorOptions): CollectorHandler {
+  if (!options || typeof options !== 'object') throw new TypeError('createCollector(options): options must be an object with store and apiKeys');
+  const { store } = options;
+  if (!store || typeof store.write !== 'function' || typeof store.hasBatch !== 'function') throw new TypeError('createCollector(): options.store must be a store (memoryStore(), duckdbStore(), d1Store())');
+  if (options.apiKeys === undefined) throw new TypeError('createCollector(): options.apiKeys is required: { [apiKey]: appName }, or null to accept every request (local development only)');
+  if (options.apiKeys !== null && (typeof options.apiKeys !== 'object' || Object.keys(options.apiKeys).length === 0)) throw new TypeError('createCollector(): options.apiKeys must map at least one API key to an app name, or be null');
+  const keys = options.apiKeys === null ? null : new Map(Object.entries(options.apiKeys));
+  const limits: CollectorLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  for (const [k, v] of Object.entries(limits)) if (!Number.isInteger(v) || v <= 0) throw new TypeError(`createCollector(): options.limits.${k} must be a positive integer, got ${String(v)}`);
+  const log = options.log ?? (() => {});
+  const now = options.now ?? Date.now;
+  const stats: CollectorStats = { requests: 0, batches: 0, inserted: 0, duplicates: 0, rejected: { unauthorized: 0, invalid: 0, tooLarge: 0, throttled: 0, unsupported: 0, notFound: 0 }, storeErrors: 0 };
+
+  const cors = (request: Request): Record<string, string> => {
+    const origin = request.headers.get('origin');
+    const allowed = options.origins === undefined || options.origins === '*' ? '*' : origin && options.origins.includes(origin) ? origin : null;
+    if (!allowed) return {};
+    return {
+      'access-control-allow-origin': allowed,
+      'access-control-allow-headers': 'content-type, content-encoding, authorization, x-api-key',
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-max-age': '600',
+      ...(allowed !== '*' ? { vary: 'origin' } : {}),
+    };
+  };
+  const json = (request: Request, status: number, body: unknown, headers: Record<string, string> = {}) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...cors(request), ...headers } });
+
+  /** The app a key belongs to; a Refusal (401) without a known key. */
+  const appOf = (request: Request, bodyKey: unknown): string => {
+    if (!keys) return 'default';
+    const auth = request.headers.get('authorization');
+    const key = (auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : null) ?? request.headers.get('x-api-key') ?? (typeof bodyKey === 'string' ? bodyKey : null);
+    if (!key) throw new Refusal(401, 'an API key is required (Authorization: Bearer <key>, x-api-key, or the batch\'s apiKey)', 'unauthorized');
+    const app = keys.get(key);
+    if (app === undefined) throw new Refusal(401, 'unknown API key', 'unauthorized');
+    return app;
+  };
+
+  async function collect(request: Request): Promise<Response> {
+    if (store.backlog() >= limits.maxBacklog) throw new Refusal(429, 'the store is behind: retry later', 'throttled', { 'retry-after': '1' });
+    const declared = Number(request.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > limits.maxBodyBytes) throw new Refusal(413, `the body is larger than ${limits.maxBodyBytes} bytes`, 'tooLarge');
+    let bytes = await readLimited(request.body, limits.maxBodyBytes, 'the body');
+    const encoding = (request.headers.get('content-encoding') ?? '').trim().toLowerCase();
+    if (encoding === 'gzip' || (bytes[0] === 0x1f && bytes[1] === 0x8b)) bytes = await gunzip(bytes, limits.maxDecodedBytes);
+    else if (encoding !== '' && encoding !== 'identity') throw new Refusal(415, `content-encoding ${encoding} is not supported (gzip or none)`, 'unsupported');
+    else if (bytes.byteLength > limits.maxDecodedBytes) throw new Refusal(413, `the body is larger than ${limits.maxDecodedBytes} bytes`, 'tooLarge');
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch (e) {
+      throw new Refusal(400, `the body is not JSON (${(e as Error).message})`, 'invalid');
+    }
+    const app = appOf(request, (body as { apiKey?: unknown } | null)?.apiKey);
+    const count = (body as { events?: unknown } | null)?.events;
+    if (Array.isArray(count) && count.length > limits.maxEvents) throw new Refusal(413, `a batch may hold at most ${limits.maxEvents} events, this one has ${count.length}: send smaller batches`, 'tooLarge');
+    const batch = readBatch(body, app, new Date(now()).toISOString(), limits);
+    let result;
+    try {
+      result = await store.write(batch);
+    } catch (e) {
+      stats.storeErrors++;
+      log(`store write failed (${batch.events.length} events of batch ${batch.batchId}, app ${app}): ${(e as Error)?.message ?? e}; answered 503`);
+      return json(request, 503, { error: 'the store could not write this batch: retry later' }, { 'retry-after': '1' });
+    }
+    stats.batches++;
+    stats.inserted += result.inserted;
+    stats.duplicates += result.duplicates;
+    return json(request, 200, { ok: true, ...result });
+  }
+
+  const handler = async (request: Request): Promise<Response> => {
+    stats.requests++;
+    try {
+      const url = new URL(request.url);
+      const path = url.pathname.replace(/\/+$/, '');
+      if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: cors(request) });
+      const status = /\/collect\/batches\/([^/]+)$/.exec(path);
+      if (status && request.method === 'GET') {
+        // No key needed: it answers only whether an unguessable id (a UUIDv7) arrived.
+        return json(request, 200, { received: await store.hasBatch(decodeURIComponent(status[1]!)) });
+      }
+      if (path.endsWith('/collect') || path === '/collect') {
+        if (request.method !== 'POST') throw new Refusal(405, 'POST a batch here', 'notFound', { allow: 'POST, OPTIONS' });
+        return await collect(request);
+      }
+      if (path === '/health' && request.method === 'GET') return json(request, 200, { status: 'ok', store: store.kind, backlog: store.backlog() });
+      throw new Refusal(404, `no route ${request.method} ${path || '/'}`, 'notFound');
+    } catch (e) {
+      const refusal =
+        e instanceof Refusal ? e : e instanceof InvalidBatch ? new Refusal(400, e.message, 'invalid') : new Refusal(400, `the request could not be read (${(e as Error)?.message ?? e})`, 'invalid');
+      if (refusal.reason) stats.rejected[refusal.reason]++;
+      if (refusal.status !== 404 && refusal.status !== 429) log(`${request.method} ${new URL(request.url).pathname} → ${refusal.status}: ${refusal.message}`);
+      return json(request, refusal.status, { error: refusal.message }, refusal.headers);
+    }
+  };
+  return Object.assign(handler, { stats: () => structuredClone(stats) });
+}

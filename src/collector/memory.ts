@@ -1,0 +1,43 @@
+// The memory store: for tests and the playground's --memory mode. Same guarantees as the others
+// within one process (ids unique, a drop report counted once per batch), nothing survives a restart.
+import type { CollectorStore, StoredBatch, StoredEvent, WriteResult } from './types.js';
+
+export interface MemoryStore extends CollectorStore {
+  /** Every stored event, in arrival order. */
+  readonly events: ReadonlyMap<string, StoredEvent>;
+  /** Stored batch ids. */
+  readonly batches: ReadonlySet<string>;
+  /** Drop counts reported by clients, by app and reason. */
+  readonly drops: Readonly<Record<string, Record<string, number>>>;
+}
+
+export function memoryStore(): MemoryStore {
+  const events = new Map<string, StoredEvent>();
+  const batches = new Set<string>();
+  const drops: Record<string, Record<string, number>> = {};
+  return {
+    kind: 'memory',
+    events,
+    batches,
+    drops,
+    async write(batch: StoredBatch): Promise<WriteResult> {
+      let inserted = 0;
+      for (const e of batch.events) {
+        if (events.has(e.id)) continue;
+        events.set(e.id, e);
+        inserted++;
+      }
+      if (!batches.has(batch.batchId)) {
+        batches.add(batch.batchId);
+        const into = (drops[batch.app] ??= {});
+        for (const [reason, n] of Object.entries(batch.drops ?? {})) into[reason] = (into[reason] ?? 0) + n;
+      }
+      return { inserted, duplicates: batch.events.length - inserted };
+    },
+    async hasBatch(batchId: string) {
+      return batches.has(batchId);
+    },
+    backlog: () => 0,
+    async close() {},
+  };
+}
