@@ -1,0 +1,66 @@
+// The collector in the real workerd runtime (miniflare) with a D1 database: dist/collector.mjs as a
+// user's Worker imports it. Each id stored once (within a batch and across retries), the batch
+// status, drop reports once per batch, refusals, and the SDK's edge client delivering to it.
+import { resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { init } from '../../src/index.js';
+import { ROOT } from '../helpers/server.js';
+
+let mf: Miniflare;
+let url: URL;
+beforeAll(async () => {
+  mf = new Miniflare({
+    scriptPath: resolve(ROOT, 'test/workerd/collector-worker.mjs'),
+    modules: true,
+    modulesRoot: ROOT,
+    compatibilityDate: '2026-04-01',
+    d1Databases: ['DB'],
+    bindings: { API_KEY: 'pk_edge' },
+  });
+  url = await mf.ready;
+});
+afterAll(() => mf?.dispose());
+
+let n = 0;
+const id = () => `0190b000-0000-7000-8000-${String(++n).padStart(12, '0')}`;
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  mf.dispatchFetch('http://collector.test/collect', { method: 'POST', headers: { authorization: 'Bearer pk_edge', 'content-type': 'application/json', ...headers }, body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) });
+const rows = async (sql: string) => ((await (await mf.getD1Database('DB')).prepare(sql).all()).results ?? []) as Record<string, unknown>[];
+
+describe('the collector in workerd with D1', () => {
+  it('stores each id once — within a batch, across a retry — with the drop report once, and answers the batch status', async () => {
+    const e = (i: string) => ({ id: i, type: 'track', name: 'checkout', timestamp: '2026-11-28T10:00:00.000Z', properties: { total: 9.5 }, userId: 'u-1' });
+    const [a, b] = [id(), id()];
+    const batch = { batchId: id(), events: [e(a), e(b), e(a)], clientReport: { drops: { queue_overflow: 2, sampled: 1 } }, context: { page: { path: '/cart' } } };
+    const first = await post(gzipSync(JSON.stringify(batch)), { 'content-encoding': 'gzip' });
+    expect([first.status, await first.json()]).toEqual([200, { ok: true, inserted: 2, duplicates: 1 }]);
+    const retry = await post(batch);
+    expect([retry.status, await retry.json()]).toEqual([200, { ok: true, inserted: 0, duplicates: 3 }]);
+    const status = await mf.dispatchFetch(`http://collector.test/collect/batches/${batch.batchId}`);
+    expect(await status.json()).toEqual({ received: true });
+    expect(await (await mf.dispatchFetch('http://collector.test/collect/batches/nope')).json()).toEqual({ received: false });
+    const stored = await rows(`SELECT id, app, user_id, json_extract(properties, '$.total') AS total, json_extract(context, '$.page.path') AS path FROM events WHERE batch_id = '${batch.batchId}' ORDER BY id`);
+    expect(stored).toEqual([a, b].map((i) => ({ id: i, app: 'shop', user_id: 'u-1', total: 9.5, path: '/cart' })));
+    expect(await rows(`SELECT reason, count FROM drop_reports WHERE batch_id = '${batch.batchId}' ORDER BY reason`)).toEqual([{ reason: 'queue_overflow', count: 2 }, { reason: 'sampled', count: 1 }]);
+  });
+
+  it('refuses an unknown key (401) and an invalid event (400 naming the field), storing nothing', async () => {
+    const before = await rows('SELECT count(*) AS n FROM events');
+    const r401 = await post({ batchId: id(), events: [] }, { authorization: 'Bearer nope' });
+    expect([r401.status, await r401.json()]).toEqual([401, { error: 'unknown API key' }]);
+    const r400 = await post({ batchId: id(), events: [{ id: id(), type: 'track', name: 'x', timestamp: 'yesterday' }] });
+    expect(r400.status).toBe(400);
+    expect(((await r400.json()) as { error: string }).error).toMatch(/^events\[0\]\.timestamp must be an RFC 3339 date-time string/);
+    expect(await rows('SELECT count(*) AS n FROM events')).toEqual(before);
+  });
+
+  it('the SDK delivers through it over HTTP: every event once', async () => {
+    const client = init({ endpoint: new URL('/collect', url).href, apiKey: 'pk_edge', delivery: { storage: 'memory' } });
+    for (let i = 0; i < 120; i++) client.track('d1-delivery', { i });
+    await client.flush();
+    await client.shutdown();
+    expect(await rows("SELECT count(*) AS n, count(DISTINCT json_extract(properties, '$.i')) AS d FROM events WHERE name = 'd1-delivery'")).toEqual([{ n: 120, d: 120 }]);
+  });
+});
