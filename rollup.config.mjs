@@ -11,11 +11,14 @@
 import { readFileSync } from 'node:fs';
 import esbuild from 'rollup-plugin-esbuild';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 const plugins = (minify) => [
   nodeResolve({ browser: true }),
+  // protobufjs/minimal (the collector's OTLP protobuf decoding) is CommonJS: bundled like idb.
+  commonjs({ include: /node_modules\/(protobufjs|@protobufjs)\//, ignore: ['long', 'buffer'] }),
   esbuild({
     target: 'es2022',
     minify,

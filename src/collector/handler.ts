@@ -2,7 +2,8 @@
 // node.ts) and in Cloudflare Workers. It keeps the collector's side of the SDK's protocol
 // (docs/wire-format.md): events deduplicated by id, a batch acknowledged only once its write is
 // durable, `GET …/batches/:id` for the exit journal, drop reports stored once per batch.
-import type { CollectorStore } from './types.js';
+import { decodeOtlp, otlpEvents, type OtlpSignal } from './otlp/map.js';
+import type { CollectorStore, StoredBatch } from './types.js';
 import { InvalidBatch, readBatch } from './validate.js';
 
 export interface CollectorLimits {
@@ -134,15 +135,37 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
     return app;
   };
 
-  async function collect(request: Request): Promise<Response> {
+  /** The request body within the limits, gunzipped when it is gzip. */
+  async function readBody(request: Request): Promise<Uint8Array> {
     if (store.backlog() >= limits.maxBacklog) throw new Refusal(429, 'the store is behind: retry later', 'throttled', { 'retry-after': '1' });
     const declared = Number(request.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > limits.maxBodyBytes) throw new Refusal(413, `the body is larger than ${limits.maxBodyBytes} bytes`, 'tooLarge');
-    let bytes = await readLimited(request.body, limits.maxBodyBytes, 'the body');
+    const bytes = await readLimited(request.body, limits.maxBodyBytes, 'the body');
     const encoding = (request.headers.get('content-encoding') ?? '').trim().toLowerCase();
-    if (encoding === 'gzip' || (bytes[0] === 0x1f && bytes[1] === 0x8b)) bytes = await gunzip(bytes, limits.maxDecodedBytes);
-    else if (encoding !== '' && encoding !== 'identity') throw new Refusal(415, `content-encoding ${encoding} is not supported (gzip or none)`, 'unsupported');
-    else if (bytes.byteLength > limits.maxDecodedBytes) throw new Refusal(413, `the body is larger than ${limits.maxDecodedBytes} bytes`, 'tooLarge');
+    if (encoding === 'gzip' || (bytes[0] === 0x1f && bytes[1] === 0x8b)) return gunzip(bytes, limits.maxDecodedBytes);
+    if (encoding !== '' && encoding !== 'identity') throw new Refusal(415, `content-encoding ${encoding} is not supported (gzip or none)`, 'unsupported');
+    if (bytes.byteLength > limits.maxDecodedBytes) throw new Refusal(413, `the body is larger than ${limits.maxDecodedBytes} bytes`, 'tooLarge');
+    return bytes;
+  }
+
+  /** Writes a batch; 200 with the counts once durable, 503 when the store fails. */
+  async function persist(request: Request, batch: StoredBatch, ok: (result: { inserted: number; duplicates: number }) => Response): Promise<Response> {
+    let result;
+    try {
+      result = await store.write(batch);
+    } catch (e) {
+      stats.storeErrors++;
+      log(`store write failed (${batch.events.length} events of batch ${batch.batchId}, app ${batch.app}): ${(e as Error)?.message ?? e}; answered 503`);
+      return json(request, 503, { error: 'the store could not write this batch: retry later' }, { 'retry-after': '1' });
+    }
+    stats.batches++;
+    stats.inserted += result.inserted;
+    stats.duplicates += result.duplicates;
+    return ok(result);
+  }
+
+  async function collect(request: Request): Promise<Response> {
+    const bytes = await readBody(request);
     let body: unknown;
     try {
       body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -153,18 +176,25 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
     const count = (body as { events?: unknown } | null)?.events;
     if (Array.isArray(count) && count.length > limits.maxEvents) throw new Refusal(413, `a batch may hold at most ${limits.maxEvents} events, this one has ${count.length}: send smaller batches`, 'tooLarge');
     const batch = readBatch(body, app, new Date(now()).toISOString(), limits);
-    let result;
-    try {
-      result = await store.write(batch);
-    } catch (e) {
-      stats.storeErrors++;
-      log(`store write failed (${batch.events.length} events of batch ${batch.batchId}, app ${app}): ${(e as Error)?.message ?? e}; answered 503`);
-      return json(request, 503, { error: 'the store could not write this batch: retry later' }, { 'retry-after': '1' });
-    }
-    stats.batches++;
-    stats.inserted += result.inserted;
-    stats.duplicates += result.duplicates;
-    return json(request, 200, { ok: true, ...result });
+    return persist(request, batch, (result) => json(request, 200, { ok: true, ...result }));
+  }
+
+  /** OTLP/HTTP: the request's records as events; the answer an empty export response, in its encoding. */
+  async function otlp(request: Request, signal: OtlpSignal): Promise<Response> {
+    const app = appOf(request, undefined);
+    const bytes = await readBody(request);
+    const contentType = request.headers.get('content-type') ?? 'application/json';
+    const decoded = decodeOtlp(signal, bytes, contentType);
+    const receivedAt = new Date(now()).toISOString();
+    // A retried request is the same bytes: the same batch id.
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource));
+    const batchId = `otlp-${signal}-${Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+    const events = await otlpEvents(signal, decoded, app, receivedAt, batchId);
+    if (events.length > limits.maxEvents) throw new Refusal(413, `a request may hold at most ${limits.maxEvents} records, this one has ${events.length}: export smaller batches`, 'tooLarge');
+    const protobuf = /protobuf/.test(contentType);
+    return persist(request, { batchId, app, receivedAt, events, drops: null }, () =>
+      protobuf ? new Response(new Uint8Array(0), { status: 200, headers: { 'content-type': 'application/x-protobuf', ...cors(request) } }) : json(request, 200, {}),
+    );
   }
 
   const handler = async (request: Request): Promise<Response> => {
@@ -181,6 +211,11 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
       if (path.endsWith('/collect') || path === '/collect') {
         if (request.method !== 'POST') throw new Refusal(405, 'POST a batch here', 'notFound', { allow: 'POST, OPTIONS' });
         return await collect(request);
+      }
+      const signal = /\/v1\/(traces|logs|metrics)$/.exec(path)?.[1] as OtlpSignal | undefined;
+      if (signal) {
+        if (request.method !== 'POST') throw new Refusal(405, 'POST an OTLP export request here', 'notFound', { allow: 'POST, OPTIONS' });
+        return await otlp(request, signal);
       }
       if (path === '/health' && request.method === 'GET') return json(request, 200, { status: 'ok', store: store.kind, backlog: store.backlog() });
       throw new Refusal(404, `no route ${request.method} ${path || '/'}`, 'notFound');

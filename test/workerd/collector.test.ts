@@ -63,4 +63,20 @@ describe('the collector in workerd with D1', () => {
     await client.shutdown();
     expect(await rows("SELECT count(*) AS n, count(DISTINCT json_extract(properties, '$.i')) AS d FROM events WHERE name = 'd1-delivery'")).toEqual([{ n: 120, d: 120 }]);
   });
+
+  it('OTLP/HTTP protobuf (what OpenTelemetry SDKs send by default) decodes in workerd: no eval, a span stored', async () => {
+    // ExportTraceServiceRequest { resource_spans { scope_spans { spans { trace_id, span_id, name, start, end } } } },
+    // written out byte by byte from the protobuf encoding rules.
+    const traceId = [...Array(16).keys()].map((i) => i + 1);
+    const spanId = [...Array(8).keys()].map((i) => i + 0x21);
+    const fixed64 = (n: bigint) => Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn));
+    const span = [0x0a, 16, ...traceId, 0x12, 8, ...spanId, 0x2a, 4, ...new TextEncoder().encode('edge'), 0x39, ...fixed64(1764324000000000000n), 0x41, ...fixed64(1764324000500000000n)];
+    const scopeSpans = [0x12, span.length, ...span];
+    const resourceSpans = [0x12, scopeSpans.length, ...scopeSpans];
+    const body = new Uint8Array([0x0a, resourceSpans.length, ...resourceSpans]);
+    const r = await mf.dispatchFetch('http://collector.test/v1/traces', { method: 'POST', headers: { authorization: 'Bearer pk_edge', 'content-type': 'application/x-protobuf' }, body });
+    expect(r.status).toBe(200);
+    const hex = (b: number[]) => b.map((x) => x.toString(16).padStart(2, '0')).join('');
+    expect(await rows(`SELECT id, name, ts FROM events WHERE type = 'span'`)).toEqual([{ id: `${hex(traceId)}-${hex(spanId)}`, name: 'edge', ts: '2025-11-28T10:00:00.500Z' }]);
+  });
 });
