@@ -5,9 +5,11 @@
 //                                  not emit `new URL('./…', import.meta.url)` assets), see
 //                                  docs/bundlers.md. Run it on the folder your bundle's chunks are in.
 //   avila-telemetry collector [--db <file> | --memory] [--port 4318] [--host 127.0.0.1] [--open]
+//                             [--forward-otlp <url>]
 //                                  runs the collector (docs/collector.md). API keys come from the
 //                                  environment: AVILA_API_KEYS="app:key,app2:key2", or AVILA_API_KEY
 //                                  (app "default"); --open accepts every request (development only).
+//                                  --forward-otlp (or FORWARD_OTLP) sends everything on as OTLP/HTTP.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +19,7 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 
 const USAGE = `usage:
   avila-telemetry assets <dir>      copy the kernels and the worker next to your bundle
-  avila-telemetry collector [--db <file> | --memory] [--port 4318] [--host 127.0.0.1] [--open]
+  avila-telemetry collector [--db <file> | --memory] [--port 4318] [--host 127.0.0.1] [--open] [--forward-otlp <url>]
       API keys from AVILA_API_KEYS="app:key,app2:key2" or AVILA_API_KEY=<key>; --open: no keys (development)`;
 
 function fail(message) {
@@ -33,7 +35,7 @@ function flags(args) {
     if (!a.startsWith('--')) fail(`unexpected argument '${a}'`);
     const name = a.slice(2);
     if (name === 'memory' || name === 'open') out[name] = true;
-    else if (name === 'db' || name === 'port' || name === 'host') {
+    else if (name === 'db' || name === 'port' || name === 'host' || name === 'forward-otlp') {
       if (args[i + 1] === undefined || args[i + 1].startsWith('--')) fail(`--${name} needs a value`);
       out[name] = args[++i];
     } else fail(`unknown option --${name}`);
@@ -66,16 +68,19 @@ async function collector(args) {
   const { createCollector, duckdbStore, memoryStore, serveCollector } = await import('../dist/collector-node.mjs');
   const log = (line) => console.log(`${new Date().toISOString()} ${line}`);
   const store = o.memory ? memoryStore() : await duckdbStore({ path: o.db ?? './avila.duckdb' });
-  const handler = createCollector({ store, apiKeys: keys, log });
+  const forwardTo = o['forward-otlp'] ?? process.env.FORWARD_OTLP;
+  if (forwardTo !== undefined && !/^https?:\/\//.test(forwardTo)) fail(`--forward-otlp must be an http(s) URL, got '${forwardTo}'`);
+  const handler = createCollector({ store, apiKeys: keys, log, ...(forwardTo ? { forward: { otlpEndpoint: forwardTo } } : {}) });
   const running = await serveCollector(handler, { port, host: o.host ?? '127.0.0.1' });
   const apps = keys ? new Set(Object.values(keys)).size : 0;
-  log(`collector listening on ${running.url} (store ${o.memory ? 'memory' : `duckdb ${o.db ?? './avila.duckdb'}`}, ${keys ? `${apps} app${apps === 1 ? '' : 's'}` : 'open: no API keys'})`);
+  log(`collector listening on ${running.url} (store ${o.memory ? 'memory' : `duckdb ${o.db ?? './avila.duckdb'}`}, ${keys ? `${apps} app${apps === 1 ? '' : 's'}` : 'open: no API keys'}${forwardTo ? `, forwarding to ${forwardTo}` : ''})`);
   let stopping = false;
   const stop = async (signal) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: finishing the requests in progress`);
     await running.close();
+    await handler.close(5_000);
     await store.close();
     const s = handler.stats();
     log(`stopped: ${s.batches} batches, ${s.inserted} events stored, ${s.duplicates} duplicates skipped`);

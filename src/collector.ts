@@ -1,6 +1,7 @@
 // avila-telemetry/collector: the receiving end of the SDK's protocol, as a Fetch-API handler that
 // runs in Node (with avila-telemetry/collector/node) and in Cloudflare Workers. See docs/collector.md.
 export { createCollector, DEFAULT_LIMITS, type CollectorHandler, type CollectorLimits, type CollectorOptions, type CollectorStats } from './collector/handler.js';
+export type { ForwardOptions, ForwardStats } from './collector/forward.js';
 export { memoryStore, type MemoryStore } from './collector/memory.js';
 export { d1Store, D1_SCHEMA, type D1Like, type D1StatementLike } from './collector/d1.js';
 export { InvalidBatch, readBatch, type BatchLimits } from './collector/validate.js';

@@ -2,6 +2,7 @@
 // node.ts) and in Cloudflare Workers. It keeps the collector's side of the SDK's protocol
 // (docs/wire-format.md): events deduplicated by id, a batch acknowledged only once its write is
 // durable, `GET …/batches/:id` for the exit journal, drop reports stored once per batch.
+import { Forwarder, type ForwardOptions, type ForwardStats } from './forward.js';
 import { decodeOtlp, otlpEvents, type OtlpSignal } from './otlp/map.js';
 import type { CollectorStore, StoredBatch } from './types.js';
 import { InvalidBatch, readBatch } from './validate.js';
@@ -32,6 +33,8 @@ export interface CollectorOptions {
   log?: (line: string) => void;
   /** The clock (ms since epoch), for tests. */
   now?: () => number;
+  /** Also send everything stored on, as OTLP/HTTP, to an OpenTelemetry Collector (forward.ts). */
+  forward?: ForwardOptions;
 }
 
 export interface CollectorStats {
@@ -42,9 +45,15 @@ export interface CollectorStats {
   /** Requests refused, by reason. */
   rejected: { unauthorized: number; invalid: number; tooLarge: number; throttled: number; unsupported: number; notFound: number };
   storeErrors: number;
+  /** Forwarding's counters, or null without `forward`. */
+  forward: ForwardStats | null;
 }
 
-export type CollectorHandler = ((request: Request) => Promise<Response>) & { stats(): CollectorStats };
+export type CollectorHandler = ((request: Request) => Promise<Response>) & {
+  stats(): CollectorStats;
+  /** Forwards what is buffered (up to `timeoutMs`), then stops forwarding. The store is closed by its owner. */
+  close(timeoutMs?: number): Promise<void>;
+};
 
 export const DEFAULT_LIMITS: CollectorLimits = { maxBodyBytes: 1 << 20, maxDecodedBytes: 16 << 20, maxEvents: 1000, maxBacklog: 100_000 };
 
@@ -107,7 +116,8 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
   for (const [k, v] of Object.entries(limits)) if (!Number.isInteger(v) || v <= 0) throw new TypeError(`createCollector(): options.limits.${k} must be a positive integer, got ${String(v)}`);
   const log = options.log ?? (() => {});
   const now = options.now ?? Date.now;
-  const stats: CollectorStats = { requests: 0, batches: 0, inserted: 0, duplicates: 0, rejected: { unauthorized: 0, invalid: 0, tooLarge: 0, throttled: 0, unsupported: 0, notFound: 0 }, storeErrors: 0 };
+  const stats: Omit<CollectorStats, 'forward'> = { requests: 0, batches: 0, inserted: 0, duplicates: 0, rejected: { unauthorized: 0, invalid: 0, tooLarge: 0, throttled: 0, unsupported: 0, notFound: 0 }, storeErrors: 0 };
+  const forwarder = options.forward ? new Forwarder(options.forward, log) : null;
 
   const cors = (request: Request): Record<string, string> => {
     const origin = request.headers.get('origin');
@@ -161,6 +171,7 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
     stats.batches++;
     stats.inserted += result.inserted;
     stats.duplicates += result.duplicates;
+    forwarder?.push(batch.events);
     return ok(result);
   }
 
@@ -227,5 +238,11 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
       return json(request, refusal.status, { error: refusal.message }, refusal.headers);
     }
   };
-  return Object.assign(handler, { stats: () => structuredClone(stats) });
+  return Object.assign(handler, {
+    stats: (): CollectorStats => ({ ...structuredClone(stats), forward: forwarder?.stats() ?? null }),
+    close: async (timeoutMs = 5_000) => {
+      await forwarder?.flush(timeoutMs);
+      forwarder?.close();
+    },
+  });
 }
