@@ -47,6 +47,7 @@ export default [
       sending: 'src/delivery/sending.ts',
       collector: 'src/collector.ts',
       'collector-node': 'src/collector-node.ts',
+      testing: 'src/testing.ts',
     },
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', sourcemap: true },
     // The collector's Node entry: node's own modules, and DuckDB (an optional peer dependency).

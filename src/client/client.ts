@@ -356,9 +356,9 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     delivery.setPaused(identity.paused);
   });
 
-  const flush = guardAsync(async () => {
+  const flush = guardAsync(async (timeoutMs?: number) => {
     exportMetrics();
-    await delivery.flush();
+    await delivery.flush(typeof timeoutMs === 'number' && timeoutMs >= 0 ? timeoutMs : undefined);
   });
 
   const shutdown = guardAsync(async () => {

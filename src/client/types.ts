@@ -127,7 +127,8 @@ export interface Client {
   consent(granted: boolean): void;
   optOut(): void;
   forget(): Promise<void>;
-  flush(): Promise<void>;
+  /** Writes buffered events and sends everything queued; waits at most `timeoutMs` (default 10 s). */
+  flush(timeoutMs?: number): Promise<void>;
   shutdown(): Promise<void>;
   /** Resolves when the kernels and workers are up (watch, histogram quantiles). */
   readonly ready: Promise<void>;

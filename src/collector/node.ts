@@ -19,7 +19,8 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
-function toRequest(req: IncomingMessage, base: string): Request {
+/** A node:http request as a Fetch-API Request, its body streamed. */
+export function toRequest(req: IncomingMessage, base: string): Request {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined) continue;
@@ -32,7 +33,8 @@ function toRequest(req: IncomingMessage, base: string): Request {
   return new Request(new URL(req.url ?? '/', base), init);
 }
 
-async function send(res: ServerResponse, response: Response): Promise<void> {
+/** A Fetch-API Response written to a node:http response. */
+export async function send(res: ServerResponse, response: Response): Promise<void> {
   res.statusCode = response.status;
   response.headers.forEach((v, k) => res.setHeader(k, v));
   const body = response.body ? new Uint8Array(await response.arrayBuffer()) : null;

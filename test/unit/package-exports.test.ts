@@ -87,6 +87,7 @@ describe('package exports, as a Node 20 consumer sees them', () => {
       'dist/sending.min.mjs',
       'dist/collector.mjs',
       'dist/collector-node.mjs',
+      'dist/testing.mjs',
       'bin/avila-telemetry.mjs',
       'dist/types/index.d.ts',
       'dist/types/analysis.d.ts',
