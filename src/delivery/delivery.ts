@@ -160,7 +160,7 @@ export class Delivery {
         if (this.loadDelay === 0) {
           this.report(
             new Error(
-              `avila-telemetry: could not load its sending code (${(cause as Error)?.message ?? cause}). Events are kept in the queue and sent at page exit; serve the files of the package's dist/ folder next to the script, or see docs/bundlers.md.`,
+              `avila-telemetry: could not load its sending code (${(cause as Error)?.message ?? cause}). Events are kept in the queue until it loads, on this page or a later one; serve the files of the package's dist/ folder next to the script, or see docs/bundlers.md.`,
               { cause },
             ),
           );
