@@ -1,11 +1,9 @@
 // The development server of `npm start`: the playground (demo/), the SDK (dist/), uPlot, and the
-// embedded collector (scripts/collector.mjs) on one port of 127.0.0.1.
-import { build } from 'esbuild';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+// package's collector (through scripts/collector.mjs) on one port of 127.0.0.1.
+import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { createCollector } from './collector.mjs';
+import { createDevCollector } from './collector.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TYPES = {
@@ -20,29 +18,12 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** The SDK's own OTLP encoders, bundled once, for FORWARD_OTLP of native batches. */
-async function otlpEncoders() {
-  const out = join(ROOT, 'build/dev/otlp.mjs');
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  await build({ entryPoints: [join(ROOT, 'src/delivery/encode/otlp.ts')], outfile: out, bundle: true, format: 'esm', platform: 'node', define: { __AVILA_VERSION__: JSON.stringify(version) }, logLevel: 'error' });
-  const m = await import(pathToFileURL(out).href + `?t=${Date.now()}`);
-  const resource = { serviceName: 'avila-playground' };
-  return (events) => {
-    const by = { logs: [], metrics: [], traces: [] };
-    for (const e of events) by[e.type === 'metric' ? 'metrics' : e.type === 'span' ? 'traces' : 'logs'].push(e);
-    const out = {};
-    if (by.logs.length) out.logs = m.encodeOtlpLogs(by.logs, resource);
-    if (by.metrics.length) out.metrics = m.encodeOtlpMetrics(by.metrics, resource);
-    if (by.traces.length) out.traces = m.encodeOtlpTraces(by.traces, resource);
-    return out;
-  };
-}
-
 /** Static files that may be served: the playground, the SDK, uPlot. */
 const SERVED = ['demo', 'dist', 'node_modules/uplot/dist', 'docs'];
 
-export async function startDevServer({ port = 0, host = '127.0.0.1', forwardOtlp = undefined, log = () => {} } = {}) {
-  const collector = createCollector({ forwardOtlp, log, ...(forwardOtlp ? { toOtlp: await otlpEncoders() } : {}) });
+/** `db`: the collector's DuckDB file (default: a memory store). */
+export async function startDevServer({ port = 0, host = '127.0.0.1', forwardOtlp = undefined, db = undefined, log = () => {} } = {}) {
+  const collector = await createDevCollector({ forwardOtlp, db, log });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     collector
@@ -82,11 +63,12 @@ export async function startDevServer({ port = 0, host = '127.0.0.1', forwardOtlp
   return {
     url: `http://${host}:${address.port}`,
     collector,
-    close: () =>
-      new Promise((ok) => {
-        collector.close();
+    close: async () => {
+      await new Promise((ok) => {
         server.closeAllConnections();
         server.close(() => ok());
-      }),
+      });
+      await collector.close();
+    },
   };
 }

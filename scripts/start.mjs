@@ -1,7 +1,9 @@
 // npm start: builds dist/ when it is missing or older than the sources, then serves the
 // playground (demo/) and its local collector on 127.0.0.1. PORT picks the port (default 5173).
+// The collector keeps what it receives in .avila/playground.duckdb; `npm start -- --memory` keeps
+// nothing on disk.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevServer } from './dev-server.mjs';
 
@@ -24,9 +26,13 @@ if (stale) {
 
 const port = Number(process.env.PORT ?? 5173);
 const forwardOtlp = process.env.FORWARD_OTLP || undefined;
-const server = await startDevServer({ port, forwardOtlp, log: (m) => console.log(m) });
+const memory = process.argv.includes('--memory');
+if (!memory) mkdirSync('.avila', { recursive: true });
+const db = memory ? undefined : '.avila/playground.duckdb';
+const server = await startDevServer({ port, forwardOtlp, db, log: (m) => console.log(m) });
 console.log(
-  `\n  avila-telemetry playground: ${server.url}/\n  collector endpoint:         ${server.url}/collect (native JSON), ${server.url}/v1/{logs,metrics,traces} (OTLP/HTTP JSON)\n` +
+  `\n  avila-telemetry playground: ${server.url}/\n  collector endpoint:         ${server.url}/collect (native JSON), ${server.url}/v1/{logs,metrics,traces} (OTLP/HTTP, protobuf or JSON)\n` +
+    `  collector store:            ${db ? `DuckDB, ${db}` : 'memory (--memory)'}\n` +
     (forwardOtlp ? `  forwarding to:              ${forwardOtlp} (OTLP/HTTP)\n` : '') +
     `\n  Ctrl-C stops it.`,
 );

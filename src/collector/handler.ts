@@ -4,7 +4,7 @@
 // durable, `GET …/batches/:id` for the exit journal, drop reports stored once per batch.
 import { Forwarder, type ForwardOptions, type ForwardStats } from './forward.js';
 import { decodeOtlp, otlpEvents, type OtlpSignal } from './otlp/map.js';
-import type { CollectorStore, StoredBatch } from './types.js';
+import type { CollectorStore, StoredBatch, WriteResult } from './types.js';
 import { InvalidBatch, readBatch } from './validate.js';
 
 export interface CollectorLimits {
@@ -35,6 +35,8 @@ export interface CollectorOptions {
   now?: () => number;
   /** Also send everything stored on, as OTLP/HTTP, to an OpenTelemetry Collector (forward.ts). */
   forward?: ForwardOptions;
+  /** Called with each batch once it is durable (live views, the playground's stream). Must not throw. */
+  onStored?: (batch: StoredBatch, result: WriteResult) => void;
 }
 
 export interface CollectorStats {
@@ -172,6 +174,11 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
     stats.inserted += result.inserted;
     stats.duplicates += result.duplicates;
     forwarder?.push(batch.events);
+    try {
+      options.onStored?.(batch, result);
+    } catch (e) {
+      log(`onStored threw: ${(e as Error)?.message ?? e}`);
+    }
     return ok(result);
   }
 
