@@ -50,7 +50,7 @@ for (const platform of ['node', 'browser']) {
 }
 
 // The test collector, for the delivery benchmarks.
-await build({ entryPoints: [join(ROOT, 'test/collector/collector.ts')], outfile: join(outDir, 'collector.mjs'), bundle: true, format: 'esm', platform: 'node', logLevel: 'error' });
+await build({ entryPoints: [join(ROOT, 'test/collector/collector.ts')], outfile: join(outDir, 'collector.mjs'), bundle: true, format: 'esm', platform: 'node', define, logLevel: 'error' });
 const { startCollector } = await import(pathToFileURL(join(outDir, 'collector.mjs')).href);
 
 const rows = [];

@@ -1,8 +1,13 @@
-// A collector for tests: Node http on 127.0.0.1, accepts native JSON batches (and OTLP/HTTP JSON
-// on /v1/*), records every delivery, deduplicates by event id, and injects faults on request.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// The collector the SDK's tests deliver to: the package's own collector (src/collector, a memory
+// store, no API key) behind node:http on 127.0.0.1, with what delivery tests need around it —
+// faults (failures, 429s, resets, truncated answers, scripted statuses, a slow or absent batch-status
+// route), counts of raw deliveries and of batch ids that came back with other events, and the
+// events other SDKs send (PostHog, Segment) counted for the benchmarks.
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { createCollector, memoryStore, type StoredEvent } from '../../src/collector.js';
+import { send, toRequest } from '../../src/collector/node.js';
 
 export interface Faults {
   /** Fraction of requests answered 500 without recording. */
@@ -59,11 +64,9 @@ export interface CollectorStats {
 export interface TestCollector {
   url: string;
   faults: Faults;
-  events: Map<string, Delivered>;
-  /** OTLP bodies received, by signal. */
-  otlp: { logs: unknown[]; metrics: unknown[]; traces: unknown[] };
+  /** Every stored event by id (each id once), as the collector's store holds it. */
+  events: ReadonlyMap<string, Delivered>;
   stats(): CollectorStats;
-  reset(): void;
   close(): Promise<void>;
 }
 
@@ -84,26 +87,28 @@ function countPeerEvents(text: string): number {
 }
 
 export async function startCollector(random: () => number = Math.random): Promise<TestCollector> {
-  const events = new Map<string, Delivered>();
-  const otlp = { logs: [] as unknown[], metrics: [] as unknown[], traces: [] as unknown[] };
-  const seenBatches = new Set<string>();
+  const store = memoryStore();
   /** The events of each batch id, as sorted ids: the same id must always carry the same set. */
   const batchContents = new Map<string, string>();
   let batchIdConflicts = 0;
-  const drops: Record<string, number> = {};
-  const counters = { requests: 0, batches: 0, raw: 0, bytesIn: 0, peerEvents: 0 };
+  const handler = createCollector({
+    store,
+    apiKeys: null,
+    onStored(batch) {
+      const content = batch.events.map((e) => e.id).sort().join(',');
+      const before = batchContents.get(batch.batchId);
+      if (before === undefined) batchContents.set(batch.batchId, content);
+      else if (before !== content) batchIdConflicts++;
+    },
+  });
+  const counters = { requests: 0, bytesIn: 0, peerEvents: 0 };
   const faultCounts = { failed: 0, throttled: 0, reset: 0, truncated: 0, status: 0 };
   const faults: Faults = { ...NO_FAULTS, nextStatuses: [] };
   const sockets = new Set<Socket>();
+  const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type, content-encoding, authorization', 'access-control-allow-methods': 'POST, OPTIONS' };
+  let base = '';
 
-  const cors = {
-    'access-control-allow-origin': '*',
-    'access-control-allow-headers': 'content-type, content-encoding, authorization',
-    'access-control-allow-methods': 'POST, OPTIONS',
-    'access-control-max-age': '600',
-  };
-
-  const readBody = (req: IncomingMessage) =>
+  const readBody = (req: import('node:http').IncomingMessage) =>
     new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -111,159 +116,96 @@ export async function startCollector(random: () => number = Math.random): Promis
       req.on('error', reject);
     });
 
-  const record = (text: string, path: string): boolean => {
-    if (path.startsWith('/v1/')) {
-      const signal = path.slice(4) as 'logs' | 'metrics' | 'traces';
-      if (!(signal in otlp)) return false;
-      otlp[signal].push(JSON.parse(text));
-      return true;
-    }
-    const batch = JSON.parse(text) as { batchId: string; events: Delivered[]; clientReport?: { drops: Record<string, number> } };
-    if (typeof batch.batchId !== 'string' || !Array.isArray(batch.events)) return false;
-    counters.batches++;
-    if (batch.clientReport && !seenBatches.has(batch.batchId)) {
-      for (const [k, v] of Object.entries(batch.clientReport.drops)) drops[k] = (drops[k] ?? 0) + v;
-    }
-    seenBatches.add(batch.batchId);
-    const content = batch.events.map((e) => e.id).sort().join(',');
-    const before = batchContents.get(batch.batchId);
-    if (before === undefined) batchContents.set(batch.batchId, content);
-    else if (before !== content) batchIdConflicts++;
-    for (const e of batch.events) {
-      counters.raw++;
-      if (!events.has(e.id)) events.set(e.id, e);
-    }
-    return true;
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, cors).end();
-      return;
-    }
-    const asked = /\/batches\/([^/]+)$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
-    if (req.method === 'GET' && asked) {
-      if (faults.down) {
-        req.socket.destroy();
-        return;
-      }
-      if (faults.statusRoute === 'absent') {
-        res.writeHead(404, cors).end('no such route');
-        return;
-      }
-      if (faults.statusRoute === 'slow') await new Promise((r) => setTimeout(r, faults.statusDelayMs ?? 3000));
-      res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify({ received: seenBatches.has(decodeURIComponent(asked[1]!)) }));
-      return;
-    }
-    if (req.method === 'GET') {
-      // /__stats lets a page under test read what arrived (benchmarks); other GETs (PostHog's
-      // flags) get an empty answer.
+  const server: Server = createServer((req, res) => {
+    void (async () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
-      res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(path === '/__stats' ? JSON.stringify(stats()) : '{}');
-      return;
-    }
-    counters.requests++;
-    if (faults.down) {
-      faultCounts.reset++;
-      req.socket.destroy();
-      return;
-    }
-    if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
-    const status = faults.nextStatuses.shift();
-    if (status !== undefined) {
-      faultCounts.status++;
-      await readBody(req);
-      res.writeHead(status, { ...cors, 'content-type': 'text/plain' }).end(`injected ${status}`);
-      return;
-    }
-    const roll = random();
-    if (roll < faults.resetRate) {
-      faultCounts.reset++;
-      req.socket.destroy();
-      return;
-    }
-    if (roll < faults.resetRate + faults.failRate) {
-      faultCounts.failed++;
-      await readBody(req);
-      res.writeHead(500, cors).end('injected failure');
-      return;
-    }
-    if (roll < faults.resetRate + faults.failRate + faults.rate429) {
-      faultCounts.throttled++;
-      await readBody(req);
-      res.writeHead(429, { ...cors, 'retry-after': String(faults.retryAfterSeconds) }).end('slow down');
-      return;
-    }
-    let body = await readBody(req);
-    counters.bytesIn += body.length;
-    const url = new URL(req.url ?? '/', 'http://x');
-    // gzip by its magic bytes: PostHog says compression=gzip-js in the URL, we say Content-Encoding.
-    if (body[0] === 0x1f && body[1] === 0x8b) body = gunzipSync(body);
-    if (!url.pathname.startsWith('/collect') && !url.pathname.startsWith('/v1/')) {
-      // Another SDK's request (PostHog: /e/, /batch/, /i/v0/e/; Segment: /batch, /t).
-      counters.peerEvents += countPeerEvents(body.toString('utf8'));
-      res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end('{"status":1}');
-      return;
-    }
-    let ok = false;
-    try {
-      ok = record(body.toString('utf8'), new URL(req.url ?? '/', 'http://x').pathname);
-    } catch {
-      ok = false;
-    }
-    if (!ok) {
-      res.writeHead(400, cors).end('not a batch');
-      return;
-    }
-    if (random() < faults.truncateRate) {
-      faultCounts.truncated++;
-      res.writeHead(200, { ...cors, 'content-length': '100' });
-      res.write('partial');
-      req.socket.destroy();
-      return;
-    }
-    res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end('{"ok":true}');
-  };
+      const ours = path.startsWith('/collect') || path.startsWith('/v1/');
+      if (req.method === 'GET' && /\/batches\/[^/]+$/.test(path)) {
+        if (faults.down) return void req.socket.destroy();
+        if (faults.statusRoute === 'absent') return void res.writeHead(404, cors).end('no such route');
+        if (faults.statusRoute === 'slow') await new Promise((r) => setTimeout(r, faults.statusDelayMs ?? 3000));
+      }
+      if (req.method === 'GET' && !/\/batches\/[^/]+$/.test(path)) {
+        // /__stats lets a page under test read what arrived (benchmarks); other GETs (PostHog's flags) get an empty answer.
+        return void res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(path === '/__stats' ? JSON.stringify(stats()) : '{}');
+      }
+      if (req.method === 'POST') {
+        counters.requests++;
+        if (faults.down) {
+          faultCounts.reset++;
+          return void req.socket.destroy();
+        }
+        if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
+        const status = faults.nextStatuses.shift();
+        if (status !== undefined) {
+          faultCounts.status++;
+          await readBody(req);
+          return void res.writeHead(status, { ...cors, 'content-type': 'text/plain' }).end(`injected ${status}`);
+        }
+        const roll = random();
+        if (roll < faults.resetRate) {
+          faultCounts.reset++;
+          return void req.socket.destroy();
+        }
+        if (roll < faults.resetRate + faults.failRate) {
+          faultCounts.failed++;
+          await readBody(req);
+          return void res.writeHead(500, cors).end('injected failure');
+        }
+        if (roll < faults.resetRate + faults.failRate + faults.rate429) {
+          faultCounts.throttled++;
+          await readBody(req);
+          return void res.writeHead(429, { ...cors, 'retry-after': String(faults.retryAfterSeconds) }).end('slow down');
+        }
+        if (!ours) {
+          // Another SDK's request (PostHog: /e/, /batch/, /i/v0/e/; Segment: /segment/batch, /t).
+          let body = await readBody(req);
+          counters.bytesIn += body.length;
+          if (body[0] === 0x1f && body[1] === 0x8b) body = gunzipSync(body);
+          counters.peerEvents += countPeerEvents(body.toString('utf8'));
+          return void res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end('{"status":1}');
+        }
+        counters.bytesIn += Number(req.headers['content-length'] ?? 0) || 0;
+      }
+      const response = await handler(toRequest(req, base));
+      if (req.method === 'POST' && response.ok && random() < faults.truncateRate) {
+        // Stored, then the answer is cut off: the client sees a failure and sends the batch again.
+        faultCounts.truncated++;
+        res.writeHead(200, { ...cors, 'content-length': '100' });
+        res.write('partial');
+        return void req.socket.destroy();
+      }
+      await send(res, response);
+    })().catch(() => req.socket.destroy());
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
 
   function stats(): CollectorStats {
+    const h = handler.stats();
     return {
       requests: counters.requests,
-      batches: counters.batches,
-      raw: counters.raw,
-      unique: events.size,
-      duplicates: counters.raw - events.size,
+      batches: h.batches,
+      raw: h.inserted + h.duplicates,
+      unique: store.events.size,
+      duplicates: h.duplicates,
       batchIdConflicts,
-      drops: { ...drops },
+      drops: { ...(store.drops.default ?? {}) },
       bytesIn: counters.bytesIn,
       peerEvents: counters.peerEvents,
       faults: { ...faultCounts },
     };
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => req.socket.destroy());
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: base,
     faults,
-    events,
-    otlp,
+    events: store.events as ReadonlyMap<string, StoredEvent & Delivered>,
     stats,
-    reset() {
-      events.clear();
-      seenBatches.clear();
-      batchContents.clear();
-      batchIdConflicts = 0;
-      for (const k of Object.keys(drops)) delete drops[k];
-      counters.requests = counters.batches = counters.raw = counters.bytesIn = counters.peerEvents = 0;
-      Object.assign(faults, NO_FAULTS, { nextStatuses: [] });
-    },
     close: () =>
       new Promise<void>((ok) => {
         for (const s of sockets) s.destroy();
