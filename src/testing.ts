@@ -14,6 +14,54 @@ import { memoryStore, type MemoryStore } from './collector/memory.js';
 import { send, toRequest } from './collector/node.js';
 import type { StoredEvent } from './collector/types.js';
 
+/** A clock for `init({ clock })` that moves only when told: `advance(ms)`, `set(ms)`. */
+export interface TestClock {
+  now: () => number;
+  advance(ms: number): void;
+  set(ms: number): void;
+}
+
+export function testClock(startMs = Date.UTC(2026, 0, 1)): TestClock {
+  if (!Number.isFinite(startMs)) throw new TypeError(`testClock(startMs): startMs must be a finite number of ms since the epoch, got ${String(startMs)}`);
+  let t = startMs;
+  return {
+    now: () => t,
+    advance(ms: number) {
+      if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`advance(ms): ms must be a finite number ≥ 0, got ${String(ms)}`);
+      t += ms;
+    },
+    set(ms: number) {
+      if (!Number.isFinite(ms)) throw new TypeError(`set(ms): ms must be a finite number, got ${String(ms)}`);
+      t = ms;
+    },
+  };
+}
+
+/**
+ * A seeded random source for `init({ random })` and the test collector's faults: sfc32 (Chris
+ * Doty-Humphrey's Small Fast Counter, as PractRand tests it), seeded through splitmix32.
+ */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  const split = () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let a = split(), b = split(), c = split(), d = split();
+  return () => {
+    const t = (((a + b) >>> 0) + d) >>> 0;
+    d = (d + 1) >>> 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) >>> 0;
+    c = ((c << 21) | (c >>> 11)) >>> 0;
+    c = (c + t) >>> 0;
+    return t / 4294967296;
+  };
+}
+
 export interface TestFaults {
   /** Fraction of requests answered 500 (nothing stored). */
   failRate: number;

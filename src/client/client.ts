@@ -22,6 +22,7 @@ import { emptyStatus, trackSlo } from './slo/slos.js';
 import { createSpan, GuardedSpan, noopSpan, type Span, type SpanOptions } from './spans.js';
 import type { SpanRecord } from '../delivery/encode/otlp.js';
 import { browserStore } from './storage.js';
+import { idSource, sharedIds } from '../delivery/ids.js';
 import type { Client, ClientConfig, ClientDiagnostics, ClientEvents, ClientHost, DeliveryPort, HostedClient } from './types.js';
 import { Taps } from './watch/taps.js';
 import type { WatchOptions } from './watch/types.js';
@@ -73,7 +74,10 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   if (!endpoint && !otlpEndpoint) throw new TypeError('init() needs endpoint (native JSON) or otlpEndpoint (OTLP/HTTP)');
 
   const store = host.store ?? browserStore();
-  const now = clock();
+  // A test's clock and random source (ClientConfig.clock, .random), else the page's.
+  const now = typeof config.clock === 'function' ? config.clock : clock();
+  const random = typeof config.random === 'function' ? config.random : Math.random;
+  const ids = typeof config.random === 'function' ? idSource(config.random) : sharedIds;
   const limits: SanitizeLimits = { ...DEFAULT_SANITIZE, ...config.limits };
   const diag: ClientDiagnostics = { errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0, refusedMetrics: 0, droppedMetricValues: 0 };
   const emitter = new Emitter<ClientEvents>(() => diag.errors++);
@@ -102,11 +106,11 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
       }
     };
 
-  const identity = new Identity(store, { prefix: config.storageKey ?? 'avila', requireConsent: config.requireConsent === true, respectDoNotTrack: config.respectDoNotTrack === true });
+  const identity = new Identity(store, { prefix: config.storageKey ?? 'avila', requireConsent: config.requireConsent === true, respectDoNotTrack: config.respectDoNotTrack === true, ids, now });
   const sessions =
     host.sessions === false
       ? null
-      : new Sessions(store, `${config.storageKey ?? 'avila'}:session`, { timeoutMs: config.session?.timeoutMs ?? 30 * 60_000, maxLengthMs: config.session?.maxLengthMs ?? 24 * 3_600_000 });
+      : new Sessions(store, `${config.storageKey ?? 'avila'}:session`, { timeoutMs: config.session?.timeoutMs ?? 30 * 60_000, maxLengthMs: config.session?.maxLengthMs ?? 24 * 3_600_000, ids });
 
   const link = new PartsLink(host.parts ?? loadParts, runtimeOptionsOf(config), host.workers !== false, fail);
   const delivery: DeliveryPort = (host.delivery ?? ((o: DeliveryOptions) => new Delivery(o)))({
@@ -120,7 +124,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     onFlush: (info) => emitter.emit('flush', info),
   });
   delivery.setPaused(identity.paused);
-  const events = new EventPipeline({ config, identity, sessions, delivery, diag, limits, fail });
+  const events = new EventPipeline({ config, identity, sessions, delivery, diag, limits, fail, ids, random });
 
   // ---- track, page, identify ----
 
@@ -290,7 +294,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
       e.traceId = s.traceId;
       e.spanId = s.spanId;
       events.emit(e, 'traces');
-    });
+    }, ids);
     openSpans.push(span);
     if (openSpans.length > 1000) openSpans.shift(); // spans never ended must not pile up
     // The span's methods are public API too: guarded like every other.

@@ -1,7 +1,7 @@
 // The event pipeline: build an event (ids, time, session, identity, context), run the privacy
 // rules (consent, beforeSend, sampling) and hand it to delivery. Everything the client sends goes
 // through emit().
-import { uuidv7 } from '../delivery/ids.js';
+import type { IdSource } from '../delivery/ids.js';
 import type { EventContext, WireEvent } from '../delivery/types.js';
 import { buildContext, isoTime } from './context.js';
 import type { Identity } from './identity.js';
@@ -21,6 +21,8 @@ export interface PipelineDeps {
   diag: ClientDiagnostics;
   limits: SanitizeLimits;
   fail: (e: unknown) => void;
+  ids: IdSource;
+  random: () => number;
 }
 
 export class EventPipeline {
@@ -86,7 +88,7 @@ export class EventPipeline {
   base(type: string, name: string, properties: Record<string, unknown>, t: number, sessionId: string | undefined): WireEvent {
     const { identity } = this.d;
     return {
-      id: uuidv7(t),
+      id: this.d.ids.uuidv7(t),
       type,
       name,
       timestamp: isoTime(t),
@@ -113,7 +115,7 @@ export class EventPipeline {
   /** Head sampling of track/page events: true (and counted) when this one is dropped. */
   sampledOut(): boolean {
     const r = this.d.config.eventSampleRate;
-    if (r === undefined || r >= 1 || Math.random() < r) return false;
+    if (r === undefined || r >= 1 || this.d.random() < r) return false;
     this.d.diag.sampled++;
     this.d.delivery.countDrop('sampled');
     return true;

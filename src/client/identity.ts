@@ -1,12 +1,14 @@
 // Who the events are about (anonymous id, user id, super properties) and whether they may be
 // sent at all (consent, opt-out, Do-Not-Track), persisted under one key prefix.
-import { uuidv7 } from '../delivery/ids.js';
+import type { IdSource } from '../delivery/ids.js';
 import type { KeyValueStore } from './storage.js';
 
 export interface IdentityOptions {
   prefix: string;
   requireConsent: boolean;
   respectDoNotTrack: boolean;
+  ids: IdSource;
+  now: () => number;
 }
 
 function doNotTrack(): boolean {
@@ -54,7 +56,7 @@ export class Identity {
   }
 
   private newAnonymousId(): void {
-    this.anonymousId = uuidv7();
+    this.anonymousId = this.options.ids.uuidv7(this.options.now());
     this.store.set(this.key('anonymous_id'), this.anonymousId);
   }
 

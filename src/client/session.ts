@@ -1,4 +1,4 @@
-import { uuidv7 } from '../delivery/ids.js';
+import { sharedIds, type IdSource } from '../delivery/ids.js';
 import type { KeyValueStore } from './storage.js';
 
 export interface SessionOptions {
@@ -6,6 +6,8 @@ export interface SessionOptions {
   timeoutMs: number;
   /** Longest a session may last. Default 24 h. */
   maxLengthMs: number;
+  /** Where session ids come from. Default: the page's shared source. */
+  ids?: IdSource;
 }
 
 export interface SessionState {
@@ -70,7 +72,7 @@ export class Sessions {
       if (now - this.lastWrite > 1000) this.write(s, now);
       return null;
     }
-    const started: SessionState = { id: uuidv7(now), startedAt: now, lastActivity: now };
+    const started: SessionState = { id: (this.options.ids ?? sharedIds).uuidv7(now), startedAt: now, lastActivity: now };
     this.state = started;
     this.write(started, now);
     return { ended: s, started };

@@ -1,4 +1,4 @@
-import { randomHex } from '../delivery/ids.js';
+import { sharedIds, type IdSource } from '../delivery/ids.js';
 import { isoTime } from './context.js';
 import type { SpanRecord } from '../delivery/encode/otlp.js';
 
@@ -126,6 +126,7 @@ export function createSpan(
   sampleRatio: number,
   now: () => number,
   onEnd: (span: Span, record: SpanRecord, endMs: number) => void,
+  ids: IdSource = sharedIds,
 ): Span {
   let traceId: string;
   let parentSpanId: string | undefined;
@@ -141,11 +142,11 @@ export function createSpan(
     parentSpanId = incoming.spanId;
     sampled = incoming.sampled;
   } else {
-    traceId = randomHex(16);
+    traceId = ids.randomHex(16);
     sampled = sampledByRatio(traceId, sampleRatio);
   }
   const kind = KINDS.includes(options.kind as number) ? options.kind! : 1;
-  return new RecordingSpan(name, traceId, randomHex(8), parentSpanId, sampled, kind, options.attributes, now, onEnd);
+  return new RecordingSpan(name, traceId, ids.randomHex(8), parentSpanId, sampled, kind, options.attributes, now, onEnd);
 }
 
 /**

@@ -61,6 +61,16 @@ export interface ClientConfig {
   autocapture?: AutocaptureOptions;
   /** Key prefix in localStorage. Default 'avila'. */
   storageKey?: string;
+  /**
+   * For tests: the clock (ms since the epoch) that stamps events, spans, sessions and metrics.
+   * Default: the page's monotonic timeline. `testClock()` in avila-telemetry/testing makes one.
+   */
+  clock?: () => number;
+  /**
+   * For tests: the random source ([0, 1)) of ids (anonymous, session, event, trace and span) and
+   * sampling. With the same clock and seed, a client makes the same ids. Default: crypto.
+   */
+  random?: () => number;
 }
 
 export interface ClientEvents {
