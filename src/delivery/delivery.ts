@@ -327,17 +327,25 @@ export class Delivery {
   /** Writes buffered events and sends everything queued now, ignoring the batch interval. */
   async flush(timeoutMs = 10_000): Promise<void> {
     const until = now() + timeoutMs;
-    const timeout = () => new Promise<null>((r) => setTimeout(() => r(null), Math.max(0, until - now())));
+    /** `p`, or null once the time is up; the timer is cleared either way (a pending one would keep Node alive). */
+    const inTime = async <T>(p: Promise<T>): Promise<T | null> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        return await Promise.race([p, new Promise<null>((r) => (timer = setTimeout(() => r(null), Math.max(0, until - now()))))]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     await this.persist();
     // The sending side may still be loading (the client's first moments): wait for it, in time.
-    const sending = await Promise.race([this.sendingReady, timeout()]);
+    const sending = await inTime(this.sendingReady);
     if (!sending) return;
     const drain = sending.drain;
     drain.flushWanted = true;
     drain.wake();
     const q = await this.queueReady;
     // A pending Web Lock election is not "another tab leads": wait for its outcome first.
-    await Promise.race([sending.leadership.settled, timeout()]);
+    await inTime(sending.leadership.settled);
     while (now() < until && !this.closed) {
       const s = await q.stats();
       if (s.count === 0 || !drain.canSend()) return;

@@ -3,9 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Delivery } from '../../src/delivery/delivery.js';
 import * as sending from '../../src/delivery/sending.js';
-import type { WireEvent } from '../../src/delivery/types.js';
-
-const event = (i: number): WireEvent => ({ id: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`, type: 'track', name: `e${i}`, timestamp: new Date().toISOString(), properties: {} });
+import { wireEvent as event } from '../helpers/wire.js';
 
 describe('a collector path that answers 404', () => {
   let d: Delivery | null = null;

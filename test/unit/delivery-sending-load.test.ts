@@ -4,9 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Delivery } from '../../src/delivery/delivery.js';
 import * as sending from '../../src/delivery/sending.js';
-import type { WireEvent } from '../../src/delivery/types.js';
-
-const event = (i: number): WireEvent => ({ id: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`, type: 'track', name: `e${i}`, timestamp: new Date().toISOString(), properties: {} });
+import { wireEvent as event } from '../helpers/wire.js';
 
 describe('the sending side of delivery', () => {
   let d: Delivery | null = null;
@@ -58,5 +56,20 @@ describe('the sending side of delivery', () => {
     await d.flush();
     expect(sent).toHaveLength(7);
     expect((await d.stats()).queued).toBe(0);
+  });
+
+  it('flush() and shutdown() leave no timer behind (a pending one kept a Node process alive ~10 s after shutdown)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const fetch = (async () => new Response('{}', { status: 200 })) as unknown as typeof globalThis.fetch;
+    d = new Delivery({ endpoint: 'https://c.test/collect', fetch, storage: 'memory', compression: false, exitFlush: false, loadSending: async () => sending });
+    for (let i = 0; i < 5; i++) d.enqueue(event(i));
+    const flushed = d.flush();
+    await vi.advanceTimersByTimeAsync(100);
+    await flushed;
+    const stopped = d.shutdown();
+    await vi.advanceTimersByTimeAsync(100);
+    await stopped;
+    d = null;
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
