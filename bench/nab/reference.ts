@@ -1,41 +1,8 @@
 // NAB's published baselines, reimplemented from NAB's source (numenta/NAB at ea702d7) for
 // validating the scorer end to end.
+import { erfc } from '../../src/collector/analytics/stats.js';
 
-/** erfc(x) to ~1e-15 relative: the Maclaurin series of erf below 0.5, Lentz's continued fraction above. */
-export function erfc(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  if (x < 0) return 2 - erfc(-x);
-  if (x < 0.5) {
-    // erf(x) = 2/√π Σ (−1)ⁿ x^{2n+1} / (n! (2n+1))
-    let term = x;
-    let sum = x;
-    for (let n = 1; n < 60; n++) {
-      term *= (-x * x) / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  if (x > 27) return 0; // below the smallest double
-  // erfc(x) = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …))))), evaluated by Lentz.
-  const tiny = 1e-300;
-  let f = x;
-  let c = x;
-  let d = 0;
-  for (let n = 1; n < 5000; n++) {
-    const a = n / 2;
-    d = x + a * d;
-    d = Math.abs(d) < tiny ? tiny : d;
-    c = x + a / c;
-    c = Math.abs(c) < tiny ? tiny : c;
-    d = 1 / d;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
-}
+export { erfc };
 
 /**
  * NAB's windowed Gaussian as coded at ea702d7 (nab/detectors/gaussian): the mean and population

@@ -8,6 +8,8 @@
 // the batch ids into `batches`, the drop reports into `drop_reports` (keyed by batch id and reason:
 // a retried batch's report counts once). A batch's promise resolves after COMMIT: DuckDB has
 // written its write-ahead log by then, so an acknowledged batch survives a crash.
+import { duckdbAnalytics } from './analytics/duckdb.js';
+import type { Analytics } from './analytics/query.js';
 import type { CollectorStore, StoredBatch, WriteResult } from './types.js';
 
 export interface DuckDBStoreOptions {
@@ -89,6 +91,7 @@ type Appender = import('@duckdb/node-api').DuckDBAppender;
 export interface DuckDBStore extends CollectorStore {
   /** Runs a read-only query (tests, the analytics queries). */
   query(sql: string, params?: (string | number | boolean | null)[]): Promise<Record<string, unknown>[]>;
+  readonly analytics: Analytics;
 }
 
 export async function duckdbStore(options: DuckDBStoreOptions): Promise<DuckDBStore> {
@@ -192,6 +195,10 @@ export async function duckdbStore(options: DuckDBStoreOptions): Promise<DuckDBSt
     return running;
   }
 
+  const query = async (sql: string, params: (string | number | boolean | null)[] = []) => {
+    const r = await db.runAndReadAll(sql, params);
+    return r.getRowObjectsJS() as Record<string, unknown>[];
+  };
   return {
     kind: 'duckdb',
     write(batch) {
@@ -207,10 +214,8 @@ export async function duckdbStore(options: DuckDBStoreOptions): Promise<DuckDBSt
       return r.currentRowCount > 0;
     },
     backlog: () => queued,
-    async query(sql, params = []) {
-      const r = await db.runAndReadAll(sql, params);
-      return r.getRowObjectsJS() as Record<string, unknown>[];
-    },
+    query,
+    analytics: duckdbAnalytics(query),
     async close() {
       if (closed) return;
       closed = true;

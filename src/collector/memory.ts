@@ -1,5 +1,7 @@
 // The memory store: for tests and the playground's --memory mode. Same guarantees as the others
 // within one process (ids unique, a drop report counted once per batch), nothing survives a restart.
+import { INTERACTION_TYPES, fromStored, memoryAnalytics } from './analytics/engine.js';
+import type { Analytics } from './analytics/query.js';
 import type { CollectorStore, StoredBatch, StoredEvent, WriteResult } from './types.js';
 
 export interface MemoryStore extends CollectorStore {
@@ -9,6 +11,7 @@ export interface MemoryStore extends CollectorStore {
   readonly batches: ReadonlySet<string>;
   /** Drop counts reported by clients, by app and reason. */
   readonly drops: Readonly<Record<string, Record<string, number>>>;
+  readonly analytics: Analytics;
 }
 
 export function memoryStore(): MemoryStore {
@@ -38,6 +41,11 @@ export function memoryStore(): MemoryStore {
       return batches.has(batchId);
     },
     backlog: () => 0,
+    analytics: memoryAnalytics((app) => {
+      const out = [];
+      for (const e of events.values()) if (e.app === app && (INTERACTION_TYPES as readonly string[]).includes(e.type)) out.push(fromStored(e));
+      return out;
+    }),
     async close() {},
   };
 }

@@ -1,4 +1,5 @@
 // The collector's data model: what a store keeps, and the interface every store implements.
+import type { Analytics } from './analytics/query.js';
 
 /** One event as stored: the wire event (docs/wire-format.md) with its app, batch and arrival. */
 export interface StoredEvent {
@@ -53,5 +54,7 @@ export interface CollectorStore {
   hasBatch(batchId: string): Promise<boolean>;
   /** Events accepted but not yet durable: the collector answers 429 when this passes its limit. */
   backlog(): number;
+  /** Funnels, retention, sessions, attribution and experiments over the stored events (docs/analytics.md). */
+  readonly analytics?: Analytics;
   close(): Promise<void>;
 }

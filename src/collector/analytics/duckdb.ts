@@ -1,0 +1,271 @@
+// The analytics queries in DuckDB SQL, over the events table (duckdb.ts's schema): the same
+// definitions as the in-memory engine (engine.ts, docs/analytics.md), computed where the data is.
+// Orders are (time in ms, id) throughout, as in the engine. Funnels chain steps with ASOF joins
+// (each step's earliest match after the previous one), so a funnel costs a few sorts of the steps'
+// events, not a join per pair of them.
+import { DDSketch } from './ddsketch.js';
+import { experimentResult, periodStart, SESSION_SKETCH_ALPHA, sessionRow, sortCredits } from './engine.js';
+import {
+  DAY_MS, dayString, parseApp, parseAttribution, parseExperiment, parseFunnel, parseRetention, parseSessions,
+  type Analytics, type AttributionModel, type FunnelResult, type FunnelStepResult, type ParsedFunnel, type Step,
+} from './query.js';
+
+export type Query = (sql: string, params: (string | number | boolean | null)[]) => Promise<Record<string, unknown>[]>;
+
+/** Collects parameters, handing out `$n` placeholders. */
+class Params {
+  readonly values: (string | number | boolean | null)[] = [];
+  add(v: string | number | boolean | null): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+/** A JSON pointer to a top-level property (RFC 6901 escapes). */
+const pointer = (key: string) => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+
+/** SQL true when the row's properties match a step (name, then each filter by JSON type and value). */
+function stepSql(p: Params, step: Step): string {
+  const parts = [`name = ${p.add(step.event)}`];
+  for (const [k, v] of step.where) {
+    const at = p.add(pointer(k));
+    if (typeof v === 'string') parts.push(`(json_type(properties, ${at}) = 'VARCHAR' AND json_extract_string(properties, ${at}) = ${p.add(v)})`);
+    else if (typeof v === 'boolean') parts.push(`(json_type(properties, ${at}) = 'BOOLEAN' AND json_extract_string(properties, ${at}) = ${p.add(String(v))})`);
+    else parts.push(`(json_type(properties, ${at}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND TRY_CAST(json_extract_string(properties, ${at}) AS DOUBLE) = ${p.add(v)})`);
+  }
+  return `(${parts.join(' AND ')})`;
+}
+
+/**
+ * `alias` (anonymousId → the userId it was first seen with) and `ev` (the app's track, page and
+ * identify events with their person and time in ms), as in engine.ts's byPerson().
+ */
+function base(p: Params, app: string): string {
+  const a = p.add(app);
+  return `alias AS (
+    SELECT anonymous_id AS anon, arg_min(user_id, (epoch_ms(ts), id)) AS uid FROM events
+    WHERE app = ${a} AND type IN ('track', 'page', 'identify') AND user_id IS NOT NULL AND anonymous_id IS NOT NULL GROUP BY 1),
+  ev AS (
+    SELECT coalesce(e.user_id, a.uid, e.anonymous_id) AS person, epoch_ms(e.ts) AS t, e.id, e.type, e.name, e.properties, e.session_id, e.context
+    FROM events e LEFT JOIN alias a ON a.anon = e.anonymous_id
+    WHERE e.app = ${a} AND e.type IN ('track', 'page', 'identify') AND coalesce(e.user_id, a.uid, e.anonymous_id) IS NOT NULL)`;
+}
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function funnelSql(p: Params, app: string, q: ParsedFunnel): string {
+  const n = q.steps.length;
+  const from = p.add(q.from);
+  const to = p.add(q.to);
+  // Added on first use: DuckDB refuses parameters a statement does not use (one-step funnels have no window).
+  let windowParam: string | null = null;
+  const w = () => (windowParam ??= p.add(q.windowMs));
+  const flags = q.steps.map((s, k) => `${stepSql(p, s)}${k === 0 ? ` AND t >= ${from} AND t < ${to}` : ''} AS s${k}`).join(', ');
+  const any = q.steps.map((_, k) => `s${k}`).join(' OR ');
+  const bd = q.breakdown === null ? 'NULL' : `json_extract_string(properties, ${p.add(pointer(q.breakdown))})`;
+  // Step events (strict: every event, for "the very next one").
+  const steps = `steps AS (SELECT * FROM (SELECT person, t, id, ${bd} AS bd, ${flags} FROM ev) WHERE ${q.order === 'strict' ? 'true' : any})`;
+  const entry = `entry AS (SELECT person, first(bd ORDER BY t, id) AS bd FROM steps WHERE s0 GROUP BY person)`;
+  let reached: string;
+  let times: string[];
+  if (q.order === 'any') {
+    const lasts = q.steps.map((_, k) => `max(CASE WHEN s${k} THEN t END) OVER w AS l${k}`).join(', ');
+    const spans = q.steps
+      .map((_, k) => {
+        if (k === 0) return 'min(CASE WHEN l0 IS NOT NULL THEN 0 END) AS sp0';
+        const ls = Array.from({ length: k + 1 }, (_, j) => `l${j}`);
+        return `min(CASE WHEN ${ls.map((l) => `${l} IS NOT NULL`).join(' AND ')} THEN greatest(${ls.join(', ')}) - least(${ls.join(', ')}) END) AS sp${k}`;
+      })
+      .join(', ');
+    const depth = ['1', ...q.steps.slice(1).map((_, k) => `coalesce(sp${k + 1} <= ${w()}, false)::INT`)].join(' + ');
+    reached = `lasts AS (SELECT person, ${lasts} FROM steps WINDOW w AS (PARTITION BY person ORDER BY t, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+      spans AS (SELECT person, ${spans} FROM lasts GROUP BY person),
+      best AS (SELECT *, ${depth} AS depth FROM spans WHERE sp0 IS NOT NULL)`;
+    times = q.steps.slice(1).map((_, k) => `sp${k + 1}`);
+  } else {
+    const ranked = `ranked AS (SELECT *, row_number() OVER (PARTITION BY person ORDER BY t, id) AS pos FROM steps)`;
+    const chain = [`c0 AS (SELECT person, pos AS p0, t AS t0 FROM ranked WHERE s0)`];
+    for (let k = 1; k < n; k++) {
+      const within = `r.t <= c.t0 + ${w()}`;
+      const join =
+        q.order === 'strict'
+          ? `LEFT JOIN (SELECT person, pos, t FROM ranked WHERE s${k}) r ON c.person = r.person AND r.pos = c.p${k - 1} + 1`
+          : `ASOF LEFT JOIN (SELECT person, pos, t FROM ranked WHERE s${k}) r ON c.person = r.person AND r.pos > c.p${k - 1}`;
+      chain.push(`c${k} AS (SELECT c.*, CASE WHEN ${within} THEN r.pos END AS p${k}, CASE WHEN ${within} THEN r.t END AS t${k} FROM c${k - 1} c ${join})`);
+    }
+    const depth = ['1', ...q.steps.slice(1).map((_, k) => `(p${k + 1} IS NOT NULL)::INT`)].join(' + ');
+    reached = `${ranked}, ${chain.join(', ')},
+      best AS (SELECT * FROM (SELECT *, ${depth} AS depth, row_number() OVER (PARTITION BY person ORDER BY ${depth} DESC, p0) AS rn FROM c${n - 1}) WHERE rn = 1)`;
+    times = q.steps.slice(1).map((_, k) => `t${k + 1} - t${k}`);
+  }
+  const counts = q.steps.map((_, k) => `count(*) FILTER (WHERE depth >= ${k + 1}) AS n${k}`).join(', ');
+  const quantiles = times.map((x, k) => `quantile_cont(${x}, [0.5, 0.9]) FILTER (WHERE depth >= ${k + 2}) AS q${k + 1}`).join(', ');
+  return `WITH ${base(p, app)}, ${steps}, ${entry}, ${reached}
+    SELECT grouping(entry.bd) AS total, entry.bd AS bd, ${counts}${quantiles ? `, ${quantiles}` : ''}
+    FROM best JOIN entry USING (person) GROUP BY GROUPING SETS ((), (entry.bd))`;
+}
+
+function funnelSteps(q: ParsedFunnel, row: Record<string, unknown>): FunnelStepResult[] {
+  return q.steps.map((s, k) => {
+    const people = num(row[`n${k}`]);
+    const prev = k === 0 ? null : num(row[`n${k - 1}`]);
+    const first = num(row.n0);
+    const qs = (k === 0 ? null : (row[`q${k}`] as (number | null)[] | null)) ?? null;
+    return {
+      event: s.event,
+      people,
+      fromPrevious: prev === null || prev === 0 ? null : people / prev,
+      fromFirst: k === 0 || first === 0 ? null : people / first,
+      medianMs: numOrNull(qs?.[0]),
+      p90Ms: numOrNull(qs?.[1]),
+    };
+  });
+}
+
+/** The five queries in SQL over an events table, through `query` (the DuckDB store's). */
+export function duckdbAnalytics(query: Query): Analytics {
+  const run = async (sql: string, p: Params) => query(sql, p.values);
+  return {
+    async funnel(input) {
+      const app = parseApp(input, null);
+      const q = parseFunnel(input);
+      const p = new Params();
+      const rows = await run(funnelSql(p, app, q), p);
+      const total = rows.find((r) => num(r.total) === 1);
+      const empty = Object.fromEntries(q.steps.map((_, k) => [`n${k}`, 0]));
+      const result: FunnelResult = { order: q.order, windowMs: q.windowMs, steps: funnelSteps(q, total ?? empty), breakdown: null };
+      if (q.breakdown !== null) {
+        result.breakdown = rows
+          .filter((r) => num(r.total) === 0)
+          .map((r) => ({ value: (r.bd as string | null) ?? null, steps: funnelSteps(q, r) }))
+          .sort((a, b) => b.steps[0]!.people - a.steps[0]!.people || (a.value === b.value ? 0 : a.value === null ? 1 : b.value === null ? -1 : a.value < b.value ? -1 : 1));
+      }
+      return result;
+    },
+
+    async retention(input) {
+      const app = parseApp(input, null);
+      const q = parseRetention(input);
+      const p = new Params();
+      const day = (t: string) => `floor(${t} / ${DAY_MS}.0)::BIGINT`;
+      const bucket = (t: string) => (q.period === 'day' ? day(t) : `floor((${day(t)} + 3) / 7.0)::BIGINT`);
+      const sql = `WITH ${base(p, app)},
+        firsts AS (SELECT person, min(t) AS first FROM ev WHERE ${stepSql(p, q.start)} GROUP BY person),
+        cohort AS (SELECT person, ${bucket('first')} AS c FROM firsts WHERE first >= ${p.add(q.from)} AND first < ${p.add(q.to)}),
+        back AS (SELECT DISTINCT person, ${bucket('t')} AS b FROM ev WHERE ${stepSql(p, q.returning)})
+        SELECT c, 0 AS i, count(*) AS n FROM cohort GROUP BY c
+        UNION ALL
+        SELECT cohort.c, back.b - cohort.c AS i, count(*) AS n FROM cohort JOIN back USING (person)
+        WHERE back.b - cohort.c BETWEEN 1 AND ${p.add(q.periods - 1)} GROUP BY 1, 2`;
+      const cohorts = new Map<number, number[]>();
+      for (const r of await run(sql, p)) {
+        const c = num(r.c);
+        let counts = cohorts.get(c);
+        if (!counts) cohorts.set(c, (counts = new Array(q.periods).fill(0)));
+        counts[num(r.i)] = num(r.n);
+      }
+      return {
+        period: q.period,
+        cohorts: [...cohorts.keys()].sort((a, b) => a - b).map((c) => {
+          const counts = cohorts.get(c)!;
+          return { start: periodStart(c, q.period), size: counts[0]!, counts, rates: counts.map((x) => x / counts[0]!) };
+        }),
+      };
+    },
+
+    async sessions(input) {
+      const app = parseApp(input, null);
+      const q = parseSessions(input);
+      const p = new Params();
+      const lnGamma = Math.log((1 + SESSION_SKETCH_ALPHA) / (1 - SESSION_SKETCH_ALPHA));
+      const sql = `WITH s AS (
+          SELECT app, min(epoch_ms(ts)) AS first, max(epoch_ms(ts)) - min(epoch_ms(ts)) AS d, count(*) AS n, count(*) FILTER (WHERE type = 'page') AS pages
+          FROM events WHERE app = ${p.add(app)} AND type IN ('track', 'page') AND session_id IS NOT NULL GROUP BY app, session_id),
+        k AS (SELECT app, floor(first / ${DAY_MS}.0)::BIGINT AS day, d, n, pages,
+          CASE WHEN d > 1e-9 THEN ceil(ln(d) / ${p.add(lnGamma)})::BIGINT END AS key FROM s WHERE first >= ${p.add(q.from)} AND first < ${p.add(q.to)})
+        SELECT app, day, key, count(*) AS sessions, sum((n = 1)::INT) AS bounces, sum(n) AS events, sum(pages) AS pages, sum(d) AS duration
+        FROM k GROUP BY app, day, key`;
+      const groups = new Map<string, { app: string; day: string; n: number; bounces: number; events: number; pages: number; duration: number; sketch: DDSketch }>();
+      for (const r of await run(sql, p)) {
+        const key = `${r.app}\u0000${r.day}`;
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { app: String(r.app), day: dayString(num(r.day) * DAY_MS), n: 0, bounces: 0, events: 0, pages: 0, duration: 0, sketch: new DDSketch(SESSION_SKETCH_ALPHA) }));
+        g.n += num(r.sessions);
+        g.bounces += num(r.bounces);
+        g.events += num(r.events);
+        g.pages += num(r.pages);
+        g.duration += num(r.duration);
+        g.sketch.addBucket(numOrNull(r.key), num(r.sessions));
+      }
+      return { rows: [...groups.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0)).map(sessionRow) };
+    },
+
+    async attribution(input) {
+      const app = parseApp(input, null);
+      const q = parseAttribution(input);
+      const p = new Params();
+      const str = (path: string) => `CASE WHEN json_type(properties, '${path}') = 'VARCHAR' THEN nullif(json_extract_string(properties, '${path}'), '') END`;
+      const url = `coalesce(context->'page'->>'url', '')`;
+      const host = (x: string) => `regexp_extract(${x}, '^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#:]+)', 1)`;
+      const utm = `regexp_extract(${url}, '[?&]utm_source=([^&#]*)', 1)`;
+      const ref = host(`coalesce(context->'page'->>'referrer', '')`);
+      const channel = `coalesce(${str('/channel')}, ${str('/utm_source')}, CASE WHEN ${utm} <> '' THEN url_decode(replace(${utm}, '+', ' ')) END,
+        CASE WHEN ${ref} <> '' AND ${ref} <> ${host(url)} THEN ${ref} END)`;
+      const lookback = p.add(q.lookbackMs);
+      const half = p.add(q.halfLifeMs);
+      const sql = `WITH ${base(p, app)},
+        ch AS (SELECT person, t, id, coalesce(session_id, 'event:' || id) AS sess, ${channel} AS channel FROM ev),
+        touches AS (SELECT person, first(t ORDER BY t, id) AS t, first(id ORDER BY t, id) AS id, first(channel ORDER BY t, id) AS channel
+          FROM ch WHERE channel IS NOT NULL GROUP BY person, sess),
+        conv AS (SELECT person, t, id FROM ev WHERE ${stepSql(p, q.conversion)} AND t >= ${p.add(q.from)} AND t < ${p.add(q.to)}),
+        pairs AS (SELECT c.id AS cid, c.t - tc.t AS age, tc.channel, row_number() OVER (PARTITION BY c.id ORDER BY tc.t, tc.id) AS r, count(*) OVER (PARTITION BY c.id) AS n,
+            min(c.t - tc.t) OVER (PARTITION BY c.id) AS newest
+          FROM conv c JOIN touches tc ON tc.person = c.person AND (tc.t < c.t OR (tc.t = c.t AND tc.id <= c.id)) AND tc.t >= c.t - ${lookback}),
+        weighted AS (SELECT *, pow(2, -(age - newest) / ${half}) AS decay FROM pairs),
+        credited AS (SELECT channel, (r = 1)::INT AS first, (r = n)::INT AS last, 1.0 / n AS linear, decay / sum(decay) OVER (PARTITION BY cid) AS time_decay,
+            CASE WHEN n = 1 THEN 1.0 WHEN n = 2 THEN 0.5 WHEN r = 1 OR r = n THEN 0.4 ELSE 0.2 / (n - 2) END AS position FROM weighted)
+        SELECT channel, sum(first) AS first, sum(last) AS last, sum(linear) AS linear, sum(time_decay) AS time_decay, sum(position) AS position, NULL AS conversions FROM credited GROUP BY channel
+        UNION ALL
+        SELECT NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM conv) - (SELECT count(DISTINCT cid) FROM pairs)`;
+      const rows = await run(sql, p);
+      const direct = num(rows.find((r) => r.channel === null)?.conversions);
+      const totals = new Map<AttributionModel, Map<string, number>>(q.models.map((m) => [m, new Map()]));
+      let conversions = direct;
+      for (const r of rows) {
+        if (r.channel === null) continue;
+        conversions += num(r.first);
+        for (const m of q.models) totals.get(m)!.set(String(r.channel), num(r[m]));
+      }
+      for (const m of q.models) {
+        const t = totals.get(m)!;
+        for (const [k, v] of t) if (v === 0) t.delete(k);
+        if (direct > 0) t.set('direct', (t.get('direct') ?? 0) + direct);
+      }
+      return { conversions, models: Object.fromEntries([...totals].map(([m, t]) => [m, sortCredits(t)])) };
+    },
+
+    async experiment(input) {
+      const app = parseApp(input, null);
+      const q = parseExperiment(input);
+      const p = new Params();
+      const window = q.windowMs === null ? '' : `AND g.t <= f.t + ${p.add(q.windowMs)}`;
+      const sql = `WITH ${base(p, app)},
+        exp AS (SELECT person, t, id, json_extract_string(properties, '/variant') AS v FROM ev
+          WHERE name = '$experiment' AND json_type(properties, '/experiment') = 'VARCHAR' AND json_extract_string(properties, '/experiment') = ${p.add(q.experiment)}
+            AND json_type(properties, '/variant') = 'VARCHAR' AND t >= ${p.add(q.from)} AND t < ${p.add(q.to)}),
+        firsts AS (SELECT person, count(DISTINCT v) AS nv, first(v ORDER BY t, id) AS v, first(t ORDER BY t, id) AS t, first(id ORDER BY t, id) AS id FROM exp GROUP BY person),
+        goals AS (SELECT person, t, id FROM ev WHERE ${stepSql(p, q.goal)}),
+        converted AS (SELECT DISTINCT f.person FROM firsts f JOIN goals g ON g.person = f.person AND (g.t > f.t OR (g.t = f.t AND g.id > f.id)) ${window})
+        SELECT CASE WHEN nv = 1 THEN v END AS v, count(*) AS exposures, count(converted.person) AS conversions
+        FROM firsts LEFT JOIN converted USING (person) GROUP BY 1`;
+      const counts = new Map<string, { exposures: number; conversions: number }>();
+      let excluded = 0;
+      for (const r of await run(sql, p)) {
+        if (r.v === null) excluded = num(r.exposures);
+        else counts.set(String(r.v), { exposures: num(r.exposures), conversions: num(r.conversions) });
+      }
+      return experimentResult(q, counts, excluded);
+    },
+  };
+}
