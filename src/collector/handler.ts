@@ -2,6 +2,8 @@
 // node.ts) and in Cloudflare Workers. It keeps the collector's side of the SDK's protocol
 // (docs/wire-format.md): events deduplicated by id, a batch acknowledged only once its write is
 // durable, `GET …/batches/:id` for the exit journal, drop reports stored once per batch.
+import { AnalyticsInputError, type Analytics } from './analytics/query.js';
+import { LiveWindows, type LiveOptions, type WindowResult } from './analytics/live.js';
 import { Forwarder, type ForwardOptions, type ForwardStats } from './forward.js';
 import { decodeOtlp, otlpEvents, type OtlpSignal } from './otlp/map.js';
 import type { CollectorStore, StoredBatch, WriteResult } from './types.js';
@@ -27,6 +29,13 @@ export interface CollectorOptions {
    */
   apiKeys: Record<string, string> | null;
   limits?: Partial<CollectorLimits>;
+  /**
+   * Secret keys for the `/analytics/*` endpoints: key → the app it reads, or `'*'` for every app
+   * (the query names one in `app`). Ingest keys are public — they ship in pages — and never read.
+   * Without it the endpoints answer 403, except with `apiKeys: null` (local development), where
+   * they are open too.
+   */
+  analyticsKeys?: Record<string, string>;
   /** Origins allowed by CORS: `'*'` (default) or a list. */
   origins?: '*' | string[];
   /** One line per event worth logging (rejections, store failures). Default: none. */
@@ -35,6 +44,8 @@ export interface CollectorOptions {
   now?: () => number;
   /** Also send everything stored on, as OTLP/HTTP, to an OpenTelemetry Collector (forward.ts). */
   forward?: ForwardOptions;
+  /** Live windows over accepted events (GET /analytics/live, `handler.live`); `false` turns them off. Default: DEFAULT_WINDOWS. */
+  live?: LiveOptions | false;
   /** Called with each batch once it is durable (live views, the playground's stream). Must not throw. */
   onStored?: (batch: StoredBatch, result: WriteResult) => void;
 }
@@ -53,6 +64,8 @@ export interface CollectorStats {
 
 export type CollectorHandler = ((request: Request) => Promise<Response>) & {
   stats(): CollectorStats;
+  /** The live windows (subscribe() to each as it closes), or null with `live: false`. */
+  live: LiveWindows | null;
   /** Forwards what is buffered (up to `timeoutMs`), then stops forwarding. The store is closed by its owner. */
   close(timeoutMs?: number): Promise<void>;
 };
@@ -114,12 +127,39 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
   if (options.apiKeys === undefined) throw new TypeError('createCollector(): options.apiKeys is required: { [apiKey]: appName }, or null to accept every request (local development only)');
   if (options.apiKeys !== null && (typeof options.apiKeys !== 'object' || Object.keys(options.apiKeys).length === 0)) throw new TypeError('createCollector(): options.apiKeys must map at least one API key to an app name, or be null');
   const keys = options.apiKeys === null ? null : new Map(Object.entries(options.apiKeys));
+  if (options.analyticsKeys !== undefined && (typeof options.analyticsKeys !== 'object' || options.analyticsKeys === null || Object.keys(options.analyticsKeys).length === 0))
+    throw new TypeError("createCollector(): options.analyticsKeys must map at least one secret key to an app name (or '*')");
+  const analyticsKeys = options.analyticsKeys ? new Map(Object.entries(options.analyticsKeys)) : null;
+  if (analyticsKeys && keys) for (const k of analyticsKeys.keys()) if (keys.has(k)) throw new TypeError('createCollector(): an analytics key is also an ingest key — ingest keys ship in pages, so analytics needs keys of its own');
   const limits: CollectorLimits = { ...DEFAULT_LIMITS, ...options.limits };
   for (const [k, v] of Object.entries(limits)) if (!Number.isInteger(v) || v <= 0) throw new TypeError(`createCollector(): options.limits.${k} must be a positive integer, got ${String(v)}`);
   const log = options.log ?? (() => {});
   const now = options.now ?? Date.now;
   const stats: Omit<CollectorStats, 'forward'> = { requests: 0, batches: 0, inserted: 0, duplicates: 0, rejected: { unauthorized: 0, invalid: 0, tooLarge: 0, throttled: 0, unsupported: 0, notFound: 0 }, storeErrors: 0 };
   const forwarder = options.forward ? new Forwarder(options.forward, log) : null;
+  const live = options.live === false ? null : new LiveWindows(options.live ?? {});
+  // Ids live windows have counted lately: a retried batch's events are not counted twice.
+  const counted = new Set<string>();
+  const countedOrder: string[] = [];
+  const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  let timer: ReturnType<typeof setInterval> | null = null;
+  let beats = 0;
+  const encoder = new TextEncoder();
+  /** Closes due windows every second while anyone listens; a comment every 15 s keeps proxies from closing the stream. */
+  const listen = () => {
+    if (timer || !live) return;
+    timer = setInterval(() => {
+      live.tick(now());
+      if (++beats % 15 === 0) for (const c of streams) c.enqueue(encoder.encode(': ping\n\n'));
+    }, 1000);
+    (timer as { unref?: () => void }).unref?.();
+  };
+  const unlisten = () => {
+    if (timer && streams.size === 0) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
 
   const cors = (request: Request): Record<string, string> => {
     const origin = request.headers.get('origin');
@@ -174,6 +214,15 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
     stats.inserted += result.inserted;
     stats.duplicates += result.duplicates;
     forwarder?.push(batch.events);
+    if (live && result.inserted > 0) {
+      const fresh = batch.events.filter((e) => !counted.has(e.id));
+      for (const e of fresh) {
+        counted.add(e.id);
+        countedOrder.push(e.id);
+      }
+      while (countedOrder.length > 50_000) counted.delete(countedOrder.shift()!);
+      live.push(batch, fresh, now());
+    }
     try {
       options.onStored?.(batch, result);
     } catch (e) {
@@ -215,6 +264,75 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
     );
   }
 
+  /** The app an analytics request may read (null: any, named by the query), or a Refusal. */
+  const analyticsApp = (request: Request): string | null => {
+    if (!analyticsKeys) {
+      if (keys === null) return null;
+      throw new Refusal(403, 'analytics is not enabled: give the collector analyticsKeys (secret keys, never the ingest keys pages carry)', 'unauthorized');
+    }
+    const auth = request.headers.get('authorization');
+    const key = (auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : null) ?? request.headers.get('x-api-key');
+    if (!key) throw new Refusal(401, 'an analytics key is required (Authorization: Bearer <key>)', 'unauthorized');
+    const app = analyticsKeys.get(key);
+    if (app === undefined) throw new Refusal(401, 'unknown analytics key', 'unauthorized');
+    return app === '*' ? null : app;
+  };
+
+  async function analyticsQuery(request: Request, kind: keyof Analytics): Promise<Response> {
+    if (request.method !== 'POST') throw new Refusal(405, `POST a ${kind} query here (JSON)`, 'notFound', { allow: 'POST, OPTIONS' });
+    const keyApp = analyticsApp(request);
+    if (!store.analytics) throw new Refusal(501, `the ${store.kind} store has no analytics`, null);
+    const bytes = await readLimited(request.body, 64 << 10, 'the query');
+    let body: unknown;
+    try {
+      body = bytes.byteLength === 0 ? {} : JSON.parse(new TextDecoder().decode(bytes));
+    } catch (e) {
+      return json(request, 400, { error: `body is not JSON (${(e as Error).message})`, parameter: 'body' });
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return json(request, 400, { error: 'body must be a JSON object (the query)', parameter: 'body' });
+    const asked = (body as { app?: unknown }).app;
+    if (keyApp !== null && asked !== undefined && asked !== keyApp) return json(request, 403, { error: `this key reads app ${JSON.stringify(keyApp)} only`, parameter: 'app' });
+    const app = keyApp ?? (asked === undefined && keys === null ? 'default' : asked);
+    try {
+      return json(request, 200, await store.analytics[kind]({ ...(body as object), app } as never));
+    } catch (e) {
+      if (e instanceof AnalyticsInputError) return json(request, 400, { error: e.message, parameter: e.parameter });
+      log(`analytics ${kind} failed: ${(e as Error)?.message ?? e}`);
+      return json(request, 500, { error: `the ${kind} query failed in the store: ${(e as Error)?.message ?? e}` });
+    }
+  }
+
+  /** GET /analytics/live: each window as it closes, as Server-Sent Events (`event: window`). */
+  function liveStream(request: Request, url: URL): Response {
+    if (request.method !== 'GET') throw new Refusal(405, 'GET the live windows here (text/event-stream)', 'notFound', { allow: 'GET, OPTIONS' });
+    const keyApp = analyticsApp(request);
+    if (!live) throw new Refusal(404, 'live windows are off (createCollector({ live: false }))', 'notFound');
+    const asked = url.searchParams.get('app');
+    if (keyApp !== null && asked !== null && asked !== keyApp) return json(request, 403, { error: `this key reads app ${JSON.stringify(keyApp)} only`, parameter: 'app' });
+    const app = keyApp ?? asked;
+    const window = url.searchParams.get('window');
+    if (window !== null && !(window in live.windows)) return json(request, 400, { error: `window ${JSON.stringify(window)} is not one of ${Object.keys(live.windows).join(', ')}`, parameter: 'window' });
+    let unsubscribe = () => {};
+    let mine: ReadableStreamDefaultController<Uint8Array> | null = null;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        mine = controller;
+        streams.add(controller);
+        controller.enqueue(encoder.encode(`retry: 3000\n: windows ${Object.keys(live.windows).join(', ')}\n\n`));
+        unsubscribe = live.subscribe((r: WindowResult) => {
+          if ((app === null || r.app === app) && (window === null || r.window === window)) controller.enqueue(encoder.encode(`event: window\ndata: ${JSON.stringify(r)}\n\n`));
+        });
+        listen();
+      },
+      cancel() {
+        unsubscribe();
+        if (mine) streams.delete(mine);
+        unlisten();
+      },
+    });
+    return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store', ...cors(request) } });
+  }
+
   const handler = async (request: Request): Promise<Response> => {
     stats.requests++;
     try {
@@ -235,6 +353,9 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
         if (request.method !== 'POST') throw new Refusal(405, 'POST an OTLP export request here', 'notFound', { allow: 'POST, OPTIONS' });
         return await otlp(request, signal);
       }
+      const analytics = /\/analytics\/(funnel|retention|sessions|attribution|experiment)$/.exec(path)?.[1] as keyof Analytics | undefined;
+      if (analytics) return await analyticsQuery(request, analytics);
+      if (/\/analytics\/live$/.test(path)) return liveStream(request, url);
       if (path === '/health' && request.method === 'GET') return json(request, 200, { status: 'ok', store: store.kind, backlog: store.backlog() });
       throw new Refusal(404, `no route ${request.method} ${path || '/'}`, 'notFound');
     } catch (e) {
@@ -247,7 +368,17 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
   };
   return Object.assign(handler, {
     stats: (): CollectorStats => ({ ...structuredClone(stats), forward: forwarder?.stats() ?? null }),
+    live,
     close: async (timeoutMs = 5_000) => {
+      for (const c of streams) {
+        try {
+          c.close();
+        } catch {
+          // Already closed by its reader.
+        }
+      }
+      streams.clear();
+      unlisten();
       await forwarder?.flush(timeoutMs);
       forwarder?.close();
     },

@@ -37,17 +37,37 @@ export function toRequest(req: IncomingMessage, base: string): Request {
 export async function send(res: ServerResponse, response: Response): Promise<void> {
   res.statusCode = response.status;
   response.headers.forEach((v, k) => res.setHeader(k, v));
+  if (response.body && response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    // A stream (the live windows): written as it comes, cancelled when the client goes.
+    res.flushHeaders();
+    const reader = response.body.getReader();
+    res.once('close', () => void reader.cancel().catch(() => {}));
+    for (;;) {
+      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (done) break;
+      res.write(value);
+    }
+    res.end();
+    return;
+  }
   const body = response.body ? new Uint8Array(await response.arrayBuffer()) : null;
   res.end(body ?? undefined);
 }
 
 export function serveCollector(handler: CollectorHandler, options: ServeOptions = {}): Promise<RunningCollector> {
   const inFlight = new Set<Promise<void>>();
+  // Open event streams (GET /analytics/live): ended on close(), or close() would wait for them forever.
+  const streaming = new Set<ServerResponse>();
   let base = '';
   const server = createServer((req, res) => {
     const done = (async () => {
       try {
-        await send(res, await handler(toRequest(req, base)));
+        const response = await handler(toRequest(req, base));
+        if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+          streaming.add(res);
+          res.once('close', () => streaming.delete(res));
+        }
+        await send(res, response);
       } catch {
         // A client that went away mid-request: nothing to answer.
         if (!res.headersSent) res.writeHead(400).end();
@@ -71,6 +91,7 @@ export function serveCollector(handler: CollectorHandler, options: ServeOptions 
         close: async () => {
           const closed = new Promise<void>((r) => server.close(() => r()));
           server.closeIdleConnections?.();
+          for (const res of streaming) res.destroy();
           await Promise.allSettled([...inFlight]);
           server.closeAllConnections?.();
           await closed;
