@@ -7,7 +7,8 @@
 //   avila-telemetry collector [--db <file> | --memory] [--port 4318] [--host 127.0.0.1] [--open]
 //                             [--forward-otlp <url>]
 //                                  runs the collector (docs/collector.md). API keys come from the
-//                                  environment: AVILA_API_KEYS="app:key,app2:key2", or AVILA_API_KEY
+//                                  environment: AVILA_API_KEYS="app:key,app2:key2", or AVILA_API_KEY;
+//                                  AVILA_ANALYTICS_KEYS="app:secret,*:admin" for /analytics/*
 //                                  (app "default"); --open accepts every request (development only).
 //                                  --forward-otlp (or FORWARD_OTLP) sends everything on as OTLP/HTTP.
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -20,7 +21,8 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const USAGE = `usage:
   avila-telemetry assets <dir>      copy the kernels and the worker next to your bundle
   avila-telemetry collector [--db <file> | --memory] [--port 4318] [--host 127.0.0.1] [--open] [--forward-otlp <url>]
-      API keys from AVILA_API_KEYS="app:key,app2:key2" or AVILA_API_KEY=<key>; --open: no keys (development)`;
+      API keys from AVILA_API_KEYS="app:key,app2:key2" or AVILA_API_KEY=<key>; --open: no keys (development)
+      analytics (/analytics/*) keys from AVILA_ANALYTICS_KEYS="app:secret,*:admin-secret" (* reads every app)`;
 
 function fail(message) {
   console.error(`avila-telemetry: ${message}\n${USAGE}`);
@@ -43,18 +45,20 @@ function flags(args) {
   return out;
 }
 
+/** "app:key,app2:key2" → { key: app }. */
+function keyMap(variable, value) {
+  const keys = {};
+  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const at = pair.indexOf(':');
+    if (at <= 0 || at === pair.length - 1) fail(`${variable}: '${pair}' is not app:key`);
+    keys[pair.slice(at + 1)] = pair.slice(0, at);
+  }
+  return keys;
+}
+
 function apiKeys(open) {
   if (open) return null;
-  const many = process.env.AVILA_API_KEYS;
-  if (many) {
-    const keys = {};
-    for (const pair of many.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const at = pair.indexOf(':');
-      if (at <= 0 || at === pair.length - 1) fail(`AVILA_API_KEYS: '${pair}' is not app:key`);
-      keys[pair.slice(at + 1)] = pair.slice(0, at);
-    }
-    return keys;
-  }
+  if (process.env.AVILA_API_KEYS) return keyMap('AVILA_API_KEYS', process.env.AVILA_API_KEYS);
   if (process.env.AVILA_API_KEY) return { [process.env.AVILA_API_KEY]: 'default' };
   fail('no API key: set AVILA_API_KEYS="app:key,…" or AVILA_API_KEY, or pass --open for local development');
 }
@@ -70,7 +74,8 @@ async function collector(args) {
   const store = o.memory ? memoryStore() : await duckdbStore({ path: o.db ?? './avila.duckdb' });
   const forwardTo = o['forward-otlp'] ?? process.env.FORWARD_OTLP;
   if (forwardTo !== undefined && !/^https?:\/\//.test(forwardTo)) fail(`--forward-otlp must be an http(s) URL, got '${forwardTo}'`);
-  const handler = createCollector({ store, apiKeys: keys, log, ...(forwardTo ? { forward: { otlpEndpoint: forwardTo } } : {}) });
+  const analyticsKeys = process.env.AVILA_ANALYTICS_KEYS ? keyMap('AVILA_ANALYTICS_KEYS', process.env.AVILA_ANALYTICS_KEYS) : undefined;
+  const handler = createCollector({ store, apiKeys: keys, log, ...(analyticsKeys ? { analyticsKeys } : {}), ...(forwardTo ? { forward: { otlpEndpoint: forwardTo } } : {}) });
   const running = await serveCollector(handler, { port, host: o.host ?? '127.0.0.1' });
   const apps = keys ? new Set(Object.values(keys)).size : 0;
   log(`collector listening on ${running.url} (store ${o.memory ? 'memory' : `duckdb ${o.db ?? './avila.duckdb'}`}, ${keys ? `${apps} app${apps === 1 ? '' : 's'}` : 'open: no API keys'}${forwardTo ? `, forwarding to ${forwardTo}` : ''})`);

@@ -6,3 +6,9 @@ export { memoryStore, type MemoryStore } from './collector/memory.js';
 export { d1Store, D1_SCHEMA, type D1Like, type D1StatementLike } from './collector/d1.js';
 export { InvalidBatch, readBatch, type BatchLimits } from './collector/validate.js';
 export type { CollectorStore, StoredBatch, StoredEvent, WriteResult } from './collector/types.js';
+export { AnalyticsInputError, ATTRIBUTION_MODELS } from './collector/analytics/query.js';
+export type {
+  Analytics, AttributionModel, AttributionQuery, AttributionResult, ExperimentQuery, ExperimentResult, FunnelOrder, FunnelQuery, FunnelResult, FunnelStepResult,
+  PropertyValue, RetentionCohort, RetentionQuery, RetentionResult, SessionsQuery, SessionsResult, SessionsRow, StepInput, VariantResult,
+} from './collector/analytics/query.js';
+export { DEFAULT_WINDOWS, LiveWindows, type LiveOptions, type WindowResult, type WindowSpec } from './collector/analytics/live.js';

@@ -27,7 +27,7 @@ const event = fc.record({
   variant: fc.constantFrom<unknown>('control', 'control', 'b', 'c', 7),
 });
 
-export const eventsArb = fc.array(event, { minLength: 0, maxLength: 40 }).map((raw) =>
+export const eventsArb = fc.array(event, { minLength: 0, maxLength: 40, size: 'max' }).map((raw) =>
   raw.map((r, i): AnalyticsEvent => {
     const properties: Record<string, unknown> = {};
     if (r.plan !== undefined) properties.plan = r.plan;

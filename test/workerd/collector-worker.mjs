@@ -4,7 +4,7 @@ import { createCollector, d1Store } from '../../dist/collector.mjs';
 let collect = null;
 export default {
   fetch(request, env) {
-    collect ??= createCollector({ store: d1Store(env.DB), apiKeys: { [env.API_KEY]: 'shop' } });
+    collect ??= createCollector({ store: d1Store(env.DB), apiKeys: { [env.API_KEY]: 'shop' }, analyticsKeys: { [env.ANALYTICS_KEY]: 'shop' } });
     return collect(request);
   },
 };

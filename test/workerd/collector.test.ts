@@ -5,7 +5,12 @@ import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { AnalyticsEvent } from '../../src/collector/analytics/engine.js';
+import { parseAttribution, parseExperiment, parseFunnel, parseRetention, parseSessions } from '../../src/collector/analytics/query.js';
 import { init } from '../../src/index.js';
+import { attributionArb, creditMaps, eventsArb, experimentArb, funnelArb, retentionArb, round } from '../helpers/analytics-arbitrary.js';
+import { referenceAttribution, referenceExperiment, referenceFunnel, referenceRetention, referenceSessions } from '../helpers/analytics-reference.js';
 import { ROOT } from '../helpers/server.js';
 
 let mf: Miniflare;
@@ -17,7 +22,7 @@ beforeAll(async () => {
     modulesRoot: ROOT,
     compatibilityDate: '2026-04-01',
     d1Databases: ['DB'],
-    bindings: { API_KEY: 'pk_edge' },
+    bindings: { API_KEY: 'pk_edge', ANALYTICS_KEY: 'sk_edge' },
   });
   url = await mf.ready;
 });
@@ -78,5 +83,38 @@ describe('the collector in workerd with D1', () => {
     expect(r.status).toBe(200);
     const hex = (b: number[]) => b.map((x) => x.toString(16).padStart(2, '0')).join('');
     expect(await rows(`SELECT id, name, ts FROM events WHERE type = 'span'`)).toEqual([{ id: `${hex(traceId)}-${hex(spanId)}`, name: 'edge', ts: '2025-11-28T10:00:00.500Z' }]);
+  });
+
+  it('answers /analytics/* from D1 as the reference does over the same rows', async () => {
+    // Random events (as in test/unit/analytics.test.ts) posted as the app's events, then every query over HTTP.
+    const raw = fc.sample(eventsArb, { seed: 7, numRuns: 12 }).flat().map((e, i) => ({ ...e, sessionId: e.sessionId && `${e.sessionId}-${i % 5}` }));
+    const events = raw.filter((e) => e.app === 'a').map((e) => ({ id: id(), type: e.type, name: e.name, timestamp: new Date(e.ts).toISOString(), sessionId: e.sessionId, anonymousId: e.anonymousId, userId: e.userId, properties: e.properties, context: e.context }));
+    expect((await post({ batchId: id(), events })).status).toBe(200);
+    const stored: AnalyticsEvent[] = (await rows(`SELECT * FROM events WHERE app = 'shop'`)).map((r) => ({
+      id: r.id as string, app: 'shop', type: r.type as string, name: r.name as string, ts: Date.parse(r.ts as string), sessionId: (r.session_id as string | null) ?? null,
+      anonymousId: (r.anonymous_id as string | null) ?? null, userId: (r.user_id as string | null) ?? null, properties: JSON.parse(r.properties as string), context: r.context ? JSON.parse(r.context as string) : null,
+    }));
+    const ask = async (kind: string, q: object) => {
+      const res = await mf.dispatchFetch(`http://collector.test/analytics/${kind}`, { method: 'POST', headers: { authorization: 'Bearer sk_edge' }, body: JSON.stringify(q) });
+      expect({ kind, status: res.status }).toEqual({ kind, status: 200 });
+      return res.json() as Promise<never>;
+    };
+    for (const seed of [1, 2, 3]) {
+      const [f] = fc.sample(funnelArb, { seed, numRuns: 1 }) as { app?: string }[];
+      const { app: _f, ...funnel } = f!;
+      expect(round(await ask('funnel', funnel))).toEqual(round(referenceFunnel(stored, 'shop', parseFunnel(funnel))));
+      const [r] = fc.sample(retentionArb, { seed, numRuns: 1 }) as { app?: string }[];
+      const { app: _r, ...retention } = r!;
+      expect(await ask('retention', retention)).toEqual(referenceRetention(stored, 'shop', parseRetention(retention)));
+      const [a] = fc.sample(attributionArb, { seed, numRuns: 1 }) as { app?: string }[];
+      const { app: _a, ...attribution } = a!;
+      expect(round(creditMaps(await ask('attribution', attribution)))).toEqual(round(referenceAttribution(stored, 'shop', parseAttribution(attribution))));
+      const [x] = fc.sample(experimentArb, { seed, numRuns: 1 }) as { app?: string }[];
+      const { app: _x, ...experiment } = x!;
+      const got = (await ask('experiment', experiment)) as { variants: { variant: string; exposures: number; conversions: number }[] };
+      expect(Object.fromEntries(got.variants.map((v) => [v.variant, { exposures: v.exposures, conversions: v.conversions }]))).toEqual(referenceExperiment(stored, 'shop', parseExperiment(experiment)).variants);
+    }
+    const sessions = (await ask('sessions', {})) as { rows: { sessions: number }[] };
+    expect(sessions.rows.map((r) => r.sessions)).toEqual(referenceSessions(stored, 'shop', parseSessions({})).map((r) => r.sessions));
   });
 });
