@@ -433,4 +433,119 @@
       $('status').textContent = `could not start: ${e?.message ?? e}`;
       $('status').className = 'bad';
     });
+
+  // ---------------------------------------------------------------- analytics
+  const STEPS = ['/', 'product_viewed', 'add_to_cart', 'checkout_started', 'order_completed'];
+  const WEEK = 7 * 86_400_000;
+  state.analytics = { funnel: null, retention: null, attribution: null, experiment: null, live: [] };
+  const ask = async (kind, query) => {
+    const r = await fetch(`/analytics/${kind}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app: 'shop', ...query }) });
+    const body = await r.json();
+    if (!r.ok) throw new Error(`${kind}: ${body.error}`);
+    return body;
+  };
+  const bars = (el, label, colour, names) =>
+    new uPlot(
+      {
+        width: Math.max(320, Math.floor(width(el) / 2) - 8),
+        height: 230,
+        scales: { x: { time: false, range: (u) => [-0.5, Math.max(0.5, u.data[0].length - 0.5)] }, y: { range: (u, min, max) => [0, Math.max(1, max) * 1.08] } },
+        axes: [{ values: (u, ticks) => ticks.map((t) => (Number.isInteger(t) ? (names()[t] ?? '') : '')), rotate: -20, size: 60 }, { size: 55 }],
+        series: [{}, { label, stroke: colour, fill: colour + '99', paths: uPlot.paths.bars({ size: [0.6, 60] }), points: { show: false } }],
+      },
+      [[], []],
+      el,
+    );
+  let channels = [];
+  const funnelChart = bars($('funnelChart'), 'people', '#2456d6', () => STEPS);
+  const attributionChart = bars($('attributionChart'), 'credit (orders)', '#1f9d6b', () => channels);
+  state.charts.funnel = funnelChart;
+  state.charts.attribution = attributionChart;
+
+  const showAttribution = () => {
+    const a = state.analytics.attribution;
+    if (!a) return;
+    const list = a.models[$('attrModel').value] ?? [];
+    channels = list.map((c) => c.channel);
+    attributionChart.setData([list.map((_, i) => i), list.map((c) => c.credit)]);
+    $('attrText').textContent = `${fmt(a.conversions, 0)} (${$('attrModel').value}: ${list.slice(0, 3).map((c) => `${c.channel} ${fmt(c.credit, 0)}`).join(', ')})`;
+  };
+  $('attrModel').addEventListener('change', showAttribution);
+
+  async function refreshAnalytics() {
+    const t0 = performance.now();
+    const [funnel, retention, attribution, experiment] = await Promise.all([
+      ask('funnel', { steps: STEPS, windowMs: WEEK }),
+      ask('retention', { start: '/', returning: 'order_completed', period: 'week', periods: 8 }),
+      ask('attribution', { conversion: 'order_completed', lookbackMs: 30 * 86_400_000 }),
+      ask('experiment', { experiment: 'checkout-button', goal: 'order_completed' }),
+    ]);
+    Object.assign(state.analytics, { funnel, retention, attribution, experiment });
+    $('queryTime').textContent = `${fmt(performance.now() - t0, 0)} ms for four`;
+    funnelChart.setData([funnel.steps.map((_, i) => i), funnel.steps.map((s) => s.people)]);
+    $('funnelText').textContent = funnel.steps.map((s) => fmt(s.people, 0)).join(' → ') + (funnel.steps.at(-1).fromFirst !== null ? ` (${fmt(100 * funnel.steps.at(-1).fromFirst, 1)}% end to end)` : '');
+    showAttribution();
+    const periods = retention.cohorts[0]?.counts.length ?? 0;
+    $('retentionTable').replaceChildren(
+      row('th', ['cohort', 'people', ...Array.from({ length: periods }, (_, i) => `week ${i}`)]),
+      ...retention.cohorts.map((c) => {
+        // Periods that have not ended yet are left blank, not shown as 0%.
+        const ended = (i) => Date.parse(c.start) + (i + 1) * WEEK <= Date.now();
+        const tr = row('td', [c.start, fmt(c.size, 0), ...c.rates.map((r, i) => (ended(i) || i === 0 ? `${fmt(100 * r, 1)}%` : ''))]);
+        c.rates.forEach((r, i) => {
+          if (ended(i) || i === 0) tr.children[i + 2].style.background = `rgba(36, 86, 214, ${Math.min(1, 0.08 + r * (i === 0 ? 0.35 : 2.5)).toFixed(2)})`;
+        });
+        return tr;
+      }),
+    );
+    const pct = (x) => `${fmt(100 * x, 2)}%`;
+    $('experimentTable').replaceChildren(
+      row('th', ['variant', 'exposed', 'ordered', 'rate', 'vs control (95% interval)', 'p-value', 'P(beats control)']),
+      ...experiment.variants.map((v) =>
+        row('td', [v.variant, fmt(v.exposures, 0), fmt(v.conversions, 0), pct(v.rate), v.vsControl ? `${pct(v.vsControl.difference)} (${pct(v.vsControl.interval[0])} … ${pct(v.vsControl.interval[1])})` : '–', v.vsControl ? fmt(v.vsControl.pValue, 4) : '–', v.vsControl ? pct(v.vsControl.probabilityToBeat) : '–']),
+      ),
+    );
+    const srm = experiment.sampleRatio;
+    $('srmText').textContent = srm ? `sample ratio: χ² ${fmt(srm.statistic, 2)}, p ${fmt(srm.pValue, 3)} — ${srm.mismatch ? 'MISMATCH: fix the assignment before reading the result' : 'no mismatch'}` : '';
+  }
+  function row(cell, values) {
+    const tr = document.createElement('tr');
+    for (const v of values) {
+      const c = document.createElement(cell);
+      c.textContent = v;
+      tr.append(c);
+    }
+    return tr;
+  }
+
+  $('shopGenerate').addEventListener('click', async () => {
+    $('shopGenerate').disabled = true;
+    $('shopStatus').textContent = 'generating…';
+    try {
+      const r = await fetch('/collect/shop', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ visitors: Number($('shopVisitors').value), seed: Math.floor(Math.random() * 1e6) }) });
+      const body = await r.json();
+      if (!r.ok) throw new Error(body.error ?? r.status);
+      $('shopStatus').textContent = `${fmt(body.events, 0)} events from ${fmt(body.visitors, 0)} visitors stored`;
+      await refreshAnalytics();
+      state.analytics.generated = (state.analytics.generated ?? 0) + 1;
+    } catch (e) {
+      $('shopStatus').textContent = String(e.message ?? e);
+      state.errors.push(String(e.message ?? e));
+    } finally {
+      $('shopGenerate').disabled = false;
+    }
+  });
+  // A shop stored by an earlier run (the DuckDB file under .avila/) shows at once.
+  refreshAnalytics().catch((e) => state.errors.push(String(e.message ?? e)));
+
+  const windows = new EventSource('/analytics/live');
+  windows.addEventListener('window', (m) => {
+    const w = JSON.parse(m.data);
+    state.analytics.live.push(w);
+    if (state.analytics.live.length > 200) state.analytics.live.shift();
+    const table = $('liveWindows');
+    const tr = row('td', [`${w.window} (${w.kind})`, w.app, new Date(w.end).toLocaleTimeString(), fmt(w.events, 0), fmt(w.people, 0), w.latencyMs ? `${fmt(w.latencyMs.p50, 0)} / ${fmt(w.latencyMs.p99, 0)} ms` : '–']);
+    table.rows[0].after(tr);
+    while (table.rows.length > 9) table.deleteRow(-1);
+  });
 })();

@@ -6,6 +6,7 @@
 // 500 without storing, down resets every connection). No API key: it listens on 127.0.0.1 for the
 // playground only.
 import { createCollector, duckdbStore, memoryStore, nodeRequest, sendNodeResponse } from '../dist/collector-node.mjs';
+import { shopEvents } from '../dist/testing.mjs';
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -49,6 +50,12 @@ export async function createDevCollector(options = {}) {
     store,
     apiKeys: null,
     log,
+    // Short windows, so the Analytics panel shows them within seconds. Latency: the ingest delay of
+    // the page's own events (the synthetic shop's are history: left out).
+    live: {
+      windows: { '5s': { kind: 'tumbling', sizeMs: 5_000 }, '30s': { kind: 'sliding', sizeMs: 30_000, hopMs: 5_000 }, activity: { kind: 'session', gapMs: 10_000, maxMs: 600_000 } },
+      latency: (e, at) => (e.app === 'shop' ? null : Math.max(0, at - Date.parse(e.timestamp))),
+    },
     ...(options.forwardOtlp ? { forward: { otlpEndpoint: options.forwardOtlp, resource: { serviceName: 'avila-playground' } } } : {}),
     onStored(batch) {
       if (batch.batchId.startsWith('otlp-')) view.otlpRecords += batch.events.length;
@@ -111,7 +118,31 @@ export async function createDevCollector(options = {}) {
   /** Handles the collector's routes; false for any other path. */
   async function handle(req, res, url) {
     const path = url.pathname;
-    if (!(path === '/collect' || path.startsWith('/collect/') || path.startsWith('/v1/'))) return false;
+    if (!(path === '/collect' || path.startsWith('/collect/') || path.startsWith('/v1/') || path.startsWith('/analytics/'))) return false;
+    if (req.method === 'POST' && path === '/collect/shop') {
+      // The Analytics panel's synthetic shop, as app "shop": written to the store in batches of
+      // 1,000, and shown to the live windows as it arrives.
+      const body = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+      const visitors = Math.min(20_000, Math.max(1, Math.floor(Number(body.visitors) || 2_000)));
+      const seed = Number.isInteger(body.seed) ? body.seed : 1;
+      let batch = [];
+      let events = 0;
+      const send = async () => {
+        const stored = { batchId: `shop-${seed}-${visitors}-${events}`, app: 'shop', receivedAt: new Date().toISOString(), events: batch, drops: null };
+        const result = await store.write(stored);
+        if (result.inserted > 0) handler.live?.push(stored, batch, Date.now());
+        events += batch.length;
+        batch = [];
+      };
+      // Twelve weeks up to today (UTC midnight): the retention table's last cohorts are recent.
+      const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 83 * 86_400_000;
+      for (const e of shopEvents({ visitors, seed, app: 'shop', days: 84, start })) {
+        batch.push(e);
+        if (batch.length === 1_000) await send();
+      }
+      if (batch.length) await send();
+      return json(res, 200, { app: 'shop', visitors, events }), true;
+    }
     if (req.method === 'GET' && path === '/collect/stream') {
       res.writeHead(200, { ...CORS, 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       res.write(`event: update\ndata: ${JSON.stringify({ stats: stats(), events: recent.slice(-50).map((e) => ({ id: e.id, type: e.type, name: e.name, timestamp: e.timestamp })) })}\n\n`);

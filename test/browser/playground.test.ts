@@ -192,6 +192,38 @@ describe.skipIf(!hasChromium)('npm start: the playground and its collector', () 
     await shot('delivery');
   });
 
+  it('analytics: the synthetic shop gives a funnel, retention heat map, attribution bars, the experiment and live windows — as the collector answers them', async () => {
+    await page.fill('#shopVisitors', '1500');
+    await page.click('#shopGenerate');
+    await page.waitForFunction(() => ((window as unknown as { playground: { analytics: { generated?: number } } }).playground.analytics.generated ?? 0) >= 1, null, { timeout: 60_000 });
+    type Analytics = { funnel: { steps: { people: number }[] }; retention: { cohorts: { rates: number[] }[] }; attribution: { conversions: number; models: Record<string, { credit: number }[]> }; experiment: { variants: { variant: string; exposures: number }[] }; live: { window: string; app: string; events: number }[] };
+    const a = (await page.evaluate(() => (window as unknown as { playground: { analytics: unknown } }).playground.analytics)) as Analytics;
+    // The panel shows what the collector answers (asked here directly, over HTTP).
+    const direct = await (await fetch(`${server.url}/analytics/funnel`, { method: 'POST', body: JSON.stringify({ app: 'shop', steps: ['/', 'product_viewed', 'add_to_cart', 'checkout_started', 'order_completed'], windowMs: 7 * 86_400_000 }) })).json();
+    expect(a.funnel).toEqual(direct);
+    const people = a.funnel.steps.map((s) => s.people);
+    expect(people[0]).toBeGreaterThan(1000);
+    for (let i = 1; i < people.length; i++) expect(people[i]).toBeLessThanOrEqual(people[i - 1]!);
+    expect(people.at(-1)).toBeGreaterThan(0);
+    expect(a.retention.cohorts.length).toBeGreaterThanOrEqual(10);
+    for (const c of a.retention.cohorts) expect(c.rates[0]).toBe(1);
+    expect(await page.locator('#retentionTable tr').count()).toBe(a.retention.cohorts.length + 1);
+    for (const list of Object.values(a.attribution.models)) expect(list.reduce((x, c) => x + c.credit, 0)).toBeCloseTo(a.attribution.conversions, 6);
+    expect(a.experiment.variants.map((v) => v.variant)).toEqual(['control', 'green']);
+    expect(await page.locator('#experimentTable tr').count()).toBe(3);
+    // The shop's events pass through the live windows: the 5 s tumbling windows report each once.
+    const generated = await page.evaluate(() => document.getElementById('shopStatus')!.textContent!);
+    const stored = Number(/([\d,]+) events/.exec(generated)![1]!.replace(/,/g, ''));
+    await page.waitForFunction(
+      (n) => (window as unknown as { playground: { analytics: Analytics } }).playground.analytics.live.filter((w) => w.app === 'shop' && w.window === '5s').reduce((s, w) => s + w.events, 0) >= n,
+      stored,
+      { timeout: 30_000 },
+    );
+    const live = (await page.evaluate(() => (window as unknown as { playground: { analytics: Analytics } }).playground.analytics.live)) as Analytics['live'];
+    expect(live.filter((w) => w.app === 'shop' && w.window === '5s').reduce((n, w) => n + w.events, 0)).toBe(stored);
+    await shot('analytics');
+  });
+
   it('runtime: the pool reports healthy with the tasks the panels ran', async () => {
     await page.waitForFunction(() => /healthy/.test(document.getElementById('rtTable')!.textContent ?? ''), null, { timeout: 10_000 });
     const text = (await page.textContent('#rtTable'))!;

@@ -80,9 +80,17 @@ export function stored(events: AnalyticsEvent[]): StoredEvent[] {
   }));
 }
 
-/** Rounds floats so sums taken in another order compare equal. */
+/** Rounds floats to 12 significant digits (and below 1e-9 to 0), so sums taken in another order compare equal. */
 export const round = (v: unknown): unknown =>
-  typeof v === 'number' ? Math.round(v * 1e9) / 1e9 : Array.isArray(v) ? v.map(round) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, round(x)])) : v;
+  typeof v === 'number'
+    ? Math.abs(v) < 1e-9
+      ? 0
+      : Number(v.toPrecision(12))
+    : Array.isArray(v)
+      ? v.map(round)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, round(x)]))
+        : v;
 
 /** Attribution's credits as channel → credit per model, for comparing with the reference. */
 export const creditMaps = (r: { conversions: number; models: Record<string, { channel: string; credit: number }[]> }) => ({

@@ -26,14 +26,13 @@ function inRange(ts: number, r: Range) {
 
 export function people(all: AnalyticsEvent[], app: string): Map<string, AnalyticsEvent[]> {
   const events = sortEvents(all.filter((e) => e.app === app && TYPES.has(e.type)));
+  // Each anonymous id's user id: that of the earliest event carrying both (events are in time order).
+  const firstUser = new Map<string, string>();
+  for (const x of events) if (x.anonymousId !== null && x.userId !== null && !firstUser.has(x.anonymousId)) firstUser.set(x.anonymousId, x.userId);
   const out = new Map<string, AnalyticsEvent[]>();
   for (const e of events) {
     let person = e.userId;
-    if (person === null && e.anonymousId !== null) {
-      // The user id of the earliest event carrying both this anonymous id and a user id.
-      const first = events.find((x) => x.anonymousId === e.anonymousId && x.userId !== null);
-      person = first ? first.userId : e.anonymousId;
-    }
+    if (person === null && e.anonymousId !== null) person = firstUser.get(e.anonymousId) ?? e.anonymousId;
     if (person === null) continue;
     if (!out.has(person)) out.set(person, []);
     out.get(person)!.push(e);

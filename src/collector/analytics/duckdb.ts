@@ -205,17 +205,21 @@ export function duckdbAnalytics(query: Query): Analytics {
       const app = parseApp(input, null);
       const q = parseAttribution(input);
       const p = new Params();
-      const str = (path: string) => `CASE WHEN json_type(properties, '${path}') = 'VARCHAR' THEN nullif(json_extract_string(properties, '${path}'), '') END`;
-      const url = `coalesce(context->'page'->>'url', '')`;
-      const host = (x: string) => `regexp_extract(${x}, '^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#:]+)', 1)`;
-      const utm = `regexp_extract(${url}, '[?&]utm_source=([^&#]*)', 1)`;
-      const ref = host(`coalesce(context->'page'->>'referrer', '')`);
-      const channel = `coalesce(${str('/channel')}, ${str('/utm_source')}, CASE WHEN ${utm} <> '' THEN url_decode(replace(${utm}, '+', ' ')) END,
-        CASE WHEN ${ref} <> '' AND ${ref} <> ${host(url)} THEN ${ref} END)`;
+      // Channels are read once per candidate row (with a context, or a channel-like property) and
+      // materialized: the JSON and regex work is the query's main cost.
+      const str = (key: string) => `CASE WHEN contains(properties::VARCHAR, '"${key}"') AND json_type(properties, '/${key}') = 'VARCHAR' THEN nullif(json_extract_string(properties, '/${key}'), '') END`;
+      const HOST = `'^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#:]+)'`;
+      const channels = `raw AS (SELECT person, t, id, session_id, properties, context->'page'->>'url' AS url, context->'page'->>'referrer' AS ref FROM ev
+          WHERE context IS NOT NULL OR contains(properties::VARCHAR, '"channel"') OR contains(properties::VARCHAR, '"utm_source"')),
+        parts AS (SELECT person, t, id, session_id, ${str('channel')} AS c1, ${str('utm_source')} AS c2,
+            CASE WHEN contains(url, 'utm_source=') THEN regexp_extract(url, '[?&]utm_source=([^&#]*)', 1) END AS u,
+            CASE WHEN ref <> '' THEN regexp_extract(ref, ${HOST}, 1) END AS rh, regexp_extract(coalesce(url, ''), ${HOST}, 1) AS uh FROM raw),
+        ch AS MATERIALIZED (SELECT person, t, id, coalesce(session_id, 'event:' || id) AS sess,
+            coalesce(c1, c2, CASE WHEN u <> '' THEN url_decode(replace(u, '+', ' ')) END, CASE WHEN rh <> '' AND rh <> uh THEN rh END) AS channel FROM parts)`;
       const lookback = p.add(q.lookbackMs);
       const half = p.add(q.halfLifeMs);
       const sql = `WITH ${base(p, app)},
-        ch AS (SELECT person, t, id, coalesce(session_id, 'event:' || id) AS sess, ${channel} AS channel FROM ev),
+        ${channels},
         touches AS (SELECT person, first(t ORDER BY t, id) AS t, first(id ORDER BY t, id) AS id, first(channel ORDER BY t, id) AS channel
           FROM ch WHERE channel IS NOT NULL GROUP BY person, sess),
         conv AS (SELECT person, t, id FROM ev WHERE ${stepSql(p, q.conversion)} AND t >= ${p.add(q.from)} AND t < ${p.add(q.to)}),

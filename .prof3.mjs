@@ -1,0 +1,17 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
+const { duckdbAnalytics } = await import('./build/prof-duckdb.mjs');
+const inst = await DuckDBInstance.create('/work/main/build/bench/shop-200000-84d-seed42.duckdb'); const c = await inst.connect();
+const kind = process.argv[2];
+const qs = { funnel: { app: 'shop', steps: ['/', 'product_viewed', 'add_to_cart', 'order_completed'], windowMs: 7 * 86400000 }, attribution: { app: 'shop', conversion: 'order_completed', lookbackMs: 30 * 86400000 } };
+let captured;
+const a = duckdbAnalytics(async (sql, params) => { captured = [sql, params]; const r = await c.runAndReadAll(sql, params); return r.getRowObjectsJS(); });
+await a[kind](qs[kind]);
+await c.run("SET enable_profiling = 'json'"); await c.run("SET profiling_output = '/tmp/p.json'");
+let t = performance.now(); await c.runAndReadAll(captured[0], captured[1]); console.log(kind, (performance.now() - t).toFixed(0), 'ms');
+const p = JSON.parse(readFileSync('/tmp/p.json', 'utf8'));
+const ops = [];
+const walk = (n, d) => { ops.push([n.operator_timing ?? 0, n.operator_type ?? n.name, (n.extra_info && JSON.stringify(n.extra_info).slice(0, 120)) || '', n.operator_cardinality]); for (const ch of n.children ?? []) walk(ch, d + 1); };
+walk(p, 0);
+ops.sort((a, b) => b[0] - a[0]);
+for (const o of ops.slice(0, 12)) console.log(o[0].toFixed(3), o[1], o[3], o[2]);
