@@ -54,6 +54,18 @@ function base(p: Params, app: string): string {
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
+/**
+ * Per person, the deepest entry — the earliest (time, then id or position) among equals — from
+ * the chain c{n−1} (columns p0…, t0…): an aggregate, not a sort.
+ */
+function pick(n: number): string {
+  const depth = ['1', ...Array.from({ length: n - 1 }, (_, k) => `(p${k + 1} IS NOT NULL)::INT`)].join(' + ');
+  const cols = ['depth', ...Array.from({ length: n }, (_, k) => `t${k}`)];
+  return `scored AS (SELECT *, ${depth} AS depth FROM c${n - 1}),
+      picked AS (SELECT person, arg_min(struct_pack(${cols.map((c) => `${c} := ${c}`).join(', ')}), (-depth, t0, p0)) AS b FROM scored GROUP BY person),
+      best AS (SELECT person, ${cols.map((c) => `b.${c} AS ${c}`).join(', ')} FROM picked)`;
+}
+
 function funnelSql(p: Params, app: string, q: ParsedFunnel): string {
   const n = q.steps.length;
   const from = p.add(q.from);
@@ -84,19 +96,17 @@ function funnelSql(p: Params, app: string, q: ParsedFunnel): string {
       best AS (SELECT *, ${depth} AS depth FROM spans WHERE sp0 IS NOT NULL)`;
     times = q.steps.slice(1).map((_, k) => `sp${k + 1}`);
   } else {
+    // Ordered: from each entry, each step's earliest event after the previous match (ASOF); strict:
+    // the very next event (an equi-join on position).
     const ranked = `ranked AS (SELECT *, row_number() OVER (PARTITION BY person ORDER BY t, id) AS pos FROM steps)`;
     const chain = [`c0 AS (SELECT person, pos AS p0, t AS t0 FROM ranked WHERE s0)`];
     for (let k = 1; k < n; k++) {
       const within = `r.t <= c.t0 + ${w()}`;
-      const join =
-        q.order === 'strict'
-          ? `LEFT JOIN (SELECT person, pos, t FROM ranked WHERE s${k}) r ON c.person = r.person AND r.pos = c.p${k - 1} + 1`
-          : `ASOF LEFT JOIN (SELECT person, pos, t FROM ranked WHERE s${k}) r ON c.person = r.person AND r.pos > c.p${k - 1}`;
+      const right = `(SELECT person, pos, t FROM ranked WHERE s${k}) r`;
+      const join = q.order === 'strict' ? `LEFT JOIN ${right} ON c.person = r.person AND r.pos = c.p${k - 1} + 1` : `ASOF LEFT JOIN ${right} ON c.person = r.person AND r.pos > c.p${k - 1}`;
       chain.push(`c${k} AS (SELECT c.*, CASE WHEN ${within} THEN r.pos END AS p${k}, CASE WHEN ${within} THEN r.t END AS t${k} FROM c${k - 1} c ${join})`);
     }
-    const depth = ['1', ...q.steps.slice(1).map((_, k) => `(p${k + 1} IS NOT NULL)::INT`)].join(' + ');
-    reached = `${ranked}, ${chain.join(', ')},
-      best AS (SELECT * FROM (SELECT *, ${depth} AS depth, row_number() OVER (PARTITION BY person ORDER BY ${depth} DESC, p0) AS rn FROM c${n - 1}) WHERE rn = 1)`;
+    reached = `${ranked}, ${chain.join(', ')}, ${pick(n)}`;
     times = q.steps.slice(1).map((_, k) => `t${k + 1} - t${k}`);
   }
   const counts = q.steps.map((_, k) => `count(*) FILTER (WHERE depth >= ${k + 1}) AS n${k}`).join(', ');
