@@ -95,18 +95,31 @@ function funnelSql(p: Params, app: string, q: ParsedFunnel): string {
       spans AS (SELECT person, ${spans} FROM lasts GROUP BY person),
       best AS (SELECT *, ${depth} AS depth FROM spans WHERE sp0 IS NOT NULL)`;
     times = q.steps.slice(1).map((_, k) => `sp${k + 1}`);
-  } else {
-    // Ordered: from each entry, each step's earliest event after the previous match (ASOF); strict:
-    // the very next event (an equi-join on position).
+  } else if (q.order === 'strict') {
+    // Strict: each step the very next event — an equi-join on the position within the person.
     const ranked = `ranked AS (SELECT *, row_number() OVER (PARTITION BY person ORDER BY t, id) AS pos FROM steps)`;
     const chain = [`c0 AS (SELECT person, pos AS p0, t AS t0 FROM ranked WHERE s0)`];
     for (let k = 1; k < n; k++) {
       const within = `r.t <= c.t0 + ${w()}`;
-      const right = `(SELECT person, pos, t FROM ranked WHERE s${k}) r`;
-      const join = q.order === 'strict' ? `LEFT JOIN ${right} ON c.person = r.person AND r.pos = c.p${k - 1} + 1` : `ASOF LEFT JOIN ${right} ON c.person = r.person AND r.pos > c.p${k - 1}`;
-      chain.push(`c${k} AS (SELECT c.*, CASE WHEN ${within} THEN r.pos END AS p${k}, CASE WHEN ${within} THEN r.t END AS t${k} FROM c${k - 1} c ${join})`);
+      chain.push(
+        `c${k} AS (SELECT c.*, CASE WHEN ${within} THEN r.pos END AS p${k}, CASE WHEN ${within} THEN r.t END AS t${k} FROM c${k - 1} c LEFT JOIN (SELECT person, pos, t FROM ranked WHERE s${k}) r ON c.person = r.person AND r.pos = c.p${k - 1} + 1)`,
+      );
     }
     reached = `${ranked}, ${chain.join(', ')}, ${pick(n)}`;
+    times = q.steps.slice(1).map((_, k) => `t${k + 1} - t${k}`);
+  } else {
+    // Ordered: from each entry, each step's earliest event after the previous match — an ASOF join
+    // on the (time, id) order itself, so no sort numbers the events first.
+    const key = (t: string, id: string) => `struct_pack(t := ${t}, id := ${id})`;
+    const chain = [`c0 AS (SELECT person, id AS p0, t AS t0 FROM steps WHERE s0)`];
+    for (let k = 1; k < n; k++) {
+      const within = `c.p${k - 1} IS NOT NULL AND r.t <= c.t0 + ${w()}`;
+      chain.push(
+        `c${k} AS (SELECT c.*, CASE WHEN ${within} THEN r.id END AS p${k}, CASE WHEN ${within} THEN r.t END AS t${k} FROM c${k - 1} c
+          ASOF LEFT JOIN (SELECT person, t, id FROM steps WHERE s${k}) r ON c.person = r.person AND ${key('r.t', 'r.id')} > ${key(`c.t${k - 1}`, `c.p${k - 1}`)})`,
+      );
+    }
+    reached = `${chain.join(', ')}, ${pick(n)}`;
     times = q.steps.slice(1).map((_, k) => `t${k + 1} - t${k}`);
   }
   const counts = q.steps.map((_, k) => `count(*) FILTER (WHERE depth >= ${k + 1}) AS n${k}`).join(', ');
