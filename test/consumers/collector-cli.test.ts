@@ -47,7 +47,7 @@ const stop = (child: ChildProcess) => new Promise<number | null>((r) => (child.r
 
 describe('npx avila-telemetry collector, from the packed package', () => {
   it('serves, stores a gzip batch in DuckDB, stops on SIGTERM with its totals, and keeps them across a restart', async () => {
-    const env = { AVILA_API_KEYS: 'shop:pk_live_shop' };
+    const env = { AVILA_API_KEYS: 'shop:pk_live_shop', AVILA_ANALYTICS_KEYS: 'shop:sk_shop' };
     const first = await start(['--db', './avila.duckdb', '--port', '0'], env);
     const batch = { batchId: 'b-cli-1', events: ['e1', 'e2', 'e3'].map((id) => ({ id, type: 'track', name: 'checkout', timestamp: '2026-11-28T10:00:00.000Z' })) };
     const r = await fetch(`${first.url}/collect`, { method: 'POST', headers: { authorization: 'Bearer pk_live_shop', 'content-encoding': 'gzip', 'content-type': 'application/json' }, body: gzipSync(JSON.stringify(batch)) });
@@ -58,6 +58,12 @@ describe('npx avila-telemetry collector, from the packed package', () => {
     expect(first.output.some((l) => /POST \/collect → 401: an API key is required/.test(l))).toBe(true);
     const second = await start(['--db', './avila.duckdb', '--port', '0'], env);
     expect(await (await fetch(`${second.url}/collect/batches/b-cli-1`)).json()).toEqual({ received: true });
+    // Analytics over what it kept, with the secret key only (the ingest key cannot read).
+    const funnel = (key: string) => fetch(`${second.url}/analytics/funnel`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ steps: ['checkout'], windowMs: 60_000 }) });
+    expect((await funnel('pk_live_shop')).status).toBe(401);
+    const answer = await funnel('sk_shop');
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { steps: { people: number }[] }).steps[0]!.people).toBe(0); // the events carry no anonymous or user id: no person
     expect(await stop(second.child)).toBe(0);
   }, 60_000);
 
