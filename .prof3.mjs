@@ -1,7 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 const { duckdbAnalytics } = await import('./build/prof-duckdb.mjs');
-const inst = await DuckDBInstance.create('/work/main/build/bench/shop-200000-84d-seed42.duckdb'); const c = await inst.connect();
+const inst = await DuckDBInstance.create('/work/main/build/bench/shop-v2-10000000-84d-seed42.duckdb'); const c = await inst.connect();
 const kind = process.argv[2];
 const qs = { funnel: { app: 'shop', steps: ['/', 'product_viewed', 'add_to_cart', 'order_completed'], windowMs: 7 * 86400000 }, attribution: { app: 'shop', conversion: 'order_completed', lookbackMs: 30 * 86400000 } };
 let captured;

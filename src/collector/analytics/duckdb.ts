@@ -232,29 +232,32 @@ export function duckdbAnalytics(query: Query): Analytics {
       // materialized: the JSON and regex work is the query's main cost.
       const str = (key: string) => `CASE WHEN contains(properties::VARCHAR, '"${key}"') AND json_type(properties, '/${key}') = 'VARCHAR' THEN nullif(json_extract_string(properties, '/${key}'), '') END`;
       const HOST = `'^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#:]+)'`;
-      const channels = `raw AS (SELECT person, t, id, session_id, properties, context->'page'->>'url' AS url, context->'page'->>'referrer' AS ref FROM ev
+      const channels = `raw AS (SELECT person, t, id, session_id, properties, json_extract_string(context, ['/page/url', '/page/referrer']) AS page FROM ev
           WHERE context IS NOT NULL OR contains(properties::VARCHAR, '"channel"') OR contains(properties::VARCHAR, '"utm_source"')),
+        split AS (SELECT person, t, id, session_id, properties, coalesce(page[1], '') AS url, coalesce(page[2], '') AS ref FROM raw),
         parts AS (SELECT person, t, id, session_id, ${str('channel')} AS c1, ${str('utm_source')} AS c2,
             CASE WHEN contains(url, 'utm_source=') THEN regexp_extract(url, '[?&]utm_source=([^&#]*)', 1) END AS u,
-            CASE WHEN ref <> '' THEN regexp_extract(ref, ${HOST}, 1) END AS rh, regexp_extract(coalesce(url, ''), ${HOST}, 1) AS uh FROM raw),
+            CASE WHEN ref <> '' THEN regexp_extract(ref, ${HOST}, 1) END AS rh, CASE WHEN ref <> '' THEN regexp_extract(url, ${HOST}, 1) END AS uh FROM split),
         ch AS MATERIALIZED (SELECT person, t, id, coalesce(session_id, 'event:' || id) AS sess,
             coalesce(c1, c2, CASE WHEN u <> '' THEN url_decode(replace(u, '+', ' ')) END, CASE WHEN rh <> '' AND rh <> uh THEN rh END) AS channel FROM parts)`;
       const lookback = p.add(q.lookbackMs);
       const half = p.add(q.halfLifeMs);
+      // Per conversion, aggregates and joins rather than window sorts: the touches' count, the
+      // first and last (by time, then id), and the newest age (time decay's weights are relative to it).
       const sql = `WITH ${base(p, app)},
         ${channels},
-        touches AS (SELECT person, first(t ORDER BY t, id) AS t, first(id ORDER BY t, id) AS id, first(channel ORDER BY t, id) AS channel
-          FROM ch WHERE channel IS NOT NULL GROUP BY person, sess),
+        touches AS (SELECT person, min(struct_pack(t := t, id := id, channel := channel)) AS k FROM ch WHERE channel IS NOT NULL GROUP BY person, sess),
         conv AS (SELECT person, t, id FROM ev WHERE ${stepSql(p, q.conversion)} AND t >= ${p.add(q.from)} AND t < ${p.add(q.to)}),
-        pairs AS (SELECT c.id AS cid, c.t - tc.t AS age, tc.channel, row_number() OVER (PARTITION BY c.id ORDER BY tc.t, tc.id) AS r, count(*) OVER (PARTITION BY c.id) AS n,
-            min(c.t - tc.t) OVER (PARTITION BY c.id) AS newest
-          FROM conv c JOIN touches tc ON tc.person = c.person AND (tc.t < c.t OR (tc.t = c.t AND tc.id <= c.id)) AND tc.t >= c.t - ${lookback}),
-        weighted AS (SELECT *, pow(2, -(age - newest) / ${half}) AS decay FROM pairs),
-        credited AS (SELECT channel, (r = 1)::INT AS first, (r = n)::INT AS last, 1.0 / n AS linear, decay / sum(decay) OVER (PARTITION BY cid) AS time_decay,
-            CASE WHEN n = 1 THEN 1.0 WHEN n = 2 THEN 0.5 WHEN r = 1 OR r = n THEN 0.4 ELSE 0.2 / (n - 2) END AS position FROM weighted)
+        pairs AS MATERIALIZED (SELECT c.id AS cid, c.t - tc.k.t AS age, tc.k.channel AS channel, struct_pack(t := tc.k.t, id := tc.k.id) AS touch_at
+          FROM conv c JOIN touches tc ON tc.person = c.person AND (tc.k.t < c.t OR (tc.k.t = c.t AND tc.k.id <= c.id)) AND tc.k.t >= c.t - ${lookback}),
+        stats AS (SELECT cid, count(*) AS n, min(touch_at) AS first_at, max(touch_at) AS last_at, min(age) AS newest FROM pairs GROUP BY cid),
+        weighted AS MATERIALIZED (SELECT pairs.*, n, touch_at = first_at AS is_first, touch_at = last_at AS is_last, pow(2, -(age - newest) / ${half}) AS decay FROM pairs JOIN stats USING (cid)),
+        decays AS (SELECT cid, sum(decay) AS total FROM weighted GROUP BY cid),
+        credited AS (SELECT channel, is_first::INT AS first, is_last::INT AS last, 1.0 / n AS linear, decay / total AS time_decay,
+            CASE WHEN n = 1 THEN 1.0 WHEN n = 2 THEN 0.5 WHEN is_first OR is_last THEN 0.4 ELSE 0.2 / (n - 2) END AS position FROM weighted JOIN decays USING (cid))
         SELECT channel, sum(first) AS first, sum(last) AS last, sum(linear) AS linear, sum(time_decay) AS time_decay, sum(position) AS position, NULL AS conversions FROM credited GROUP BY channel
         UNION ALL
-        SELECT NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM conv) - (SELECT count(DISTINCT cid) FROM pairs)`;
+        SELECT NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM conv) - (SELECT count(*) FROM stats)`;
       const rows = await run(sql, p);
       const direct = num(rows.find((r) => r.channel === null)?.conversions);
       const totals = new Map<AttributionModel, Map<string, number>>(q.models.map((m) => [m, new Map()]));
