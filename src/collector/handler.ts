@@ -138,9 +138,10 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
   const stats: Omit<CollectorStats, 'forward'> = { requests: 0, batches: 0, inserted: 0, duplicates: 0, rejected: { unauthorized: 0, invalid: 0, tooLarge: 0, throttled: 0, unsupported: 0, notFound: 0 }, storeErrors: 0 };
   const forwarder = options.forward ? new Forwarder(options.forward, log) : null;
   const live = options.live === false ? null : new LiveWindows(options.live ?? {});
-  // Ids live windows have counted lately: a retried batch's events are not counted twice.
+  // Ids live windows have counted lately (a ring of the last 50,000): a retried batch's events are not counted twice.
   const counted = new Set<string>();
-  const countedOrder: string[] = [];
+  const countedRing: (string | undefined)[] = new Array(50_000);
+  let ringAt = 0;
   const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
   let timer: ReturnType<typeof setInterval> | null = null;
   let beats = 0;
@@ -150,7 +151,14 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
     if (timer || !live) return;
     timer = setInterval(() => {
       live.tick(now());
-      if (++beats % 15 === 0) for (const c of streams) c.enqueue(encoder.encode(': ping\n\n'));
+      if (++beats % 15 === 0)
+        for (const c of streams) {
+          try {
+            c.enqueue(encoder.encode(': ping\n\n'));
+          } catch {
+            streams.delete(c); // closed under us
+          }
+        }
     }, 1000);
     (timer as { unref?: () => void }).unref?.();
   };
@@ -214,13 +222,16 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
     stats.inserted += result.inserted;
     stats.duplicates += result.duplicates;
     forwarder?.push(batch.events);
-    if (live && result.inserted > 0) {
+    // Live windows are kept while someone listens (an SSE stream or live.subscribe()): ingest pays nothing otherwise.
+    if (live && live.subscribers > 0 && result.inserted > 0) {
       const fresh = batch.events.filter((e) => !counted.has(e.id));
       for (const e of fresh) {
+        const old = countedRing[ringAt];
+        if (old !== undefined) counted.delete(old);
+        countedRing[ringAt] = e.id;
+        ringAt = (ringAt + 1) % countedRing.length;
         counted.add(e.id);
-        countedOrder.push(e.id);
       }
-      while (countedOrder.length > 50_000) counted.delete(countedOrder.shift()!);
       live.push(batch, fresh, now());
     }
     try {
@@ -265,13 +276,13 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
   }
 
   /** The app an analytics request may read (null: any, named by the query), or a Refusal. */
-  const analyticsApp = (request: Request): string | null => {
+  const analyticsApp = (request: Request, queryKey: string | null = null): string | null => {
     if (!analyticsKeys) {
       if (keys === null) return null;
       throw new Refusal(403, 'analytics is not enabled: give the collector analyticsKeys (secret keys, never the ingest keys pages carry)', 'unauthorized');
     }
     const auth = request.headers.get('authorization');
-    const key = (auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : null) ?? request.headers.get('x-api-key');
+    const key = (auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : null) ?? request.headers.get('x-api-key') ?? queryKey;
     if (!key) throw new Refusal(401, 'an analytics key is required (Authorization: Bearer <key>)', 'unauthorized');
     const app = analyticsKeys.get(key);
     if (app === undefined) throw new Refusal(401, 'unknown analytics key', 'unauthorized');
@@ -305,7 +316,8 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
   /** GET /analytics/live: each window as it closes, as Server-Sent Events (`event: window`). */
   function liveStream(request: Request, url: URL): Response {
     if (request.method !== 'GET') throw new Refusal(405, 'GET the live windows here (text/event-stream)', 'notFound', { allow: 'GET, OPTIONS' });
-    const keyApp = analyticsApp(request);
+    // A browser's EventSource cannot set headers: the live stream also takes ?key=.
+    const keyApp = analyticsApp(request, url.searchParams.get('key'));
     if (!live) throw new Refusal(404, 'live windows are off (createCollector({ live: false }))', 'notFound');
     const asked = url.searchParams.get('app');
     if (keyApp !== null && asked !== null && asked !== keyApp) return json(request, 403, { error: `this key reads app ${JSON.stringify(keyApp)} only`, parameter: 'app' });

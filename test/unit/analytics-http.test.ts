@@ -93,6 +93,23 @@ describe('/analytics/* over HTTP', () => {
     const data = JSON.parse(/data: (.*)\n/.exec(text)![1]!) as { app: string; events: number; people: number };
     expect(data).toMatchObject({ app: 'shop', events: 3, people: 1 });
     await reader.cancel();
+    // A browser's EventSource cannot send headers: ?key= works for the stream, an ingest key does not.
+    expect((await collect(new Request('http://collector/analytics/live?key=pk_shop'))).status).toBe(401);
+    const byQuery = await collect(new Request('http://collector/analytics/live?key=sk_shop'));
+    expect(byQuery.status).toBe(200);
+    await byQuery.body!.cancel();
     await collect.close();
+  });
+
+  it('keeps live windows only while someone listens: events before the first listener are not counted', async () => {
+    const { collect, post, advance, now } = setup({ live: { windows: { w: { kind: 'tumbling', sizeMs: 10_000 } } } });
+    await post('/collect', { batchId: 'b0', events: [event('q1', 'view', 0, 'early')] }, 'pk_shop');
+    const seen: { events: number }[] = [];
+    const stop = collect.live!.subscribe((w) => seen.push(w));
+    await post('/collect', { batchId: 'b1', events: [event('q2', 'view', 0, 'late'), event('q3', 'view', 1, 'late')] }, 'pk_shop');
+    advance(20_000);
+    collect.live!.tick(now());
+    expect(seen.map((w) => w.events)).toEqual([2]);
+    stop();
   });
 });
