@@ -97,4 +97,3 @@ export const creditMaps = (r: { conversions: number; models: Record<string, { ch
   conversions: r.conversions,
   credit: Object.fromEntries(Object.entries(r.models).map(([m, list]) => [m, Object.fromEntries(list.map((c) => [c.channel, c.credit]))])),
 });
-
