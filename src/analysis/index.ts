@@ -19,3 +19,5 @@ export type { ArimaOptions, ArimaModel, ArimaCoefficients, Forecast, ForecastOpt
 export { autoArima, kpssStatistic, ndiffs, seasonalStrength } from './auto-arima.js';
 export { boxCox, invBoxCox, boxCoxLambda } from './boxcox.js';
 export type { AutoArimaOptions, AutoArimaModel } from './auto-arima.js';
+export { quality, QualityAccumulator } from './quality.js';
+export type { QualityOptions, QualityScore } from './quality.js';

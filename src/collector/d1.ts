@@ -5,6 +5,7 @@
 // The events travel as one JSON parameter read back by json_each, so a batch of 500 is one
 // statement (D1 allows 100 bound parameters per statement).
 import { memoryAnalytics, type AnalyticsEvent } from './analytics/engine.js';
+import { metricPoint } from './analytics/series-quality.js';
 import type { CollectorStore, StoredBatch, WriteResult } from './types.js';
 
 /** The parts of a D1 binding used here (structural: no dependency on workers-types). */
@@ -68,19 +69,26 @@ export function d1Store(db: D1Like): CollectorStore {
     // D1 selects the app's track, page and identify events (by the app/ts index); the queries run
     // on them in the Worker (engine.ts) — D1 has no percentiles or ASOF joins, and a Worker's
     // memory bounds how many events one query can read (docs/analytics.md).
-    analytics: memoryAnalytics(async (app) => {
-      await schema();
-      const { results = [] } = await db
-        .prepare(`SELECT id, app, type, name, ts, session_id, anonymous_id, user_id, properties, context FROM events WHERE app = ?1 AND type IN ('track', 'page', 'identify')`)
-        .bind(app)
-        .all();
-      return (results as Record<string, string | null>[]).map(
-        (r): AnalyticsEvent => ({
-          id: r.id!, app: r.app!, type: r.type!, name: r.name!, ts: Date.parse(r.ts!), sessionId: r.session_id ?? null, anonymousId: r.anonymous_id ?? null, userId: r.user_id ?? null,
-          properties: JSON.parse(r.properties ?? '{}') as Record<string, unknown>, context: r.context ? (JSON.parse(r.context) as Record<string, unknown>) : null,
-        }),
-      );
-    }),
+    analytics: memoryAnalytics(
+      async (app) => {
+        await schema();
+        const { results = [] } = await db
+          .prepare(`SELECT id, app, type, name, ts, session_id, anonymous_id, user_id, properties, context FROM events WHERE app = ?1 AND type IN ('track', 'page', 'identify')`)
+          .bind(app)
+          .all();
+        return (results as Record<string, string | null>[]).map(
+          (r): AnalyticsEvent => ({
+            id: r.id!, app: r.app!, type: r.type!, name: r.name!, ts: Date.parse(r.ts!), sessionId: r.session_id ?? null, anonymousId: r.anonymous_id ?? null, userId: r.user_id ?? null,
+            properties: JSON.parse(r.properties ?? '{}') as Record<string, unknown>, context: r.context ? (JSON.parse(r.context) as Record<string, unknown>) : null,
+          }),
+        );
+      },
+      async (app, metric) => {
+        await schema();
+        const { results = [] } = await db.prepare(`SELECT ts, received_at, properties FROM events WHERE app = ?1 AND type = 'metric' AND name = ?2`).bind(app, metric).all();
+        return (results as Record<string, string>[]).map((r) => metricPoint({ timestamp: r.ts!, receivedAt: r.received_at!, properties: JSON.parse(r.properties!) as Record<string, unknown> }));
+      },
+    ),
     async close() {},
   };
 }

@@ -365,7 +365,7 @@ export function createCollector(options: CollectorOptions): CollectorHandler {
         if (request.method !== 'POST') throw new Refusal(405, 'POST an OTLP export request here', 'notFound', { allow: 'POST, OPTIONS' });
         return await otlp(request, signal);
       }
-      const analytics = /\/analytics\/(funnel|retention|sessions|attribution|experiment)$/.exec(path)?.[1] as keyof Analytics | undefined;
+      const analytics = /\/analytics\/(funnel|retention|sessions|attribution|experiment|rfm|segments|clv|quality)$/.exec(path)?.[1] as keyof Analytics | undefined;
       if (analytics) return await analyticsQuery(request, analytics);
       if (/\/analytics\/live$/.test(path)) return liveStream(request, url);
       if (path === '/health' && request.method === 'GET') return json(request, 200, { status: 'ok', store: store.kind, backlog: store.backlog() });

@@ -2,6 +2,7 @@
 // within one process (ids unique, a drop report counted once per batch), nothing survives a restart.
 import { INTERACTION_TYPES, fromStored, memoryAnalytics } from './analytics/engine.js';
 import type { Analytics } from './analytics/query.js';
+import { metricPoint } from './analytics/series-quality.js';
 import type { CollectorStore, StoredBatch, StoredEvent, WriteResult } from './types.js';
 
 export interface MemoryStore extends CollectorStore {
@@ -41,11 +42,18 @@ export function memoryStore(): MemoryStore {
       return batches.has(batchId);
     },
     backlog: () => 0,
-    analytics: memoryAnalytics((app) => {
-      const out = [];
-      for (const e of events.values()) if (e.app === app && (INTERACTION_TYPES as readonly string[]).includes(e.type)) out.push(fromStored(e));
-      return out;
-    }),
+    analytics: memoryAnalytics(
+      (app) => {
+        const out = [];
+        for (const e of events.values()) if (e.app === app && (INTERACTION_TYPES as readonly string[]).includes(e.type)) out.push(fromStored(e));
+        return out;
+      },
+      (app, metric) => {
+        const out = [];
+        for (const e of events.values()) if (e.app === app && e.type === 'metric' && e.name === metric) out.push(metricPoint(e));
+        return out;
+      },
+    ),
     async close() {},
   };
 }

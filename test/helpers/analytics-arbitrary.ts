@@ -25,6 +25,8 @@ const event = fc.record({
   referrer: fc.option(fc.constantFrom('https://search.example/q', 'https://shop.example/other', ''), { nil: undefined, freq: 3 }),
   experiment: fc.constantFrom('e1', 'e1', 'e2'),
   variant: fc.constantFrom<unknown>('control', 'control', 'b', 'c', 7),
+  // Purchase values: integers (sums then equal in any order, in SQL and JS), and the invalid kinds.
+  amount: fc.option(fc.oneof(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 500 }), fc.constantFrom<unknown>(-20, '7', null, true)), { nil: undefined, freq: 2 }),
 });
 
 export const eventsArb = fc.array(event, { minLength: 0, maxLength: 40, size: 'max' }).map((raw) =>
@@ -33,6 +35,7 @@ export const eventsArb = fc.array(event, { minLength: 0, maxLength: 40, size: 'm
     if (r.plan !== undefined) properties.plan = r.plan;
     if (r.channel !== undefined) properties.channel = r.channel;
     if (r.name === '$experiment') Object.assign(properties, { experiment: r.experiment, variant: r.variant });
+    if (r.amount !== undefined) properties.amount = r.amount;
     const url = `https://shop.example/p${r.utm !== undefined ? `?a=1&utm_source=${r.utm}` : ''}`;
     return {
       id: `e${String(i).padStart(3, '0')}${'xyz'[i % 3]}`,
@@ -71,6 +74,41 @@ export const attributionArb = fc
 export const experimentArb = fc
   .tuple(step, fc.option(fc.constantFrom(5, 600), { nil: undefined }), range)
   .map(([goal, window, r]) => withRange({ app: 'a', experiment: 'e1', goal, ...(window ? { windowMs: window * MIN } : {}) }, r));
+
+/** Purchase histories: up to 15 people (some anonymous, some identified later), mostly buying, in every amount form. */
+export const customerEventsArb = fc
+  .array(
+    fc.record({
+      person: fc.integer({ min: 0, max: 14 }),
+      identified: fc.boolean(),
+      type: fc.constantFrom('track', 'track', 'track', 'page', 'identify'),
+      name: fc.constantFrom('buy', 'buy', 'buy', 'cart', 'view'),
+      minute: fc.oneof(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 13_000 })),
+      session: fc.option(fc.constantFrom('s1', 's2', 's3', 's4'), { nil: null }),
+      plan: fc.option(fc.constantFrom<string | number>('x', 1), { nil: undefined }),
+      amount: fc.option(fc.oneof(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 50 }), fc.constantFrom<unknown>(-20, '7', null)), { nil: undefined, freq: 8 }),
+    }),
+    { maxLength: 80, size: 'max' },
+  )
+  .map((raw) =>
+    raw.map((r, i): AnalyticsEvent => ({
+      id: `c${String(i).padStart(3, '0')}`,
+      app: 'a',
+      type: r.type,
+      name: r.name,
+      ts: T0 + r.minute * MIN,
+      sessionId: r.session,
+      anonymousId: `anon${r.person}`,
+      userId: r.identified && r.person % 3 === 0 ? `user${r.person}` : null,
+      properties: { ...(r.plan !== undefined ? { plan: r.plan } : {}), ...(r.amount !== undefined ? { amount: r.amount } : {}) },
+      context: null,
+    })),
+  );
+
+/** RFM and CLV queries: the purchase step (with or without a filter) and the amount property. */
+export const customersArb = fc
+  .tuple(fc.constantFrom<unknown>('buy', 'buy', 'cart', { event: 'buy', where: { plan: 'x' } }), fc.constantFrom('amount', 'amount', 'plan'), range)
+  .map(([purchase, amount, r]) => withRange({ app: 'a', purchase, amount }, r));
 
 /** The same events as the store keeps them. */
 export function stored(events: AnalyticsEvent[]): StoredEvent[] {

@@ -4,7 +4,9 @@
 // (each step's earliest match after the previous one), so a funnel costs a few sorts of the steps'
 // events, not a join per pair of them.
 import { DDSketch } from './ddsketch.js';
-import { experimentResult, periodStart, SESSION_SKETCH_ALPHA, sessionRow, sortCredits } from './engine.js';
+import { clv, parseClv, parseRfm, parseSegments, rfm, segments, type PersonRow, type PersonRows } from './customers.js';
+import { experimentResult, periodStart, SESSION_SKETCH_ALPHA, sessionRow, sortCredits, type RowSpec } from './engine.js';
+import { metricPoint, parseQuality, seriesQuality } from './series-quality.js';
 import {
   DAY_MS, dayString, parseApp, parseAttribution, parseExperiment, parseFunnel, parseRetention, parseSessions,
   type Analytics, type AttributionModel, type FunnelResult, type FunnelStepResult, type ParsedFunnel, type Step,
@@ -146,10 +148,63 @@ function funnelSteps(q: ParsedFunnel, row: Record<string, unknown>): FunnelStepR
   });
 }
 
-/** The five queries in SQL over an events table, through `query` (the DuckDB store's). */
+/** Per person with an interaction event in range: the rows customers.ts works on (engine.ts's personRows, in SQL). */
+async function personRows(run: (sql: string, p: Params) => Promise<Record<string, unknown>[]>, app: string, s: RowSpec): Promise<PersonRows> {
+  const p = new Params();
+  const counts = s.steps.map((step, k) => `, count(*) FILTER (WHERE ${stepSql(p, step)}) AS c${k}`).join('');
+  let purchases = '';
+  let joined = ', 0 AS purchases, NULL AS first, NULL AS last, 0 AS total, 0 AS first_amount, 0 AS invalid';
+  if (s.purchase) {
+    const at = p.add(pointer(s.amount!));
+    purchases = `, pur AS (SELECT person, t, id, CASE WHEN json_type(properties, ${at}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN TRY_CAST(json_extract_string(properties, ${at}) AS DOUBLE) END AS amount FROM r WHERE ${stepSql(p, s.purchase)}),
+      buy AS (SELECT person, count(*) AS purchases, min(t) AS first, max(t) AS last, sum(coalesce(amount, 0)) AS total,
+        arg_min(coalesce(amount, 0), (t, id)) AS first_amount, count(*) FILTER (WHERE amount IS NULL) AS invalid FROM pur GROUP BY person)`;
+    joined = ', coalesce(buy.purchases, 0) AS purchases, buy.first, buy.last, coalesce(buy.total, 0) AS total, coalesce(buy.first_amount, 0) AS first_amount, coalesce(buy.invalid, 0) AS invalid';
+  }
+  const sql = `WITH ${base(p, app)}, r AS (SELECT * FROM ev WHERE t >= ${p.add(s.from)} AND t < ${p.add(s.to)}),
+    act AS (SELECT person, count(*) AS events, count(DISTINCT session_id) AS sessions, max(t) AS latest${counts} FROM r GROUP BY person)${purchases}
+    SELECT act.*${joined} FROM act${s.purchase ? ' LEFT JOIN buy USING (person)' : ''}`;
+  let latest = -Infinity;
+  let invalidAmounts = 0;
+  const rows: PersonRow[] = (await run(sql, p)).map((r) => {
+    latest = Math.max(latest, num(r.latest));
+    invalidAmounts += num(r.invalid);
+    return {
+      person: String(r.person), purchases: num(r.purchases), first: r.first === null ? NaN : num(r.first), last: r.last === null ? NaN : num(r.last),
+      total: num(r.total), firstAmount: num(r.first_amount), events: num(r.events), sessions: num(r.sessions), counts: s.steps.map((_, k) => num(r[`c${k}`])),
+    };
+  });
+  rows.sort((a, b) => (a.person < b.person ? -1 : a.person > b.person ? 1 : 0));
+  return { rows, asOf: s.toGiven ? s.to : latest === -Infinity ? null : latest, invalidAmounts };
+}
+
+/** The queries in SQL over an events table, through `query` (the DuckDB store's). */
 export function duckdbAnalytics(query: Query): Analytics {
   const run = async (sql: string, p: Params) => query(sql, p.values);
   return {
+    async rfm(input) {
+      const app = parseApp(input, null);
+      const q = parseRfm(input);
+      return rfm(await personRows(run, app, { ...q, steps: [] }));
+    },
+    async clv(input) {
+      const app = parseApp(input, null);
+      const q = parseClv(input);
+      return clv(await personRows(run, app, { ...q, steps: [] }), q);
+    },
+    async segments(input) {
+      const app = parseApp(input, null);
+      const q = parseSegments(input);
+      return segments(await personRows(run, app, q), q);
+    },
+    async quality(input) {
+      const app = parseApp(input, null);
+      const q = parseQuality(input);
+      const p = new Params();
+      const rows = await run(`SELECT epoch_ms(ts) AS t, epoch_ms(received_at) AS received, properties::VARCHAR AS properties FROM events
+        WHERE app = ${p.add(app)} AND type = 'metric' AND name = ${p.add(q.metric)} AND epoch_ms(ts) >= ${p.add(q.from)} AND epoch_ms(ts) < ${p.add(q.to)}`, p);
+      return seriesQuality(rows.map((r) => metricPoint({ timestamp: new Date(num(r.t)).toISOString(), receivedAt: new Date(num(r.received)).toISOString(), properties: JSON.parse(String(r.properties)) as Record<string, unknown> })), q);
+    },
     async funnel(input) {
       const app = parseApp(input, null);
       const q = parseFunnel(input);

@@ -6,8 +6,10 @@ import { DDSketch } from './ddsketch.js';
 import {
   AnalyticsInputError, DAY_MS, dayString, parseApp, parseAttribution, parseExperiment, parseFunnel, parseRetention, parseSessions,
   type Analytics, type AttributionModel, type AttributionResult, type ExperimentResult, type FunnelResult, type FunnelStepResult,
-  type ParsedExperiment, type ParsedFunnel, type RetentionResult, type SessionsResult, type SessionsRow, type Step,
+  type ParsedExperiment, type ParsedFunnel, type Range, type RetentionResult, type SessionsResult, type SessionsRow, type Step,
 } from './query.js';
+import { clv, parseClv, parseRfm, parseSegments, rfm, segments, type PersonRow, type PersonRows } from './customers.js';
+import { parseQuality, seriesQuality, type MetricPointRow } from './series-quality.js';
 import { chiSquareGoodnessOfFit, probabilityBBeatsA, quantileSorted, twoProportionTest } from './stats.js';
 
 /** The event types the analytics queries read. */
@@ -387,8 +389,50 @@ export function experiment(events: AnalyticsEvent[], q: ParsedExperiment): Exper
   return experimentResult(q, counts, excluded);
 }
 
-/** The five queries over an app's events, fetched by `load` per query. */
-export function memoryAnalytics(load: (app: string) => Promise<AnalyticsEvent[]> | AnalyticsEvent[]): Analytics {
+/** What the per-person rows are computed for (customers.ts). */
+export interface RowSpec extends Range {
+  toGiven: boolean;
+  purchase: Step | null;
+  amount: string | null;
+  steps: Step[];
+}
+
+/** Per person with an interaction event in [from, to): purchases, amounts, activity (customers.ts's PersonRow), ordered by person. */
+export function personRows(events: AnalyticsEvent[], s: RowSpec): PersonRows {
+  let latest = -Infinity;
+  let invalidAmounts = 0;
+  const rows: PersonRow[] = [];
+  for (const [person, list] of byPerson(events)) {
+    let purchases = 0, first = NaN, last = NaN, total = 0, firstAmount = 0, count = 0;
+    const sessionIds = new Set<string>();
+    const counts = s.steps.map(() => 0);
+    for (const e of list) {
+      if (!inRange(e.ts, s)) continue;
+      count++;
+      if (e.ts > latest) latest = e.ts;
+      if (e.sessionId !== null) sessionIds.add(e.sessionId);
+      s.steps.forEach((step, k) => {
+        if (matches(e, step)) counts[k]!++;
+      });
+      if (s.purchase && matches(e, s.purchase)) {
+        const v = e.properties[s.amount!];
+        let amount = 0;
+        if (typeof v === 'number' && Number.isFinite(v)) amount = v;
+        else invalidAmounts++;
+        if (purchases === 0) [first, firstAmount] = [e.ts, amount];
+        last = e.ts;
+        purchases++;
+        total += amount;
+      }
+    }
+    if (count > 0) rows.push({ person, purchases, first, last, total, firstAmount, events: count, sessions: sessionIds.size, counts });
+  }
+  rows.sort((a, b) => (a.person < b.person ? -1 : a.person > b.person ? 1 : 0));
+  return { rows, asOf: s.toGiven ? s.to : latest === -Infinity ? null : latest, invalidAmounts };
+}
+
+/** The queries over an app's events, fetched by `load` per query; `loadMetric` gives a metric's collected points for `quality`. */
+export function memoryAnalytics(load: (app: string) => Promise<AnalyticsEvent[]> | AnalyticsEvent[], loadMetric: (app: string, metric: string) => Promise<MetricPointRow[]> | MetricPointRow[]): Analytics {
   const run = async <Q, R>(input: unknown, parse: (v: unknown) => Q, compute: (events: AnalyticsEvent[], q: Q) => R): Promise<R> => {
     const app = parseApp(input, null);
     const q = parse(input);
@@ -400,6 +444,18 @@ export function memoryAnalytics(load: (app: string) => Promise<AnalyticsEvent[]>
     sessions: (input) => run(input, parseSessions, sessions),
     attribution: (input) => run(input, parseAttribution, attribution),
     experiment: (input) => run(input, parseExperiment, experiment),
+    rfm: (input) => run(input, parseRfm, (events, q) => rfm(personRows(events, { ...q, steps: [] }))),
+    clv: (input) => run(input, parseClv, (events, q) => clv(personRows(events, { ...q, steps: [] }), q)),
+    segments: async (input) => {
+      const app = parseApp(input, null);
+      const q = parseSegments(input);
+      return segments(personRows(await load(app), q), q);
+    },
+    quality: async (input) => {
+      const app = parseApp(input, null);
+      const q = parseQuality(input);
+      return seriesQuality(await loadMetric(app, q.metric), q);
+    },
   };
 }
 

@@ -153,12 +153,138 @@ export interface ExperimentResult {
   sampleRatio: { statistic: number; df: number; pValue: number; mismatch: boolean } | null;
 }
 
+/** Customers: people with a purchase event inside [from, to), valued by a numeric property of it. */
+export interface CustomerQuery extends RangeInput {
+  /** The purchase event. */
+  purchase: StepInput;
+  /** The purchase's property holding its value (a JSON number; otherwise the purchase counts with value 0 and is counted in `invalidAmounts`). */
+  amount: string;
+}
+
+export type RfmQuery = CustomerQuery;
+export type RfmSegment = 'champions' | 'loyal' | 'potential_loyalists' | 'new_customers' | 'promising' | 'need_attention' | 'about_to_sleep' | 'at_risk' | 'cannot_lose' | 'hibernating';
+export interface RfmPerson {
+  person: string;
+  /** Days from the last purchase to `asOf`. */
+  recencyDays: number;
+  /** Purchases in range. */
+  frequency: number;
+  /** Their summed value. */
+  monetary: number;
+  /** Quintile scores, 5 best: most recent, most frequent, highest value. */
+  r: number;
+  f: number;
+  m: number;
+  segment: RfmSegment;
+}
+export interface RfmResult {
+  /** The time recency is measured at: `to` when given, else the app's latest event in range (null: no events). */
+  asOf: string | null;
+  people: RfmPerson[];
+  /** Per named segment: people, share of customers and mean R, F, M. Every segment, empty ones too, in the table's order. */
+  segments: { segment: RfmSegment; people: number; share: number; meanRecencyDays: number | null; meanFrequency: number | null; meanMonetary: number | null }[];
+  invalidAmounts: number;
+}
+
+/** A per-person feature: purchase RFM (needs `purchase` and `amount`), activity, or the count or share of an event among the person's events in range. */
+export type SegmentFeature = 'recency' | 'frequency' | 'monetary' | 'sessions' | 'events' | { count: StepInput } | { share: StepInput };
+export interface SegmentsQuery extends RangeInput {
+  features: SegmentFeature[];
+  /** Needed with recency, frequency or monetary: then the people are the customers; otherwise everyone with an event in range. */
+  purchase?: StepInput;
+  amount?: string;
+  /** Clusters; or give `kRange` to choose k by silhouette. */
+  k?: number;
+  /** [min, max], 2 ≤ min ≤ max ≤ 20: the k of the highest mean silhouette. */
+  kRange?: [number, number];
+  /** ln(1 + v) before standardising (for skewed counts and amounts; features must be ≥ 0). Default false. */
+  log?: boolean;
+  /** Of k-means++ and of the silhouette sample. Default 0. */
+  seed?: number;
+  /** People the silhouette is computed on (a seeded sample; the cost is quadratic). Default 2,000. */
+  silhouetteSample?: number;
+  /** Return each person's label. Default true. */
+  labels?: boolean;
+}
+export interface SegmentsResult {
+  /** The features' names, in order (`count(name)`, `share(name)` for event features). */
+  features: string[];
+  people: number;
+  k: number;
+  /** In the features' original units (after `log`: its inverse, so still the original units). */
+  centroids: number[][];
+  sizes: number[];
+  /** Σ squared distances in standardised units. */
+  inertia: number;
+  /** Mean silhouette per k tried (kRange), else null. */
+  silhouette: { k: number; score: number }[] | null;
+  labels: { person: string; label: number }[] | null;
+}
+
+export interface ClvQuery extends CustomerQuery {
+  /** The models' time unit. Default `week`. */
+  unit?: 'day' | 'week';
+  /** Periods ahead for expected purchases and value. Default one year in the unit (52 weeks, 365 days). */
+  horizon?: number;
+  /** Yearly discount rate. Default 0.1. */
+  discountRate?: number;
+  /** Equal steps the horizon is summed in. Default 12. */
+  steps?: number;
+  /** Return each customer's figures. Default true. */
+  people?: boolean;
+}
+export interface ClvPerson {
+  person: string;
+  /** Repeat purchases; the last one's time and the time observed since the first purchase, in the unit. */
+  x: number;
+  tx: number;
+  T: number;
+  pAlive: number;
+  expectedPurchases: number;
+  /** E[M]: null without a spend model. */
+  expectedSpend: number | null;
+  clv: number | null;
+}
+export interface ClvResult {
+  unit: 'day' | 'week';
+  asOf: string;
+  customers: number;
+  repeatCustomers: number;
+  bgnbd: import('./clv.js').BgNbdFit;
+  /** Null when fewer than two customers have repeat purchases of positive value. */
+  gammaGamma: import('./clv.js').GammaGammaFit | null;
+  /** Summed over customers. */
+  totals: { expectedPurchases: number; clv: number | null };
+  people: ClvPerson[] | null;
+  invalidAmounts: number;
+}
+
+export interface QualityQuery extends RangeInput {
+  /** The metric's name. */
+  metric: string;
+  expectedIntervalMs: number;
+  /** [min, max]: values outside are invalid. */
+  range?: [number, number];
+  /** Timeliness is measured at this time (ms or ISO). Default: now. */
+  now?: string | number;
+}
+
+export interface QualityResult {
+  metric: string;
+  /** One per attribute set, most points first. */
+  series: ({ attributes: Record<string, string> } & import('../../analysis/quality.js').QualityScore)[];
+}
+
 export interface Analytics {
   funnel(query: FunnelQuery & { app?: string }): Promise<FunnelResult>;
   retention(query: RetentionQuery & { app?: string }): Promise<RetentionResult>;
   sessions(query: SessionsQuery & { app?: string }): Promise<SessionsResult>;
   attribution(query: AttributionQuery & { app?: string }): Promise<AttributionResult>;
   experiment(query: ExperimentQuery & { app?: string }): Promise<ExperimentResult>;
+  rfm(query: RfmQuery & { app?: string }): Promise<RfmResult>;
+  segments(query: SegmentsQuery & { app?: string }): Promise<SegmentsResult>;
+  clv(query: ClvQuery & { app?: string }): Promise<ClvResult>;
+  quality(query: QualityQuery & { app?: string }): Promise<QualityResult>;
 }
 
 /** A query argument that is missing or wrong; `parameter` is its path (`steps[2].event`). */

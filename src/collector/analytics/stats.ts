@@ -74,6 +74,21 @@ export function logGamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
+/**
+ * ψ(x) = d/dx ln Γ(x) for x > 0: the recurrence ψ(x) = ψ(x + 1) − 1/x up to x ≥ 10, then the
+ * asymptotic series (Abramowitz & Stegun 6.3.18) to x⁻¹²; about 1e-15 absolute.
+ */
+export function digamma(x: number): number {
+  if (!(x > 0)) return NaN;
+  let shift = 0;
+  while (x < 10) {
+    shift -= 1 / x;
+    x += 1;
+  }
+  const i2 = 1 / (x * x);
+  return shift + Math.log(x) - 0.5 / x - i2 * (1 / 12 - i2 * (1 / 120 - i2 * (1 / 252 - i2 * (1 / 240 - i2 * (1 / 132 - i2 * (691 / 32760))))));
+}
+
 /** ln B(a, b). */
 export function logBeta(a: number, b: number): number {
   return logGamma(a) + logGamma(b) - logGamma(a + b);
