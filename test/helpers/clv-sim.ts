@@ -34,6 +34,9 @@ export interface SimulatedCustomers {
   T: Float64Array;
   /** Mean spend of the repeat purchases (0 when x = 0). */
   m: Float64Array;
+  /** With `histories`: each customer's repeat-purchase times (after the first, at 0) and every purchase's value, the first's included. */
+  times?: number[][];
+  values?: number[][];
 }
 
 /**
@@ -41,10 +44,11 @@ export interface SimulatedCustomers {
  * λ ~ Gamma(r, α), p ~ Beta(a, b); purchases at rate λ, dropping out with probability p after each
  * repeat purchase. With spend parameters, each transaction's value ~ Gamma(p, ν), ν ~ Gamma(q, γ).
  */
-export function simulateCustomers(n: number, bg: BgNbdParameters, options: { seed: number; minT: number; maxT: number; spend?: GammaGammaParameters }): SimulatedCustomers {
+export function simulateCustomers(n: number, bg: BgNbdParameters, options: { seed: number; minT: number; maxT: number; spend?: GammaGammaParameters; histories?: boolean }): SimulatedCustomers {
   const rnd = seededRandom(options.seed);
   const gamma = gammaSampler(rnd);
-  const out = { x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), m: new Float64Array(n) };
+  const out: SimulatedCustomers = { x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), m: new Float64Array(n) };
+  if (options.histories) [out.times, out.values] = [[], []];
   for (let i = 0; i < n; i++) {
     const T = options.minT + (options.maxT - options.minT) * rnd();
     const lambda = gamma(bg.r) / bg.alpha;
@@ -52,14 +56,23 @@ export function simulateCustomers(n: number, bg: BgNbdParameters, options: { see
     const p = ga / (ga + gamma(bg.b));
     const nu = options.spend ? gamma(options.spend.q) / options.spend.gamma : 0;
     let t = 0, x = 0, spent = 0;
+    const times: number[] = [];
+    const values: number[] = options.spend && options.histories ? [gamma(options.spend.p) / nu] : [];
     for (;;) {
       const gap = -Math.log(1 - rnd()) / lambda;
       if (t + gap > T) break;
       t += gap;
       x++;
-      if (options.spend) spent += gamma(options.spend.p) / nu;
+      times.push(t);
+      if (options.spend) {
+        const v = gamma(options.spend.p) / nu;
+        spent += v;
+        values.push(v);
+      }
       if (rnd() < p) break;
     }
+    out.times?.push(times);
+    out.values?.push(values);
     out.x[i] = x;
     out.tx[i] = x > 0 ? t : 0;
     out.T[i] = T;

@@ -16,6 +16,13 @@ export interface ShopOptions {
   app?: string;
   /** The A/B test: `checkout-button`, variants `control` and `green`; green multiplies the order rate by 1 + lift. Default lift 0.15. */
   lift?: number;
+  /**
+   * After each order, a customer leaves for good with their own probability, drawn with this mean
+   * (U^((1 − churn)/churn), a Beta(churn/(1 − churn), 1): most rarely leave, some soon) — churn
+   * as BG/NBD models it. Default 0: visitors keep coming back until the last day (the analytics
+   * benchmark's data).
+   */
+  churn?: number;
 }
 
 const DAY = 86_400_000;
@@ -31,7 +38,8 @@ const CHANNELS: { share: number; url?: string; referrer?: string }[] = [
 
 /** The events, visitor by visitor (each visitor's in time order). */
 export function* shopEvents(options: ShopOptions): Generator<StoredEvent> {
-  const { visitors, days = 28, start = Date.UTC(2026, 9, 5), seed = 1, app = 'shop', lift = 0.15 } = options;
+  const { visitors, days = 28, start = Date.UTC(2026, 9, 5), seed = 1, app = 'shop', lift = 0.15, churn = 0 } = options;
+  if (!(churn >= 0 && churn < 1)) throw new TypeError(`shopEvents(): churn must be in [0, 1), got ${String(churn)}`);
   if (!Number.isInteger(visitors) || visitors < 0) throw new TypeError(`shopEvents(): visitors must be a non-negative integer, got ${String(visitors)}`);
   const rnd = seededRandom(seed);
   const exp = (mean: number) => -Math.log(1 - rnd()) * mean;
@@ -43,6 +51,9 @@ export function* shopEvents(options: ShopOptions): Generator<StoredEvent> {
     const identifies = rnd() < 0.35;
     let userId: string | null = null;
     const variant = rnd() < 0.5 ? 'control' : 'green';
+    // Drawn only with churn, so churn = 0 leaves the random stream as it was.
+    const leaves = churn > 0 ? Math.pow(rnd(), (1 - churn) / churn) : 0;
+    let gone = false;
     let n = 0;
     let t = start + rnd() * days * DAY;
     for (let s = 0; t < end && s < 30; s++) {
@@ -79,10 +90,12 @@ export function* shopEvents(options: ShopOptions): Generator<StoredEvent> {
               yield event('identify', 'identify', { plan: rnd() < 0.2 ? 'pro' : 'free' });
             }
             yield event('track', 'order_completed', { amount: Math.round(Math.max(basket, 5) * 100) / 100, currency: 'EUR' });
+            gone = leaves > 0 && rnd() < leaves;
           }
         }
       }
       t += exp(4 * DAY);
+      if (gone) break;
     }
   }
 }
