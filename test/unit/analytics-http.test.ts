@@ -1,7 +1,12 @@
 // /analytics/*: the queries over HTTP with secret keys, 400 naming the parameter on bad input,
 // and the live windows as Server-Sent Events.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ready } from '../../src/analysis/index.js';
 import { createCollector, memoryStore } from '../../src/collector.js';
+import { WASM_URL } from '../helpers/analysis.js';
+
+// Segments run our k-means kernel (from src/, the kernels are not beside the module).
+beforeAll(() => ready({ wasm: WASM_URL, worker: false }));
 
 const T0 = Date.UTC(2026, 10, 2, 12);
 const event = (id: string, name: string, minute: number, anon: string, properties: Record<string, unknown> = {}) => ({
@@ -33,6 +38,9 @@ describe('/analytics/* over HTTP', () => {
       sessions: {},
       attribution: { conversion: 'buy', lookbackMs: 86_400_000 },
       experiment: { experiment: 'x', goal: 'buy' },
+      rfm: { purchase: 'buy', amount: 'amount' },
+      segments: { features: ['events', 'sessions', { count: 'view' }], k: 2 },
+      quality: { metric: 'load', expectedIntervalMs: 60_000, now: T0 + 600_000 },
     };
     for (const [kind, q] of Object.entries(queries)) {
       const res = await post(`/analytics/${kind}`, q, 'sk_shop');
@@ -41,6 +49,22 @@ describe('/analytics/* over HTTP', () => {
     }
     const funnel = (await (await post('/analytics/funnel', queries.funnel, 'sk_shop')).json()) as { steps: { people: number }[] };
     expect(funnel.steps.map((s) => s.people)).toEqual([3, 2, 1]);
+    const rfm = (await (await post('/analytics/rfm', queries.rfm, 'sk_shop')).json()) as { people: { person: string; monetary: number }[] };
+    expect(rfm.people).toMatchObject([{ person: 'a1', monetary: 10 }]);
+  });
+
+  it('answers /analytics/clv as the JS API does', async () => {
+    const { store, post } = setup();
+    // Three customers, two buying again.
+    const orders = [['a', 0, 10], ['a', 3000, 12], ['b', 100, 5], ['b', 200, 7], ['b', 9000, 6], ['c', 500, 20]] as const;
+    const events = orders.map(([who, minute, amount], i) => event(`o${i}`, 'order', minute, who, { amount }));
+    expect((await post('/collect', { batchId: 'b1', events }, 'pk_shop')).status).toBe(200);
+    const q = { purchase: 'order', amount: 'amount', unit: 'day', horizon: 30, to: new Date(T0 + 20_000 * 60_000).toISOString() };
+    const res = await post('/analytics/clv', q, 'sk_shop');
+    expect(res.status).toBe(200);
+    const got = (await res.json()) as { customers: number; people: { person: string; x: number }[] };
+    expect(got).toEqual(JSON.parse(JSON.stringify(await store.analytics.clv({ ...q, app: 'shop' } as never))));
+    expect(got.people.map((p) => [p.person, p.x])).toEqual([['a', 1], ['b', 2], ['c', 0]]);
   });
 
   it('reads only with an analytics key: not the public ingest key, not another app', async () => {
@@ -68,6 +92,11 @@ describe('/analytics/* over HTTP', () => {
     ['sessions', { from: 'last tuesday' }, 'from'],
     ['attribution', { conversion: 'buy', lookbackMs: 1000, halfLifeMs: 0 }, 'halfLifeMs'],
     ['experiment', { experiment: 'x', goal: 'buy', control: '' }, 'control'],
+    ['rfm', { purchase: 'buy', amount: '' }, 'amount'],
+    ['segments', { features: ['events'], kRange: [3, 2] }, 'kRange[1]'],
+    ['clv', { purchase: 'buy', amount: 'amount', discountRate: -1 }, 'discountRate'],
+    ['clv', { purchase: 'buy', amount: 'amount' }, 'purchase'],
+    ['quality', { metric: 'load', expectedIntervalMs: 1000, range: [1] }, 'range'],
   ])('%s with %j → 400 naming %s', async (kind, body, parameter) => {
     const { post } = setup();
     const res = await post(`/analytics/${kind}`, body, 'sk_shop');

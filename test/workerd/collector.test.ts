@@ -7,19 +7,27 @@ import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { AnalyticsEvent } from '../../src/collector/analytics/engine.js';
+import { parseRfm } from '../../src/collector/analytics/customers.js';
 import { parseAttribution, parseExperiment, parseFunnel, parseRetention, parseSessions } from '../../src/collector/analytics/query.js';
+import { ready } from '../../src/analysis/index.js';
+import { memoryStore } from '../../src/collector.js';
+import type { StoredEvent } from '../../src/collector/types.js';
 import { init } from '../../src/index.js';
-import { attributionArb, creditMaps, eventsArb, experimentArb, funnelArb, retentionArb, round } from '../helpers/analytics-arbitrary.js';
+import { WASM_URL } from '../helpers/analysis.js';
+import { attributionArb, creditMaps, customerEventsArb, eventsArb, experimentArb, funnelArb, retentionArb, round } from '../helpers/analytics-arbitrary.js';
+import { referenceRfm } from '../helpers/customers-reference.js';
 import { referenceAttribution, referenceExperiment, referenceFunnel, referenceRetention, referenceSessions } from '../helpers/analytics-reference.js';
 import { ROOT } from '../helpers/server.js';
 
 let mf: Miniflare;
 let url: URL;
 beforeAll(async () => {
+  await ready({ wasm: WASM_URL, worker: false });
   mf = new Miniflare({
     scriptPath: resolve(ROOT, 'test/workerd/collector-worker.mjs'),
     modules: true,
     modulesRoot: ROOT,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2026-04-01',
     d1Databases: ['DB'],
     bindings: { API_KEY: 'pk_edge', ANALYTICS_KEY: 'sk_edge' },
@@ -116,5 +124,35 @@ describe('the collector in workerd with D1', () => {
     }
     const sessions = (await ask('sessions', {})) as { rows: { sessions: number }[] };
     expect(sessions.rows.map((r) => r.sessions)).toEqual(referenceSessions(stored, 'shop', parseSessions({})).map((r) => r.sessions));
+  });
+
+  it('answers the customer queries from D1: RFM as the reference, segments and CLV as the memory engine over the same rows', async () => {
+    const raw = fc.sample(customerEventsArb, { seed: 11, numRuns: 6 }).flat().map((e, i) => ({ ...e, anonymousId: `${e.anonymousId}-${i % 4}` }));
+    const events = raw.map((e) => ({ id: id(), type: e.type, name: e.name, timestamp: new Date(e.ts).toISOString(), sessionId: e.sessionId, anonymousId: e.anonymousId, userId: e.userId, properties: e.properties }));
+    expect((await post({ batchId: id(), events })).status).toBe(200);
+    const all = await rows(`SELECT * FROM events WHERE app = 'shop'`);
+    const stored: AnalyticsEvent[] = all.map((r) => ({
+      id: r.id as string, app: 'shop', type: r.type as string, name: r.name as string, ts: Date.parse(r.ts as string), sessionId: (r.session_id as string | null) ?? null,
+      anonymousId: (r.anonymous_id as string | null) ?? null, userId: (r.user_id as string | null) ?? null, properties: JSON.parse(r.properties as string), context: r.context ? JSON.parse(r.context as string) : null,
+    }));
+    const memory = memoryStore();
+    await memory.write({ batchId: 'm', app: 'shop', receivedAt: new Date().toISOString(), events: all.map((r) => ({ ...(r as never as StoredEvent), timestamp: r.ts as string, receivedAt: r.received_at as string, batchId: 'm', sessionId: (r.session_id as string | null) ?? null, anonymousId: (r.anonymous_id as string | null) ?? null, userId: (r.user_id as string | null) ?? null, traceId: null, spanId: null, properties: JSON.parse(r.properties as string), context: r.context ? JSON.parse(r.context as string) : null })), drops: null });
+    const ask = async (kind: string, q: object) => {
+      const res = await mf.dispatchFetch(`http://collector.test/analytics/${kind}`, { method: 'POST', headers: { authorization: 'Bearer sk_edge' }, body: JSON.stringify(q) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const rfmQuery = { purchase: 'buy', amount: 'amount' };
+    const rfm = await ask('rfm', rfmQuery);
+    expect(rfm.status).toBe(200);
+    expect(rfm.body.people).toEqual(referenceRfm(stored, 'shop', parseRfm({ ...rfmQuery, app: 'shop' })).people);
+    expect((rfm.body.people as unknown[]).length).toBeGreaterThan(5);
+    const segmentsQuery = { features: ['frequency', 'monetary', { count: 'view' }], kRange: [2, 4], purchase: 'buy', amount: 'amount' };
+    const segments = await ask('segments', segmentsQuery);
+    expect(segments.status).toBe(200);
+    expect(segments.body).toEqual(JSON.parse(JSON.stringify(await memory.analytics.segments({ ...segmentsQuery, app: 'shop' } as never))));
+    const clvQuery = { purchase: 'buy', amount: 'amount', unit: 'day' };
+    const clv = await ask('clv', clvQuery);
+    expect(clv.status).toBe(200);
+    expect(clv.body).toEqual(JSON.parse(JSON.stringify(await memory.analytics.clv({ ...clvQuery, app: 'shop' } as never))));
   });
 });
