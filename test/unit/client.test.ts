@@ -299,6 +299,40 @@ describe('client', () => {
     expect(Math.abs(p99 - 990) / 990).toBeLessThanOrEqual(0.01);
   });
 
+  it('scores a series\' data quality per export interval when asked (MetricOptions.quality), refused values included', async () => {
+    let t = Date.UTC(2026, 10, 1);
+    const { c, sent } = client({ clock: () => t, metrics: { exportIntervalMs: 60_000 } });
+    await c.ready;
+    const g = c.gauge('queue_depth', { quality: { expectedIntervalMs: 1000, range: [0, 100] } });
+    // 10 s of 1 s readings with two missing, one out of range, one refused (NaN), one late duplicate.
+    for (let i = 0; i < 10; i++) {
+      t = Date.UTC(2026, 10, 1) + i * 1000;
+      if (i === 3 || i === 4) continue;
+      g.set(i === 7 ? 500 : 5 + i);
+    }
+    g.set(Number.NaN);
+    g.set(6);
+    c.gauge('plain').set(1);
+    const errors: Error[] = [];
+    c.on('error', (e) => errors.push(e as Error));
+    const bad = c.gauge('misconfigured', { quality: { expectedIntervalMs: -5 } } as never);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/gauge\('misconfigured'\): options\.quality must be/)]);
+    bad.set(3);
+    await c.flush();
+    const metrics = sent.flatMap((b) => JSON.parse(String(b)).events as { type: string; name: string; properties: Record<string, unknown> }[]).filter((e) => e.type === 'metric');
+    const q = metrics.find((e) => e.name === 'queue_depth')!.properties.quality as Record<string, number>;
+    // 10 points: 8 in order + 2 at the last time; completeness 8/10; validity 8/10; consistency 1 − 2/9.
+    expect(q.completeness).toBe(0.8);
+    expect(q.validity).toBe(0.8);
+    expect(q.consistency).toBeCloseTo(1 - 2 / 9, 15);
+    expect(q.timeliness).toBe(1);
+    expect(q.score).toBeCloseTo(25 * (0.8 + 0.8 + 1 - 2 / 9 + 1), 12);
+    expect(metrics.find((e) => e.name === 'plain')!.properties.quality).toBeUndefined();
+    // A bad quality option: the metric is kept without a score, and the mistake reported.
+    expect(metrics.find((e) => e.name === 'misconfigured')!.properties).toMatchObject({ value: 3 });
+    expect(metrics.find((e) => e.name === 'misconfigured')!.properties.quality).toBeUndefined();
+  });
+
   it('caps the metric names (metrics.maxMetrics) and counts the names and values refused', async () => {
     const { c } = client({ metrics: { maxMetrics: 5 } });
     for (let i = 0; i < 8; i++) c.counter(`name_${i}`).add(2);

@@ -22,6 +22,13 @@ export interface Instruments {
   timer<T>(name: string, fn: () => T): T;
 }
 
+const qualityOk = (q: unknown): boolean => {
+  const o = q as { expectedIntervalMs?: unknown; range?: unknown } | null;
+  if (typeof o !== 'object' || o === null || typeof o.expectedIntervalMs !== 'number' || !(o.expectedIntervalMs > 0 && o.expectedIntervalMs < Infinity)) return false;
+  const r = o.range as unknown[] | undefined;
+  return r === undefined || (Array.isArray(r) && r.length === 2 && typeof r[0] === 'number' && typeof r[1] === 'number' && r[0] <= r[1]);
+};
+
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 export function createInstruments(d: InstrumentDeps): Instruments {
@@ -41,6 +48,11 @@ export function createInstruments(d: InstrumentDeps): Instruments {
       return () => {};
     }
     let inst: Instrument | null;
+    if (options?.quality !== undefined && !qualityOk(options.quality)) {
+      d.fail(new TypeError(`${kind}('${metric}'): options.quality must be { expectedIntervalMs: a number > 0, range?: [min, max] with min ≤ max }; the metric is kept without a quality score`));
+      const { quality: _, ...rest } = options;
+      options = rest;
+    }
     try {
       inst = d.metrics.instrument(metric, kind, options);
     } catch (e) {
@@ -56,6 +68,7 @@ export function createInstruments(d: InstrumentDeps): Instruments {
       try {
         const v = finite(value, `${kind}('${metric}').${verb}()`);
         if (v !== null) write(metric, live, v, attrs);
+        else d.metrics.invalid(metric, live, attrs);
       } catch (e) {
         d.fail(e);
       }

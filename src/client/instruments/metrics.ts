@@ -1,4 +1,5 @@
 import type { Kernels } from '../../kernels/index.js';
+import { QualityAccumulator } from '../../analysis/quality-accumulator.js';
 import type { MetricPoint } from '../../delivery/encode/otlp.js';
 import { metricName, prometheusName, toPrometheusText, type Family } from '../../runtime/prometheus.js';
 
@@ -7,6 +8,12 @@ export type MetricKind = 'counter' | 'gauge' | 'histogram';
 export interface MetricOptions {
   unit?: string;
   description?: string;
+  /**
+   * Score each series' data quality per export interval (avila-telemetry/analysis's quality()):
+   * the exported point gets `quality` { score, completeness, validity, consistency, timeliness }.
+   * The wire format only; OTLP points stay as they are (an attribute would split the series).
+   */
+  quality?: { expectedIntervalMs: number; range?: [number, number] };
 }
 
 interface Series {
@@ -32,6 +39,7 @@ interface Series {
   totalMin: number;
   totalMax: number;
   cumulative: number; // sketch pointer (histograms)
+  quality: QualityAccumulator | null;
 }
 
 export interface Instrument {
@@ -171,13 +179,20 @@ export class Metrics {
       totalMin: Infinity,
       totalMax: -Infinity,
       cumulative: 0,
+      quality: inst.options.quality ? new QualityAccumulator(inst.options.quality.expectedIntervalMs, inst.options.quality.range?.[0], inst.options.quality.range?.[1]) : null,
     };
     inst.series.set(key, s);
     return s;
   }
 
+  /** A value the instrument refused (not a finite number): it counts against its series' validity. */
+  invalid(name: string, inst: Instrument, attrs?: Record<string, unknown>): void {
+    if (inst.options.quality) this.series(name, inst, attrs).quality?.add(this.now(), NaN);
+  }
+
   add(name: string, inst: Instrument, n: number, attrs?: Record<string, unknown>): void {
     const s = this.series(name, inst, attrs);
+    s.quality?.add(this.now(), n);
     s.value += n;
     s.total += n;
     s.touched = true;
@@ -186,6 +201,7 @@ export class Metrics {
 
   set(name: string, inst: Instrument, v: number, attrs?: Record<string, unknown>): void {
     const s = this.series(name, inst, attrs);
+    s.quality?.add(this.now(), v);
     s.value = v;
     s.total = v;
     s.touched = true;
@@ -194,6 +210,7 @@ export class Metrics {
 
   record(name: string, inst: Instrument, v: number, attrs?: Record<string, unknown>): void {
     const s = this.series(name, inst, attrs);
+    s.quality?.add(this.now(), v);
     let sketched = true;
     if (s.pendingLength === s.pending.length) {
       if (this.kernels) this.fold(s);
@@ -263,6 +280,11 @@ export class Metrics {
         } else {
           points.push({ ...base, value: s.value });
           if (s.kind === 'counter') s.value = 0;
+        }
+        if (s.quality) {
+          const q = s.quality.score(t);
+          points[points.length - 1]!.quality = { score: q.score, completeness: q.completeness, validity: q.validity, consistency: q.consistency, timeliness: q.timeliness };
+          s.quality.interval();
         }
         s.touched = false;
         s.startTime = t;

@@ -100,6 +100,8 @@ export interface MetricPoint {
   min?: number;
   max?: number;
   quantiles?: Record<string, number>;
+  /** MetricOptions.quality's score of the interval (wire format only). */
+  quality?: { score: number; completeness: number; validity: number; consistency: number; timeliness: number };
 }
 
 export function encodeOtlpMetrics(events: WireEvent[], r: OtlpResource): string {
