@@ -52,21 +52,26 @@ export class QualityAccumulator {
 
   add(t: number, v: number): void {
     const c = this.c;
+    const interval = this.expectedIntervalMs;
     c[POINTS]!++;
-    if (t > this.latest) {
-      if (this.latest > -Infinity) c[MISSING]! += Math.max(0, Math.round((t - this.latest) / this.expectedIntervalMs) - 1);
+    const latest = this.latest;
+    if (t > latest) {
+      // A gap of at most one interval misses nothing (round(gap / interval) ≤ 1): no division.
+      if (t - latest > interval && latest > -Infinity) c[MISSING]! += Math.round((t - latest) / interval) - 1;
       this.latest = t;
       c[IN_ORDER]!++;
-    } else c[t === this.latest ? DUPLICATES : OUT_OF_ORDER]!++;
+    } else c[t === latest ? DUPLICATES : OUT_OF_ORDER]!++;
     if (v - v !== 0) c[NON_FINITE]!++;
     else if (v < this.min || v > this.max) c[OUT_OF_RANGE]!++;
     else {
       const previous = this.lastValid;
       this.lastValid = v;
-      if (previous && v && previous !== v) {
+      // Only a ratio near 100 or more can be a unit factor: multiplications rule out the rest.
+      const a = v < 0 ? -v : v, b = previous < 0 ? -previous : previous;
+      if ((a > 97 * b || b > 97 * a) && previous && v) {
         const ratio = Math.abs(v / previous);
         const up = ratio < 1 ? 1 / ratio : ratio;
-        if (up > 98 && UNIT_FACTORS.some((f) => Math.abs(up - f) <= 0.02 * f)) c[JUMPS]!++;
+        if (UNIT_FACTORS.some((f) => Math.abs(up - f) <= 0.02 * f)) c[JUMPS]!++;
       }
     }
   }

@@ -238,31 +238,52 @@ export async function segments(data: PersonRows, q: ParsedSegments): Promise<Seg
       }
       x[i * d + j] = v;
     }
+  const fit = await clusterFeatures(x, d, { ks: q.ks, seed: q.seed, silhouetteSample: q.silhouetteSample, log: q.log, argument: q.ks.length > 1 ? 'kRange' : 'k' });
+  return {
+    features: q.names, people: n, k: fit.k, centroids: fit.centroids, sizes: fit.sizes, inertia: fit.inertia, silhouette: fit.silhouette,
+    labels: q.labels ? rows.map((r, i) => ({ person: r.person, label: fit.labels[i]! })) : null,
+  };
+}
+
+export interface Clusters {
+  k: number;
+  centroids: number[][];
+  sizes: number[];
+  labels: Int32Array;
+  inertia: number;
+  silhouette: { k: number; score: number }[] | null;
+}
+
+/**
+ * Segments of n rows × d features (row-major, modified in place): standardised to z-scores
+ * (population standard deviation, as scikit-learn's StandardScaler; a constant feature is only
+ * centred), clustered by k-means (k-means++ seeded, or `init` given in standardised units); with
+ * several k, the one of the highest mean silhouette on a seeded sample. Centroids come back in the
+ * original units (through expm1 when the features were log1p'd).
+ */
+export async function clusterFeatures(x: Float64Array, d: number, o: { ks: number[]; seed: number; silhouetteSample: number; log?: boolean; init?: Float64Array; argument?: string }): Promise<Clusters> {
+  const n = x.length / d;
+  const kMax = o.ks[o.ks.length - 1]!;
   const mean = new Float64Array(d), scale = new Float64Array(d);
-  for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += x[i * d + j]!;
-    mean[j] = s / n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) ss += (x[i * d + j]! - mean[j]!) ** 2;
-    const sd = Math.sqrt(ss / n);
-    scale[j] = sd > 0 ? sd : 1;
-  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += x[i * d + j]!;
+  for (let j = 0; j < d; j++) mean[j]! /= n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) scale[j]! += (x[i * d + j]! - mean[j]!) ** 2;
+  for (let j = 0; j < d; j++) scale[j] = Math.sqrt(scale[j]! / n) || 1;
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = (x[i * d + j]! - mean[j]!) / scale[j]!;
   const points = { data: x, dims: d };
   const distinct = new Set<string>();
   for (let i = 0; i < n && distinct.size < kMax; i++) distinct.add(x.subarray(i * d, (i + 1) * d).join(','));
-  if (distinct.size < kMax) throw new AnalyticsInputError(q.ks.length > 1 ? 'kRange' : 'k', `asks for ${kMax} segments but the ${n} people have only ${distinct.size} distinct feature vectors`);
+  if (distinct.size < kMax) throw new AnalyticsInputError(o.argument ?? 'k', `asks for ${kMax} segments but the ${n} people have only ${distinct.size} distinct feature vectors`);
   let best: Awaited<ReturnType<typeof kmeans>> | null = null;
-  let bestK = q.ks[0]!;
+  let bestK = o.ks[0]!;
   let scores: { k: number; score: number }[] | null = null;
-  if (q.ks.length === 1) best = await kmeans(points, { k: bestK, seed: q.seed });
+  if (o.ks.length === 1) best = await kmeans(points, o.init ? { k: bestK, init: { data: o.init, dims: d } } : { k: bestK, seed: o.seed });
   else {
     scores = [];
     let bestScore = -Infinity;
-    for (const k of q.ks) {
-      const fit = await kmeans(points, { k, seed: q.seed });
-      const score = await silhouette(points, fit.labels, n > q.silhouetteSample ? { sampleSize: q.silhouetteSample, seed: q.seed } : {});
+    for (const k of o.ks) {
+      const fit = await kmeans(points, { k, seed: o.seed });
+      const score = await silhouette(points, fit.labels, n > o.silhouetteSample ? { sampleSize: o.silhouetteSample, seed: o.seed } : {});
       scores.push({ k, score });
       if (score > bestScore) [bestScore, best, bestK] = [score, fit, k];
     }
@@ -272,12 +293,9 @@ export async function segments(data: PersonRows, q: ParsedSegments): Promise<Seg
   for (const l of fit.labels) sizes[l]!++;
   const centroids = fit.centroids.map((c) => c.map((z, j) => {
     const v = z * scale[j]! + mean[j]!;
-    return q.log ? Math.expm1(v) : v;
+    return o.log ? Math.expm1(v) : v;
   }));
-  return {
-    features: q.names, people: n, k: bestK, centroids, sizes, inertia: fit.inertia, silhouette: scores,
-    labels: q.labels ? rows.map((r, i) => ({ person: r.person, label: fit.labels[i]! })) : null,
-  };
+  return { k: bestK, centroids, sizes, labels: fit.labels, inertia: fit.inertia, silhouette: scores };
 }
 
 /** BG/NBD and Gamma-Gamma over the customers' purchase histories (clv.ts). */

@@ -9,7 +9,7 @@ export interface Minimum {
   theta: Float64Array;
   value: number;
   iterations: number;
-  /** ‖∇f‖∞ ≤ gradientTolerance, or f stopped changing at double precision. */
+  /** ‖∇f‖∞ ≤ gradientTolerance, or f's predicted or actual decrease fell below its rounding. */
   converged: boolean;
   /** The last BFGS approximation of the inverse Hessian (a warm start for a refit). */
   inverseHessian: Float64Array;
@@ -68,6 +68,8 @@ export function minimize(f: Objective, start: ArrayLike<number>, options: Minimi
       for (let i = 0; i < n; i++) p[i] = -g[i]!;
       slope = -g.reduce((t, v) => t + v * v, 0);
     }
+    // The decrease a full step promises is below f's rounding: no line search can measure progress.
+    if (-slope <= 4 * Number.EPSILON * Math.abs(fx)) return { theta: x, value: fx, iterations, converged: true, inverseHessian: H, evaluations };
     const longest = normInf(p);
     let step = longest > maxStep ? maxStep / longest : 1;
     let fNew = NaN;
