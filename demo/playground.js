@@ -472,6 +472,78 @@
   };
   $('attrModel').addEventListener('change', showAttribution);
 
+  // Customers: recency (days) × value, one colour per named RFM segment.
+  const SEGMENT_COLOURS = { champions: '#1f9d6b', loyal: '#2456d6', potential_loyalists: '#6a8cf0', new_customers: '#17becf', promising: '#9ccf5a', need_attention: '#e3b505', about_to_sleep: '#f28e2b', at_risk: '#d62728', cannot_lose: '#8c1d40', hibernating: '#888888' };
+  const SEGMENTS = Object.keys(SEGMENT_COLOURS);
+  const rfmChart = new uPlot(
+    {
+      mode: 2,
+      width: Math.max(320, Math.floor(width($('rfmChart')) * 0.58)),
+      height: 260,
+      legend: { show: false },
+      scales: { x: { time: false }, y: { distr: 3 } },
+      axes: [{ label: 'days since last order' }, { label: 'value (log)', size: 60 }],
+      series: [{}, ...SEGMENTS.map((s) => ({ label: s, stroke: SEGMENT_COLOURS[s], fill: SEGMENT_COLOURS[s], paths: drawPoints, points: { show: false } }))],
+    },
+    [null, ...SEGMENTS.map(() => [[], []])],
+    $('rfmChart'),
+  );
+  state.charts.rfm = rfmChart;
+  let clvEdges = [];
+  const clvChart = bars($('clvChart'), 'customers', '#8c1d40', () => clvEdges);
+  state.charts.clv = clvChart;
+
+  async function refreshCustomers() {
+    const customers = { purchase: 'order_completed', amount: 'amount' };
+    const rfm = await ask('rfm', customers);
+    if (rfm.people.length < 10) {
+      // No shop yet: segments and the models need customers (the endpoints would answer 400).
+      state.analytics.rfm = rfm;
+      $('clvText').textContent = $('segmentsText').textContent = 'generate the shop first';
+      return;
+    }
+    const [segments, clv] = await Promise.all([
+      ask('segments', { ...customers, features: ['recency', 'frequency', 'monetary'], log: true, kRange: [2, 6], labels: false }).catch((e) => ({ error: e.message })),
+      ask('clv', { ...customers, unit: 'week', horizon: 52, discountRate: 0.1 }).catch((e) => ({ error: e.message })),
+    ]);
+    Object.assign(state.analytics, { rfm, segments, clv });
+    rfmChart.setData([null, ...SEGMENTS.map((s) => {
+      const people = rfm.people.filter((p) => p.segment === s && p.monetary > 0);
+      return [people.map((p) => p.recencyDays), people.map((p) => p.monetary)];
+    })]);
+    $('rfmTable').replaceChildren(
+      row('th', ['segment', 'customers', 'share', 'mean days', 'mean orders', 'mean value']),
+      ...rfm.segments.filter((s) => s.people > 0).map((s) => {
+        const tr = row('td', [s.segment.replaceAll('_', ' '), fmt(s.people, 0), `${fmt(100 * s.share, 1)}%`, fmt(s.meanRecencyDays, 1), fmt(s.meanFrequency, 2), fmt(s.meanMonetary, 0)]);
+        tr.children[0].style.color = SEGMENT_COLOURS[s.segment];
+        return tr;
+      }),
+    );
+    $('segmentsText').textContent = segments.error
+      ? segments.error
+      : `k = ${segments.k} by silhouette (${segments.silhouette.map((s) => `${s.k}: ${fmt(s.score, 2)}`).join(', ')}); sizes ${segments.sizes.join(', ')}; centroids ${segments.centroids.map((c) => `(${c.map((v) => fmt(v, 1)).join(', ')})`).join(' ')}`;
+    if (clv.error) {
+      $('clvText').textContent = clv.error;
+      return;
+    }
+    // A histogram of CLV: 20 bins up to the 98th percentile, the rest in the last.
+    const values = clv.people.map((p) => p.clv).filter((v) => v !== null).sort((a, b) => a - b);
+    const top = values[Math.floor(0.98 * (values.length - 1))] ?? 1;
+    const counts = new Array(20).fill(0);
+    for (const v of values) counts[Math.min(19, Math.floor((20 * v) / top))]++;
+    clvEdges = counts.map((_, i) => fmt((top * i) / 20, 0));
+    clvChart.setData([counts.map((_, i) => i), counts]);
+    const se = (v, s) => (s === undefined || s === null ? fmt(v, 3) : `${fmt(v, 3)} ± ${fmt(s, 3)}`);
+    const b = clv.bgnbd, g = clv.gammaGamma;
+    $('clvTable').replaceChildren(
+      row('th', ['model', 'parameters (± standard error)']),
+      row('td', ['BG/NBD', `r ${se(b.r, b.standardErrors?.r)}, α ${se(b.alpha, b.standardErrors?.alpha)}, a ${se(b.a, b.standardErrors?.a)}, b ${se(b.b, b.standardErrors?.b)}`]),
+      row('td', ['Gamma-Gamma', g ? `p ${se(g.p, g.standardErrors?.p)}, q ${se(g.q, g.standardErrors?.q)}, γ ${se(g.gamma, g.standardErrors?.gamma)}` : 'too few repeat customers']),
+    );
+    const alive = clv.people.reduce((t, p) => t + p.pAlive, 0) / clv.people.length;
+    $('clvText').textContent = `${fmt(clv.customers, 0)} (${fmt(clv.repeatCustomers, 0)} repeat); mean P(alive) ${fmt(100 * alive, 1)}%; next 52 weeks: ${fmt(clv.totals.expectedPurchases, 0)} orders, CLV ${clv.totals.clv === null ? '–' : fmt(clv.totals.clv, 0)}`;
+  }
+
   async function refreshAnalytics() {
     const t0 = performance.now();
     const [funnel, retention, attribution, experiment] = await Promise.all([
@@ -506,6 +578,7 @@
       ),
     );
     const srm = experiment.sampleRatio;
+    await refreshCustomers();
     $('srmText').textContent = srm ? `sample ratio: χ² ${fmt(srm.statistic, 2)}, p ${fmt(srm.pValue, 3)} — ${srm.mismatch ? 'MISMATCH: fix the assignment before reading the result' : 'no mismatch'}` : '';
   }
   function row(cell, values) {

@@ -136,7 +136,7 @@ export async function createDevCollector(options = {}) {
       };
       // Twelve weeks up to today (UTC midnight): the retention table's last cohorts are recent.
       const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 83 * 86_400_000;
-      for (const e of shopEvents({ visitors, seed, app: 'shop', days: 84, start })) {
+      for (const e of shopEvents({ visitors, seed, app: 'shop', days: 84, start, churn: 0.25 })) {
         batch.push(e);
         if (batch.length === 1_000) await send();
       }

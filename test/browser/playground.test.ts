@@ -211,6 +211,23 @@ describe.skipIf(!hasChromium)('npm start: the playground and its collector', () 
     for (const list of Object.values(a.attribution.models)) expect(list.reduce((x, c) => x + c.credit, 0)).toBeCloseTo(a.attribution.conversions, 6);
     expect(a.experiment.variants.map((v) => v.variant)).toEqual(['control', 'green']);
     expect(await page.locator('#experimentTable tr').count()).toBe(3);
+    // Customers: the RFM scatter holds every customer with a value, one series per named segment, as /analytics/rfm answers.
+    type Customers = { rfm: { people: { segment: string; monetary: number }[]; segments: { segment: string; people: number }[] }; segments: { k: number; sizes: number[] }; clv: { customers: number; people: { clv: number | null }[]; bgnbd: { converged: boolean } } };
+    const c = (await page.evaluate(() => (window as unknown as { playground: { analytics: unknown } }).playground.analytics)) as Customers;
+    const rfm = (await (await fetch(`${server.url}/analytics/rfm`, { method: 'POST', body: JSON.stringify({ app: 'shop', purchase: 'order_completed', amount: 'amount' }) })).json()) as Customers['rfm'];
+    expect(c.rfm).toEqual(rfm);
+    expect(rfm.people.length).toBeGreaterThan(100);
+    const plotted = await page.evaluate(() => (window as unknown as { playground: { charts: { rfm: { data: [number[], number[]][] } } } }).playground.charts.rfm.data.slice(1).reduce((n, s) => n + s[0].length, 0));
+    expect(plotted).toBe(rfm.people.filter((p) => p.monetary > 0).length);
+    expect(await page.locator('#rfmTable tr').count()).toBe(rfm.segments.filter((s) => s.people > 0).length + 1);
+    expect(c.segments.sizes.reduce((n, v) => n + v, 0)).toBe(rfm.people.length);
+    expect(c.segments.k).toBeGreaterThanOrEqual(2);
+    // CLV: a histogram of every customer's value, and the fit's parameters.
+    expect(c.clv.bgnbd.converged).toBe(true);
+    const binned = await page.evaluate(() => (window as unknown as { playground: { charts: { clv: { data: [number[], number[]] } } } }).playground.charts.clv.data[1].reduce((n, v) => n + v, 0));
+    expect(binned).toBe(c.clv.people.filter((p) => p.clv !== null).length);
+    expect(binned).toBe(c.clv.customers);
+    expect(await page.locator('#clvTable tr').count()).toBe(3);
     // The shop's events pass through the live windows: the 5 s tumbling windows report each once.
     const generated = await page.evaluate(() => document.getElementById('shopStatus')!.textContent!);
     const stored = Number(/([\d,]+) events/.exec(generated)![1]!.replace(/,/g, ''));

@@ -403,15 +403,20 @@ export function scoreCustomers(params: BgNbdParameters, spend: GammaGammaParamet
   const times = Float64Array.from({ length: steps }, (_, i) => (options.horizon * (i + 1)) / steps);
   const discount = times.map((t) => Math.pow(1 + options.discountRate, -t));
   const out: CustomerScores = { pAlive: new Float64Array(n), expectedPurchases: new Float64Array(n), expectedSpend: new Float64Array(n), lifetimeValue: new Float64Array(n) };
-  // Per x: the (transformed) series' coefficients cₖ = (A)ₖ(B)ₖ / ((C)ₖ k!) and the ratios cₖ₊₁/cₖ, grown on demand.
+  // Per x (which decides the form): the series' coefficients cₖ = (A)ₖ(B)ₖ / ((C)ₖ k!) and the ratios cₖ₊₁/cₖ, grown on demand.
   const series = new Map<number, { c: Float64Array; ratio: Float64Array }>();
   const F = new Float64Array(steps);
   for (let i = 0; i < n; i++) {
     const xi = x[i]!;
-    // Euler's transformation ₂F₁(A, B; C; z) = (1 − z)^(C−A−B) ₂F₁(C − A, C − B; C; z) with
-    // A = r + x, B = b + x, C = a + b + x − 1: the new series' coefficients fall with x instead of
-    // growing, and (1 − z)^(C−A−B) merges with the formula's ((α + T)/(α + T + t))^(r+x).
-    const A = a + b - 1 - r, B = a - 1, C = a + b + xi - 1;
+    // ₂F₁(r + x, b + x; a + b + x − 1; z), or by Euler's transformation
+    // (1 − z)^(C−A−B) ₂F₁(C − A, C − B; C; z) = (1 − z)^(a−1−r−x) ₂F₁(a + b − 1 − r, a − 1; C; z),
+    // whichever series peaks sooner (the smaller product of the upper parameters): Euler's when a
+    // and b are moderate (its coefficients fall with x), the original when they are huge (p nearly
+    // the same for everyone). Either power of (1 − z) merges with ((α + T)/(α + T + t))^(r+x).
+    const C = a + b + xi - 1;
+    const euler = Math.abs((a + b - 1 - r) * (a - 1)) < Math.abs((r + xi) * (b + xi));
+    const A = euler ? a + b - 1 - r : r + xi, B = euler ? a - 1 : b + xi;
+    const power = euler ? a - 1 : r + xi;
     const aT = alpha + T[i]!;
     const logAT = Math.log(aT);
     // probabilityAlive, with the power by exp and log.
@@ -461,7 +466,7 @@ export function scoreCustomers(params: BgNbdParameters, spend: GammaGammaParamet
     let value = 0, before = 0, expected = 0;
     for (let s = 0; s < steps; s++) {
       // ((α + T)/(α + T + t))^A by exp and log: Math.pow costs several times as much.
-      expected = alive * head * (1 - Math.exp(B * (logAT - Math.log(aT + times[s]!))) * F[s]!);
+      expected = alive * head * (1 - Math.exp(power * (logAT - Math.log(aT + times[s]!))) * F[s]!);
       value += (expected - before) * discount[s]!;
       before = expected;
     }
