@@ -163,7 +163,7 @@ const bench: Bench = {
       const gg = fitGammaGamma({ x: repeat.map((i) => c.x[i]!), m: repeat.map((i) => c.m[i]!) });
       const s = scoreCustomers(bg, gg, c, CLV);
       [ll, llSpend, total] = [bg.logLikelihood, gg.logLikelihood, s.lifetimeValue.reduce((a, v) => a + v, 0)];
-    }, { minRuns: 5, minMs: 0, maxRuns: 5 });
+    }, { minRuns: 9, minMs: 0, maxRuns: 9 });
     const r = rClv(c, 3);
     const label = `BG/NBD + Gamma-Gamma fits and CLV of ${CLV_CUSTOMERS.toLocaleString('en')} customers`;
     ctx.log(`${label}: ours ${ours.toFixed(0)} ms (BG/NBD fit ${fitMs.toFixed(0)} ms; log-likelihood ${ll.toFixed(3)}, spend ${llSpend.toFixed(3)}, Σ CLV ${total.toFixed(0)})`);
@@ -206,7 +206,7 @@ const bench: Bench = {
     let score = NaN;
     const qMs = await medianMs(() => {
       score = quality(s, options).score;
-    }, { minRuns: 7, minMs: 0, maxRuns: 7 });
+    }, { minRuns: 15, minMs: 0, maxRuns: 15 });
     const ns = (qMs * 1e6) / s.timestamps.length;
     const np = numpyQuality(s, 7);
     const qLabel = 'data quality of a 1,000,000-point series, per point';

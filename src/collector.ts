@@ -10,5 +10,11 @@ export { AnalyticsInputError, ATTRIBUTION_MODELS } from './collector/analytics/q
 export type {
   Analytics, AttributionModel, AttributionQuery, AttributionResult, ExperimentQuery, ExperimentResult, FunnelOrder, FunnelQuery, FunnelResult, FunnelStepResult,
   PropertyValue, RetentionCohort, RetentionQuery, RetentionResult, SessionsQuery, SessionsResult, SessionsRow, StepInput, VariantResult,
+  CustomerQuery, RfmQuery, RfmResult, RfmPerson, RfmSegment, SegmentFeature, SegmentsQuery, SegmentsResult, ClvQuery, ClvResult, ClvPerson, QualityQuery, QualityResult,
 } from './collector/analytics/query.js';
+export {
+  fitBgNbd, fitGammaGamma, bgNbdLogLikelihood, expectedPurchases, conditionalExpectedPurchases, probabilityAlive, expectedSpend, lifetimeValue, scoreCustomers, hypergeometric2F1,
+  type BgNbdFit, type BgNbdParameters, type CustomerHistories, type CustomerScores, type GammaGammaFit, type GammaGammaParameters, type LifetimeValueOptions,
+} from './collector/analytics/clv.js';
+export { RFM_SEGMENTS } from './collector/analytics/customers.js';
 export { DEFAULT_WINDOWS, LiveWindows, type LiveOptions, type WindowResult, type WindowSpec } from './collector/analytics/live.js';
