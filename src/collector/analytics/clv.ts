@@ -160,9 +160,9 @@ function bgNbdObjective(d: { x: Float64Array; tx: Float64Array; T: Float64Array 
 }
 
 /** Standard errors of the parameters exp(θ) from the Hessian of the mean negative log-likelihood in θ (delta method: se = parameter · se(θ)). */
-function standardErrors(f: Objective, theta: Float64Array, n: number): number[] | null {
+function standardErrors(f: Objective, theta: Float64Array, n: number, gradient?: Float64Array): number[] | null {
   const k = theta.length;
-  const H = hessian(f, theta);
+  const H = hessian(f, theta, gradient);
   for (let i = 0; i < H.length; i++) H[i] = H[i]! * n;
   const cov = inverseSpd(H, k);
   if (!cov) return null;
@@ -191,7 +191,7 @@ function fitted(objective: (stride: number) => Objective, n: number, start: numb
   }
   const f = objective(1);
   const min = minimize(f, theta, options);
-  return { p: Array.from(min.theta, Math.exp), se: standardErrors(f, min.theta, n), logLikelihood: -min.value * n, iterations: min.iterations, converged: min.converged };
+  return { p: Array.from(min.theta, Math.exp), se: standardErrors(f, min.theta, n, min.gradient), logLikelihood: -min.value * n, iterations: min.iterations, converged: min.converged };
 }
 
 /**
@@ -452,8 +452,19 @@ export function scoreCustomers(params: BgNbdParameters, spend: GammaGammaParamet
         f0 += ck * p0; f1 += ck * p1; f2 += ck * p2; f3 += ck * p3;
         const term = ck * pMax;
         fMax += term;
-        // Stop once the largest z's terms are below an ulp of its sum and falling (past the peak).
-        if ((Math.abs(term) <= 1e-16 * Math.abs(fMax) && Math.abs(ratio[k]! * zMax) < 1) || !(Math.abs(fMax) < Infinity) || k > 1_000_000) break;
+        // Stop once the largest z's terms are falling (past the peak) and the rest of the series,
+        // bounded by the geometric tail term · q / (1 − q), q = the current term ratio, is below
+        // 1e-15 of the sum — then added, so the sum is right to about an ulp.
+        const q = Math.abs(ratio[k]! * zMax);
+        if (q < 1 && Math.abs(term) * q <= 1e-15 * (1 - q) * Math.abs(fMax)) {
+          const rk = Math.abs(ratio[k]!);
+          f0 += (ck * p0 * rk * z0) / (1 - rk * z0);
+          f1 += (ck * p1 * rk * z1) / (1 - rk * z1);
+          f2 += (ck * p2 * rk * z2) / (1 - rk * z2);
+          f3 += (ck * p3 * rk * z3) / (1 - rk * z3);
+          break;
+        }
+        if (!(Math.abs(fMax) < Infinity) || k > 1_000_000) break;
       }
       const ok = Math.abs(fMax) < Infinity;
       F[s0] = ok ? f0 : hypergeometric2F1(A, B, C, z0);

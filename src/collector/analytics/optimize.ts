@@ -15,6 +15,8 @@ export interface Minimum {
   inverseHessian: Float64Array;
   /** Objective evaluations. */
   evaluations: number;
+  /** ∇f at theta. */
+  gradient: Float64Array;
 }
 
 export interface MinimizeOptions {
@@ -54,7 +56,7 @@ export function minimize(f: Objective, start: ArrayLike<number>, options: Minimi
   let iterations = 0;
   let still = 0;
   for (; iterations < maxIterations; iterations++) {
-    if (normInf(g) <= gradientTolerance) return { theta: x, value: fx, iterations, converged: true, inverseHessian: H, evaluations };
+    if (normInf(g) <= gradientTolerance) return { theta: x, value: fx, iterations, converged: true, inverseHessian: H, evaluations, gradient: g };
     for (let i = 0; i < n; i++) {
       let v = 0;
       for (let j = 0; j < n; j++) v -= H[i * n + j]! * g[j]!;
@@ -69,7 +71,7 @@ export function minimize(f: Objective, start: ArrayLike<number>, options: Minimi
       slope = -g.reduce((t, v) => t + v * v, 0);
     }
     // The decrease a full step promises is below f's rounding: no line search can measure progress.
-    if (-slope <= 4 * Number.EPSILON * Math.abs(fx)) return { theta: x, value: fx, iterations, converged: true, inverseHessian: H, evaluations };
+    if (-slope <= 4 * Number.EPSILON * Math.abs(fx)) return { theta: x, value: fx, iterations, converged: true, inverseHessian: H, evaluations, gradient: g };
     const longest = normInf(p);
     let step = longest > maxStep ? maxStep / longest : 1;
     let fNew = NaN;
@@ -79,7 +81,7 @@ export function minimize(f: Objective, start: ArrayLike<number>, options: Minimi
       evaluations++;
       if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * slope) break;
     }
-    if (!(Number.isFinite(fNew) && fNew <= fx)) return { theta: x, value: fx, iterations, converged: normInf(g) <= gradientTolerance * 1e3, inverseHessian: H, evaluations };
+    if (!(Number.isFinite(fNew) && fNew <= fx)) return { theta: x, value: fx, iterations, converged: normInf(g) <= gradientTolerance * 1e3, inverseHessian: H, evaluations, gradient: g };
     still = fx - fNew <= 1e-15 * Math.abs(fx) ? still + 1 : 0;
     let sy = 0;
     for (let i = 0; i < n; i++) {
@@ -89,7 +91,7 @@ export function minimize(f: Objective, start: ArrayLike<number>, options: Minimi
     }
     [x, g, gNew] = [Float64Array.from(xNew), gNew, g];
     fx = fNew;
-    if (still >= 3) return { theta: x, value: fx, iterations: iterations + 1, converged: true, inverseHessian: H, evaluations };
+    if (still >= 3) return { theta: x, value: fx, iterations: iterations + 1, converged: true, inverseHessian: H, evaluations, gradient: g };
     if (sy > 1e-300) {
       // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
       const rho = 1 / sy;
@@ -104,18 +106,18 @@ export function minimize(f: Objective, start: ArrayLike<number>, options: Minimi
         for (let j = 0; j < n; j++) H[i * n + j] = H[i * n + j]! - rho * (Hy[i]! * s[j]! + s[i]! * Hy[j]!) + (rho * rho * yHy + rho) * s[i]! * s[j]!;
     }
   }
-  return { theta: x, value: fx, iterations, converged: normInf(g) <= gradientTolerance, inverseHessian: H, evaluations };
+  return { theta: x, value: fx, iterations, converged: normInf(g) <= gradientTolerance, inverseHessian: H, evaluations, gradient: g };
 }
 
 /**
- * ∂²f/∂θ² by forward differences of the analytic gradient (symmetrised), n × n row-major: n + 1
- * gradients, each column exact to O(h) (h = 1e-6 relative), ample for standard errors.
+ * ∂²f/∂θ² by forward differences of the analytic gradient (symmetrised), n × n row-major: n
+ * gradients beyond the one at θ (given, or computed), each column exact to O(h) (h = 1e-6 relative), ample for standard errors.
  */
-export function hessian(f: Objective, theta: Float64Array, relativeStep = 1e-6): Float64Array {
+export function hessian(f: Objective, theta: Float64Array, gradientAt?: Float64Array, relativeStep = 1e-6): Float64Array {
   const n = theta.length;
   const H = new Float64Array(n * n);
-  const at = new Float64Array(n);
-  f(theta, at);
+  const at = gradientAt ?? new Float64Array(n);
+  if (!gradientAt) f(theta, at);
   const plus = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     const h = relativeStep * Math.max(1, Math.abs(theta[j]!));
