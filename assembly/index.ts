@@ -13,6 +13,6 @@ export {
 export {
   kmeansCreate, kmeansFree, kmeansSeed, kmeansSetCenters, kmeansGetCenters, kmeansLabels, kmeansInertia,
   kmeansShiftTotal, kmeansTolerance, kmeansRelocated, kmeansInitRandom, kmeansPlusPlusFirst, kmeansPlusPlusNext, kmeansIterate,
-  kmeansFinish, kmeansPredict, kmeansMiniBatch, silhouetteRange,
+  kmeansFinish, kmeansPredict, kmeansMiniBatch, silhouetteRange, kmeansAssign, kmeansSums, kmeansWeights, kmeansMove,
 } from './kmeans';
 export { arimaFit, arimaForecast, arimaObjective } from './arima';

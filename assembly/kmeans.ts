@@ -38,6 +38,8 @@
   data: usize = 0;
   sums: usize = 0;
   centers: usize = 0;
+  /** The centres transposed (d × k), for nearest() with d ≥ 3: rebuilt at each assignment pass. */
+  transposed: usize = 0;
   next: usize = 0;
   weight: usize = 0;
   labels: usize = 0;
@@ -128,12 +130,44 @@ let secondD: f64 = 0;
 }
 
 /**
+ * Squared distances from x to centres j and j + 1 as one f64x2, from the centres transposed
+ * (d × k at t): each lane holds one centre, and its sum is made in dist2's order — even
+ * dimensions of the pairs in one accumulator, odd in another, their sum, then the last dimension
+ * of an odd d — so the bits are dist2's. For d ≥ 3, where dist2 goes centre by centre.
+ */
+@inline function pairDistT(x: usize, t: usize, j: i32, k: i32, d: i32): v128 {
+  let e = f64x2.splat(0);
+  let o = f64x2.splat(0);
+  let q = 0;
+  const stride = <usize>k << 3;
+  let col = t + (<usize>j << 3);
+  for (; q + 2 <= d; q += 2) {
+    const a = f64x2.sub(f64x2.splat(f(x, q)), v128.load(col));
+    e = f64x2.add(e, f64x2.mul(a, a));
+    const b = f64x2.sub(f64x2.splat(f(x, q + 1)), v128.load(col + stride));
+    o = f64x2.add(o, f64x2.mul(b, b));
+    col += stride << 1;
+  }
+  let acc = f64x2.add(e, o);
+  if (q < d) {
+    const a = f64x2.sub(f64x2.splat(f(x, q)), v128.load(col));
+    acc = f64x2.add(acc, f64x2.mul(a, a));
+  }
+  return acc;
+}
+
+/** The k × d centres at c, transposed into d × k at t (for pairDistT). */
+function transpose(c: usize, t: usize, k: i32, d: i32): void {
+  for (let a = 0; a < k; a++) for (let q = 0; q < d; q++) setf(t, q * k + a, f(c, a * d + q));
+}
+
+/**
  * Index of the centre nearest to x (lowest index on ties), its squared distance in nearD and the
  * runner-up's in secondD. Even and odd centres are tracked in the two lanes of a vector with
  * compare-and-bitselect, so the loop has no data-dependent branch (which centre wins is
  * unpredictable, and V8 turns a scalar f64 select into a branch).
  */
-function nearest(x: usize, centers: usize, k: i32, d: i32): i32 {
+function nearest(x: usize, centers: usize, k: i32, d: i32, transposed: usize = 0): i32 {
   let best = 0;
   let bd: f64 = Infinity;
   let sd: f64 = Infinity;
@@ -146,7 +180,7 @@ function nearest(x: usize, centers: usize, k: i32, d: i32): i32 {
     let vj = i64x2.replace_lane(i64x2.splat(0), 1, 1);
     const two = i64x2.splat(2);
     for (; j + 2 <= k; j += 2) {
-      const s = pairDist(x, xv, centers, j, d);
+      const s = transposed != 0 && d >= 3 ? pairDistT(x, transposed, j, k, d) : pairDist(x, xv, centers, j, d);
       const win = f64x2.lt(s, vd);
       vs = v128.bitselect(vd, v128.bitselect(s, vs, f64x2.lt(s, vs)), win);
       vd = v128.bitselect(s, vd, win);
@@ -208,6 +242,7 @@ export function kmeansCreate(data: usize, n: i32, d: i32, k: i32, tol: f64, hame
   m.data = data;
   const kd = (<usize>k * <usize>d) << 3;
   m.centers = heap.alloc(kd);
+  m.transposed = heap.alloc(kd);
   m.next = heap.alloc(kd);
   m.sums = heap.alloc(kd);
   m.weight = heap.alloc(<usize>k << 3);
@@ -236,6 +271,7 @@ export function kmeansCreate(data: usize, n: i32, d: i32, k: i32, tol: f64, hame
 export function kmeansFree(ptr: usize): void {
   const m = changetype<KMeans>(ptr);
   heap.free(m.centers);
+  heap.free(m.transposed);
   heap.free(m.next);
   heap.free(m.sums);
   heap.free(m.weight);
@@ -419,12 +455,14 @@ function assign(m: KMeans): i32 {
   if (bounded) halfGaps(m);
   const half = m.half, shift = m.shift;
   const far1 = m.far1, far2 = m.far2, farIdx = m.farIdx;
+  const t = ASC_FEATURE_SIMD && d >= 3 ? m.transposed : 0;
+  if (t != 0) transpose(centers, t, k, d);
   for (let i = 0; i < n; i++) {
     const x = row(data, i, d);
     const prev = lab(labels, i);
     let a = prev;
     if (!bounded) {
-      a = nearest(x, centers, k, d);
+      a = nearest(x, centers, k, d, t);
       if (m.hamerly != 0) {
         setf(upper, i, Math.sqrt(nearD) * (1 + SLACK));
         setf(lower, i, Math.sqrt(secondD) * (1 - SLACK));
@@ -436,7 +474,7 @@ function assign(m: KMeans): i32 {
       if (u >= bound) {
         u = Math.sqrt(dist2(x, row(centers, a, d), d)) * (1 + SLACK);
         if (u >= bound) {
-          a = nearest(x, centers, k, d);
+          a = nearest(x, centers, k, d, t);
           u = Math.sqrt(nearD) * (1 + SLACK);
           l = Math.sqrt(secondD) * (1 - SLACK);
         }
@@ -505,27 +543,38 @@ function relocateEmpty(m: KMeans, empty: i32): void {
  */
 export function kmeansIterate(ptr: usize): i32 {
   const m = changetype<KMeans>(ptr);
-  const n = m.n, d = m.d, k = m.k;
+  const d = m.d, k = m.k;
   const changed = assign(m);
   let empty = 0;
   for (let c = 0; c < k; c++) if (f(m.weight, c) == 0) empty++;
   if (empty > 0) relocateEmpty(m, empty);
   m.relocated = empty;
-  let total: f64 = 0;
-  let far1: f64 = 0, far2: f64 = 0;
-  let farIdx = -1;
   for (let c = 0; c < k; c++) {
     const w = f(m.weight, c);
     const s = row(m.next, c, d);
-    const old = row(m.centers, c, d);
     if (w > 0) {
       const inv = 1 / w;
       const sum = row(m.sums, c, d);
       for (let j = 0; j < d; j++) setf(s, j, f(sum, j) * inv);
     } else {
-      memory.copy(s, old, <usize>d << 3);
+      memory.copy(s, row(m.centers, c, d), <usize>d << 3);
     }
-    const p2 = dist2(s, old, d);
+  }
+  commit(m);
+  return changed;
+}
+
+/**
+ * The centres in `next` become the centres: each centre's shift is measured (Hamerly's bounds move
+ * by it lazily, in the next assignment pass) and Σ‖shift‖² kept for the tolerance test.
+ */
+function commit(m: KMeans): void {
+  const d = m.d, k = m.k;
+  let total: f64 = 0;
+  let far1: f64 = 0, far2: f64 = 0;
+  let farIdx = -1;
+  for (let c = 0; c < k; c++) {
+    const p2 = dist2(row(m.next, c, d), row(m.centers, c, d), d);
     total += p2;
     const p = Math.sqrt(p2) * (1 + SLACK);
     setf(m.shift, c, p);
@@ -541,11 +590,35 @@ export function kmeansIterate(ptr: usize): i32 {
   m.centers = m.next;
   m.next = t;
   m.shiftTotal = total;
-  // The bounds move by these shifts lazily, in the next assignment pass.
   m.far1 = far1;
   m.far2 = far2;
   m.farIdx = farIdx;
-  return changed;
+}
+
+/**
+ * Data-parallel k-means (src/collector/analytics/kmeans-threads.ts): one shard's assignment pass
+ * from the current centres — labels, bounds, and the shard's per-cluster sums and counts
+ * (kmeansSums, kmeansWeights) — without moving the centres. Returns how many labels changed.
+ */
+export function kmeansAssign(ptr: usize): i32 {
+  return assign(changetype<KMeans>(ptr));
+}
+
+/** The shard's per-cluster sums of rows (k × d) after kmeansAssign. */
+export function kmeansSums(ptr: usize): usize {
+  return changetype<KMeans>(ptr).sums;
+}
+
+/** The shard's per-cluster counts (k) after kmeansAssign. */
+export function kmeansWeights(ptr: usize): usize {
+  return changetype<KMeans>(ptr).weight;
+}
+
+/** Moves the centres to `centers` (k × d, computed from every shard's sums) as kmeansIterate would. */
+export function kmeansMove(ptr: usize, centers: usize): void {
+  const m = changetype<KMeans>(ptr);
+  memory.copy(m.next, centers, (<usize>m.k * <usize>m.d) << 3);
+  commit(m);
 }
 
 /**
@@ -556,10 +629,12 @@ export function kmeansFinish(ptr: usize, relabel: i32): f64 {
   const m = changetype<KMeans>(ptr);
   const n = m.n, d = m.d;
   let inertia: f64 = 0;
+  const t = ASC_FEATURE_SIMD && d >= 3 && relabel != 0 ? m.transposed : 0;
+  if (t != 0) transpose(m.centers, t, m.k, d);
   for (let i = 0; i < n; i++) {
     const x = row(m.data, i, d);
     if (relabel != 0) {
-      setLab(m.labels, i, nearest(x, m.centers, m.k, d));
+      setLab(m.labels, i, nearest(x, m.centers, m.k, d, t));
       inertia += nearD;
     } else {
       inertia += dist2(x, row(m.centers, lab(m.labels, i), d), d);

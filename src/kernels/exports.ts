@@ -43,6 +43,10 @@ export interface KernelExports {
   kmeansPlusPlusFirst(ptr: number): number;
   kmeansPlusPlusNext(ptr: number, c: number, trials: number, pot: number): number;
   kmeansIterate(ptr: number): number;
+  kmeansAssign(ptr: number): number;
+  kmeansSums(ptr: number): number;
+  kmeansWeights(ptr: number): number;
+  kmeansMove(ptr: number, centers: number): void;
   kmeansFinish(ptr: number, relabel: number): number;
   kmeansPredict(data: number, n: number, d: number, centers: number, k: number, out: number): number;
   kmeansMiniBatch(

@@ -220,7 +220,7 @@ function featureValue(f: Feature, row: PersonRow, asOf: number): number {
  * a constant feature is only centred) clustered by k-means (k-means++, seeded); with several k,
  * the one of the highest mean silhouette on a seeded sample.
  */
-export async function segments(data: PersonRows, q: ParsedSegments): Promise<SegmentsResult> {
+export async function segments(data: PersonRows, q: ParsedSegments, runner?: KMeansRunner): Promise<SegmentsResult> {
   const needsPurchases = q.features.some((f) => (RFM_FEATURES as readonly string[]).includes(f.kind));
   const rows = needsPurchases ? data.rows.filter((r) => r.purchases > 0) : data.rows.filter((r) => r.events > 0);
   const n = rows.length;
@@ -238,12 +238,18 @@ export async function segments(data: PersonRows, q: ParsedSegments): Promise<Seg
       }
       x[i * d + j] = v;
     }
-  const fit = await clusterFeatures(x, d, { ks: q.ks, seed: q.seed, silhouetteSample: q.silhouetteSample, log: q.log, argument: q.ks.length > 1 ? 'kRange' : 'k' });
+  const fit = await clusterFeatures(x, d, { ks: q.ks, seed: q.seed, silhouetteSample: q.silhouetteSample, log: q.log, argument: q.ks.length > 1 ? 'kRange' : 'k', ...(runner ? { runner } : {}) });
   return {
     features: q.names, people: n, k: fit.k, centroids: fit.centroids, sizes: fit.sizes, inertia: fit.inertia, silhouette: fit.silhouette,
     labels: q.labels ? rows.map((r, i) => ({ person: r.person, label: fit.labels[i]! })) : null,
   };
 }
+
+/** Runs k-means on n × dims rows (standardised, validated): kmeans() of the analysis API, or the Node store's threaded one (kmeans-threads.ts). */
+export type KMeansRunner = (data: Float64Array, dims: number, o: { k: number; seed: number; init?: Float64Array }) => Promise<{ centroids: number[][]; labels: Int32Array; inertia: number }>;
+
+/** kmeans() of avila-telemetry/analysis: k-means++ from the seed, or the given start. */
+export const kmeansRunner: KMeansRunner = (data, dims, o) => kmeans({ data, dims }, o.init ? { k: o.k, init: { data: o.init, dims } } : { k: o.k, seed: o.seed });
 
 export interface Clusters {
   k: number;
@@ -261,28 +267,35 @@ export interface Clusters {
  * several k, the one of the highest mean silhouette on a seeded sample. Centroids come back in the
  * original units (through expm1 when the features were log1p'd).
  */
-export async function clusterFeatures(x: Float64Array, d: number, o: { ks: number[]; seed: number; silhouetteSample: number; log?: boolean; init?: Float64Array; argument?: string }): Promise<Clusters> {
+export async function clusterFeatures(x: Float64Array, d: number, o: { ks: number[]; seed: number; silhouetteSample: number; log?: boolean; init?: Float64Array; argument?: string; runner?: KMeansRunner }): Promise<Clusters> {
+  const run = o.runner ?? kmeansRunner;
   const n = x.length / d;
   const kMax = o.ks[o.ks.length - 1]!;
   const mean = new Float64Array(d), scale = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += x[i * d + j]!;
+  for (let i = 0, at = 0; i < n; i++) for (let j = 0; j < d; j++, at++) mean[j]! += x[at]!;
   for (let j = 0; j < d; j++) mean[j]! /= n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) scale[j]! += (x[i * d + j]! - mean[j]!) ** 2;
+  for (let i = 0, at = 0; i < n; i++)
+    for (let j = 0; j < d; j++, at++) {
+      const t = x[at]! - mean[j]!;
+      scale[j]! += t * t;
+    }
+  // 1 / σ (a constant feature: 1, so it is only centred), multiplied rather than divided by.
   for (let j = 0; j < d; j++) scale[j] = Math.sqrt(scale[j]! / n) || 1;
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = (x[i * d + j]! - mean[j]!) / scale[j]!;
+  const inverse = scale.map((v) => 1 / v);
+  for (let i = 0, at = 0; i < n; i++) for (let j = 0; j < d; j++, at++) x[at] = (x[at]! - mean[j]!) * inverse[j]!;
   const points = { data: x, dims: d };
   const distinct = new Set<string>();
   for (let i = 0; i < n && distinct.size < kMax; i++) distinct.add(x.subarray(i * d, (i + 1) * d).join(','));
   if (distinct.size < kMax) throw new AnalyticsInputError(o.argument ?? 'k', `asks for ${kMax} segments but the ${n} people have only ${distinct.size} distinct feature vectors`);
-  let best: Awaited<ReturnType<typeof kmeans>> | null = null;
+  let best: Awaited<ReturnType<KMeansRunner>> | null = null;
   let bestK = o.ks[0]!;
   let scores: { k: number; score: number }[] | null = null;
-  if (o.ks.length === 1) best = await kmeans(points, o.init ? { k: bestK, init: { data: o.init, dims: d } } : { k: bestK, seed: o.seed });
+  if (o.ks.length === 1) best = await run(x, d, { k: bestK, seed: o.seed, ...(o.init ? { init: o.init } : {}) });
   else {
     scores = [];
     let bestScore = -Infinity;
     for (const k of o.ks) {
-      const fit = await kmeans(points, { k, seed: o.seed });
+      const fit = await run(x, d, { k, seed: o.seed });
       const score = await silhouette(points, fit.labels, n > o.silhouetteSample ? { sampleSize: o.silhouetteSample, seed: o.seed } : {});
       scores.push({ k, score });
       if (score > bestScore) [bestScore, best, bestK] = [score, fit, k];

@@ -6,6 +6,7 @@
 import { DDSketch } from './ddsketch.js';
 import { clv, parseClv, parseRfm, parseSegments, rfm, segments, type PersonRow, type PersonRows } from './customers.js';
 import { experimentResult, periodStart, SESSION_SKETCH_ALPHA, sessionRow, sortCredits, type RowSpec } from './engine.js';
+import { threadedKMeans } from './kmeans-threads.js';
 import { metricPoint, parseQuality, seriesQuality } from './series-quality.js';
 import {
   DAY_MS, dayString, parseApp, parseAttribution, parseExperiment, parseFunnel, parseRetention, parseSessions,
@@ -195,7 +196,7 @@ export function duckdbAnalytics(query: Query): Analytics {
     async segments(input) {
       const app = parseApp(input, null);
       const q = parseSegments(input);
-      return segments(await personRows(run, app, q), q);
+      return segments(await personRows(run, app, q), q, threadedKMeans);
     },
     async quality(input) {
       const app = parseApp(input, null);
