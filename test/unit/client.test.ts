@@ -316,7 +316,7 @@ describe('client', () => {
     const errors: Error[] = [];
     c.on('error', (e) => errors.push(e as Error));
     const bad = c.gauge('misconfigured', { quality: { expectedIntervalMs: -5 } } as never);
-    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/gauge\('misconfigured'\): options\.quality must be/)]);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/gauge\('misconfigured'\): options\.quality needs/)]);
     bad.set(3);
     await c.flush();
     const metrics = sent.flatMap((b) => JSON.parse(String(b)).events as { type: string; name: string; properties: Record<string, unknown> }[]).filter((e) => e.type === 'metric');

@@ -22,13 +22,6 @@ export interface Instruments {
   timer<T>(name: string, fn: () => T): T;
 }
 
-const qualityOk = (q: unknown): boolean => {
-  const o = q as { expectedIntervalMs?: unknown; range?: unknown } | null;
-  if (typeof o !== 'object' || o === null || typeof o.expectedIntervalMs !== 'number' || !(o.expectedIntervalMs > 0 && o.expectedIntervalMs < Infinity)) return false;
-  const r = o.range as unknown[] | undefined;
-  return r === undefined || (Array.isArray(r) && r.length === 2 && typeof r[0] === 'number' && typeof r[1] === 'number' && r[0] <= r[1]);
-};
-
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 export function createInstruments(d: InstrumentDeps): Instruments {
@@ -48,9 +41,10 @@ export function createInstruments(d: InstrumentDeps): Instruments {
       return () => {};
     }
     let inst: Instrument | null;
-    if (options?.quality !== undefined && !qualityOk(options.quality)) {
-      d.fail(new TypeError(`${kind}('${metric}'): options.quality must be { expectedIntervalMs: a number > 0, range?: [min, max] with min ≤ max }; the metric is kept without a quality score`));
-      const { quality: _, ...rest } = options;
+    const q = options?.quality;
+    if (q !== undefined && !(q && q.expectedIntervalMs > 0 && (!q.range || q.range[0] <= q.range[1]))) {
+      d.fail(new TypeError(`${kind}('${metric}'): options.quality needs expectedIntervalMs > 0 and range [min ≤ max]; kept without it`));
+      const { quality: _, ...rest } = options!;
       options = rest;
     }
     try {

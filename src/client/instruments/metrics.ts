@@ -10,7 +10,7 @@ export interface MetricOptions {
   description?: string;
   /**
    * Score each series' data quality per export interval (avila-telemetry/analysis's quality()):
-   * the exported point gets `quality` { score, completeness, validity, consistency, timeliness }.
+   * the exported point gets `quality`, its QualityScore (score 0–100, the four components, counts).
    * The wire format only; OTLP points stay as they are (an attribute would split the series).
    */
   quality?: { expectedIntervalMs: number; range?: [number, number] };
@@ -158,6 +158,7 @@ export class Metrics {
   }
 
   private addSeries(name: string, inst: Instrument, key: string, attributes: Record<string, string>): Series {
+    const q = inst.options.quality;
     const s: Series = {
       metric: name,
       kind: inst.kind,
@@ -179,7 +180,7 @@ export class Metrics {
       totalMin: Infinity,
       totalMax: -Infinity,
       cumulative: 0,
-      quality: inst.options.quality ? new QualityAccumulator(inst.options.quality.expectedIntervalMs, inst.options.quality.range?.[0], inst.options.quality.range?.[1]) : null,
+      quality: q ? new QualityAccumulator(q.expectedIntervalMs, q.range?.[0], q.range?.[1]) : null,
     };
     inst.series.set(key, s);
     return s;
@@ -282,8 +283,7 @@ export class Metrics {
           if (s.kind === 'counter') s.value = 0;
         }
         if (s.quality) {
-          const q = s.quality.score(t);
-          points[points.length - 1]!.quality = { score: q.score, completeness: q.completeness, validity: q.validity, consistency: q.consistency, timeliness: q.timeliness };
+          points[points.length - 1]!.quality = s.quality.score(t);
           s.quality.interval();
         }
         s.touched = false;

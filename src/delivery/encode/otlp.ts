@@ -101,7 +101,7 @@ export interface MetricPoint {
   max?: number;
   quantiles?: Record<string, number>;
   /** MetricOptions.quality's score of the interval (wire format only). */
-  quality?: { score: number; completeness: number; validity: number; consistency: number; timeliness: number };
+  quality?: import('../../analysis/quality-accumulator.js').QualityScore;
 }
 
 export function encodeOtlpMetrics(events: WireEvent[], r: OtlpResource): string {
