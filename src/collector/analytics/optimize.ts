@@ -70,18 +70,23 @@ export function minimize(f: Objective, start: ArrayLike<number>, options: Minimi
       for (let i = 0; i < n; i++) p[i] = -g[i]!;
       slope = -g.reduce((t, v) => t + v * v, 0);
     }
-    // The decrease a full step promises is below f's rounding: no line search can measure progress.
-    if (-slope <= 4 * Number.EPSILON * Math.abs(fx)) return { theta: x, value: fx, iterations, converged: true, inverseHessian: H, evaluations, gradient: g };
+    // The decrease a full step promises is below 1e-12 of f: f is within about that of its
+    // minimum (for a quadratic, f − f* ≈ −slope / 2), and a gradient summed over many terms is too
+    // noisy there to point anywhere — line searches would only halve their way down in noise.
+    if (-slope <= 1e-12 * Math.abs(fx)) return { theta: x, value: fx, iterations, converged: true, inverseHessian: H, evaluations, gradient: g };
     const longest = normInf(p);
     let step = longest > maxStep ? maxStep / longest : 1;
     let fNew = NaN;
-    for (let tries = 0; tries < 60; tries++, step *= 0.5) {
+    let accepted = false;
+    for (let tries = 0; tries < 30 && !accepted; tries++) {
       for (let i = 0; i < n; i++) xNew[i] = x[i]! + step * p[i]!;
       fNew = f(xNew, gNew);
       evaluations++;
-      if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * slope) break;
+      accepted = Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * slope;
+      if (!accepted) step *= 0.5;
     }
-    if (!(Number.isFinite(fNew) && fNew <= fx)) return { theta: x, value: fx, iterations, converged: normInf(g) <= gradientTolerance * 1e3, inverseHessian: H, evaluations, gradient: g };
+    // No sufficient decrease within 2⁻³⁰ of the step: progress is below f's noise.
+    if (!accepted) return { theta: x, value: fx, iterations, converged: -slope <= 1e-10 * Math.abs(fx), inverseHessian: H, evaluations, gradient: g };
     still = fx - fNew <= 1e-15 * Math.abs(fx) ? still + 1 : 0;
     let sy = 0;
     for (let i = 0; i < n; i++) {
