@@ -183,6 +183,16 @@ describe('fits', () => {
     );
   });
 
+  it('scores a customer whose repeat purchases average ≤ 0 (refunds) with the population mean spend', () => {
+    const gg = { p: 6.25, q: 3.74, gamma: 15.44 };
+    const s = scoreCustomers(CDNOW, gg, { x: [2, 2, 0], tx: [10, 10, 0], T: [30, 30, 30], m: [-5, 12, 0] }, { horizon: 52, discountRate: 0, steps: 4 });
+    const mean = (gg.p * gg.gamma) / (gg.q - 1);
+    expect(s.expectedSpend[0]).toBe(mean);
+    expect(s.expectedSpend[2]).toBe(mean);
+    expect(s.expectedSpend[1]).toBe(expectedSpend(gg, 2, 12));
+    expect(s.lifetimeValue[0]).toBeCloseTo(mean * s.expectedPurchases[0]!, 10);
+  });
+
   it('refuses what cannot be fitted, naming the argument', () => {
     expect(inputError(() => fitBgNbd({ x: [0, 0, 0], tx: [0, 0, 0], T: [5, 6, 7] })).parameter).toBe('customers.x');
     expect(inputError(() => fitBgNbd({ x: [1, 2], tx: [1], T: [5, 6] })).parameter).toBe('customers.tx');

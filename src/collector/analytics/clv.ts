@@ -473,7 +473,10 @@ export function scoreCustomers(params: BgNbdParameters, spend: GammaGammaParamet
       if (s0 + 3 <= last) F[s0 + 3] = ok ? f3 : hypergeometric2F1(A, B, C, z3);
     }
     const head = (a + b + xi - 1) / (a - 1);
-    const m = spend ? expectedSpend(spend, xi, xi > 0 ? Number(customers.m?.[i] ?? NaN) : 0) : null;
+    // Repeat purchases without a positive mean value (refunds) are outside the spend model: such a
+    // customer gets the population mean, as one without repeats.
+    const mi = Number(customers.m?.[i] ?? NaN);
+    const m = spend ? expectedSpend(spend, xi > 0 && mi > 0 ? xi : 0, mi) : null;
     let value = 0, before = 0, expected = 0;
     for (let s = 0; s < steps; s++) {
       // ((α + T)/(α + T + t))^A by exp and log: Math.pow costs several times as much.

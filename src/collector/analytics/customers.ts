@@ -335,7 +335,8 @@ export function clv(data: PersonRows, q: ParsedClv): ClvResult {
   let expectedTotal = 0, clvTotal = 0;
   for (let i = 0; i < n; i++) {
     expectedTotal += scores.expectedPurchases[i]!;
-    clvTotal += scores.lifetimeValue[i]!;
+    // Customers without a finite E[M] (p·x + q ≤ 1) have no CLV and add nothing.
+    if (Number.isFinite(scores.lifetimeValue[i])) clvTotal += scores.lifetimeValue[i]!;
   }
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
   const people: ClvPerson[] | null = q.people
