@@ -64,6 +64,14 @@ describe('npx avila-telemetry collector, from the packed package', () => {
     const answer = await funnel('sk_shop');
     expect(answer.status).toBe(200);
     expect(((await answer.json()) as { steps: { people: number }[] }).steps[0]!.people).toBe(0); // the events carry no anonymous or user id: no person
+    // Segments run the k-means kernel: kernels.wasm is found beside the installed package's chunks.
+    const people = Array.from({ length: 12 }, (_, p) => Array.from({ length: p < 6 ? 2 : 9 }, (_, i) => ({ id: `v${p}-${i}`, type: 'track', name: 'view', timestamp: '2026-11-28T11:00:00.000Z', anonymousId: `a${p}` })));
+    expect((await fetch(`${second.url}/collect`, { method: 'POST', headers: { authorization: 'Bearer pk_live_shop' }, body: JSON.stringify({ batchId: 'b-cli-2', events: people.flat() }) })).status).toBe(200);
+    const seg = await fetch(`${second.url}/analytics/segments`, { method: 'POST', headers: { authorization: 'Bearer sk_shop' }, body: JSON.stringify({ features: [{ count: 'view' }], k: 2 }) });
+    expect(seg.status).toBe(200);
+    const segments = (await seg.json()) as { sizes: number[]; centroids: number[][] };
+    expect(segments.sizes.slice().sort()).toEqual([6, 6]);
+    expect(segments.centroids.map((c) => c[0]).sort()).toEqual([2, 9]);
     expect(await stop(second.child)).toBe(0);
   }, 60_000);
 
