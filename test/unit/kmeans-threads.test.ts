@@ -37,6 +37,16 @@ describe('threaded k-means', () => {
     one.centroids.forEach((c, i) => c.forEach((v, j) => expect(Math.abs(v - two.centroids[i]![j]!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v)))));
   });
 
+  it('two fits at once share the threads one after the other, each answer its own', async () => {
+    const n = THREADED_MIN_ROWS + 99;
+    const [a, b] = [blobs(n, 3, 4, 21, 1), blobs(n, 5, 6, 22, 2)];
+    const [ta, tb] = await Promise.all([threadedKMeans(a.slice(), 3, { k: 4, seed: 1 }), threadedKMeans(b.slice(), 5, { k: 6, seed: 2 })]);
+    const [sa, sb] = [await kmeansRunner(a.slice(), 3, { k: 4, seed: 1 }), await kmeansRunner(b.slice(), 5, { k: 6, seed: 2 })];
+    expect(Math.abs(ta.inertia - sa.inertia)).toBeLessThanOrEqual(1e-9 * sa.inertia);
+    expect(Math.abs(tb.inertia - sb.inertia)).toBeLessThanOrEqual(1e-9 * sb.inertia);
+    expect(tb.centroids).toHaveLength(6);
+  });
+
   it('below THREADED_MIN_ROWS it is kmeans() itself', async () => {
     const x = blobs(5000, 3, 4, 1, 1);
     expect(await threadedKMeans(x.slice(), 3, { k: 4, seed: 9 })).toEqual(await kmeansRunner(x.slice(), 3, { k: 4, seed: 9 }));

@@ -18,15 +18,21 @@ const SHARDS = 2;
 // A shard: its rows in its own kernels instance; answers { centers?, first?, op: 'assign' | 'finish' }.
 const SHARD = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { module, k, d, hamerly } = workerData;
-const x = new WebAssembly.Instance(module, {}).exports;
-let ctx = 0, n = 0, centers = 0;
+const x = new WebAssembly.Instance(workerData.module, {}).exports;
+let ctx = 0, n = 0, k = 0, d = 0, rows = 0, centers = 0;
 parentPort.on('message', (m) => {
   if (m.data) {
+    // A new fit: the previous one's rows and context are freed.
+    if (ctx) {
+      x.kmeansFree(ctx);
+      x.free(rows);
+      x.free(centers);
+    }
+    ({ k, d } = m);
     n = m.data.length / d;
-    const p = x.alloc(m.data.length * 8);
-    new Float64Array(x.memory.buffer, p, m.data.length).set(m.data);
-    ctx = x.kmeansCreate(p, n, d, k, 0, hamerly);
+    rows = x.alloc(m.data.length * 8);
+    new Float64Array(x.memory.buffer, rows, m.data.length).set(m.data);
+    ctx = x.kmeansCreate(rows, n, d, k, 0, 1);
     centers = x.alloc(k * d * 8);
     return;
   }
@@ -52,10 +58,9 @@ interface Shard {
   ask<T>(message: object, transfer?: ArrayBuffer[]): Promise<T>;
 }
 
-function shard(module: WebAssembly.Module, k: number, d: number, rows: Float64Array): Shard {
-  const worker = new Worker(SHARD, { eval: true, workerData: { module, k, d, hamerly: 1 } });
+function shard(module: WebAssembly.Module): Shard {
+  const worker = new Worker(SHARD, { eval: true, workerData: { module } });
   worker.unref();
-  worker.postMessage({ data: rows }, [rows.buffer as ArrayBuffer]);
   return {
     worker,
     ask: <T>(message: object, transfer: ArrayBuffer[] = []) =>
@@ -70,6 +75,41 @@ function shard(module: WebAssembly.Module, k: number, d: number, rows: Float64Ar
       }),
   };
 }
+
+/**
+ * The shard threads, kept between fits (starting two costs about 30 ms) and unref'd (they never
+ * keep the process alive); one fit at a time uses them. A failed fit drops them.
+ */
+class ShardPool {
+  private shards: Shard[] | null = null;
+  private module: WebAssembly.Module | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  run<T>(module: WebAssembly.Module, fit: (shards: Shard[]) => Promise<T>): Promise<T> {
+    const next = this.queue.then(async () => {
+      if (!this.shards || this.module !== module) {
+        this.close();
+        this.shards = Array.from({ length: SHARDS }, () => shard(module));
+        this.module = module;
+      }
+      try {
+        return await fit(this.shards);
+      } catch (e) {
+        this.close();
+        throw e;
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  close(): void {
+    for (const s of this.shards ?? []) void s.worker.terminate();
+    this.shards = null;
+  }
+}
+
+const pool = new ShardPool();
 
 /** tol × the mean over dimensions of the population variance: kmeans()'s absolute tolerance (sklearn's); one pass (shifted by the first row, so it stays exact enough for a tolerance). */
 function tolerance(x: Float64Array, d: number, tol: number): number {
@@ -98,12 +138,12 @@ export const threadedKMeans: KMeansRunner = async (data, d, o) => {
   const { k } = o;
   const start = o.init ?? kmeansSeedCenters(rt.kernels, data, d, k, 'k-means++', o.seed);
   const half = Math.floor(n / SHARDS);
-  const shards = [shard(rt.module, k, d, data.slice(0, half * d)), shard(rt.module, k, d, data.slice(half * d))];
-  try {
-    const limit = tolerance(data, d, 1e-4);
+  const limit = tolerance(data, d, 1e-4);
+  const fitted = await pool.run(rt.module, async (shards) => {
+    [data.slice(0, half * d), data.slice(half * d)].forEach((rows, i) => shards[i]!.worker.postMessage({ data: rows, k, d }, [rows.buffer as ArrayBuffer]));
     let centers = Float64Array.from(start);
     let message: { centers: Float64Array; first?: boolean; op: string; relabel?: number } = { centers, first: true, op: 'assign' };
-    let iterations = 0, strict = false, converged = false;
+    let iterations = 0, strict = false;
     while (iterations < 300) {
       const parts = await Promise.all(shards.map((s) => s.ask<{ changed: number; sums: Float64Array; weights: Float64Array }>({ ...message, centers: message.centers.slice() })));
       iterations++;
@@ -114,7 +154,8 @@ export const threadedKMeans: KMeansRunner = async (data, d, o) => {
         for (let i = 0; i < k * d; i++) sums[i]! += p.sums[i]!;
         for (let c = 0; c < k; c++) weights[c]! += p.weights[c]!;
       }
-      if (weights.some((w) => w === 0)) return kmeansRunner(data, d, { ...o, init: start });
+      // A cluster emptied: its re-seeding needs every row (kmeans() below does it).
+      if (weights.some((w) => w === 0)) return null;
       const next = new Float64Array(k * d);
       let shift = 0;
       for (let c = 0; c < k; c++) {
@@ -127,13 +168,10 @@ export const threadedKMeans: KMeansRunner = async (data, d, o) => {
       centers = next;
       message = { centers, op: 'assign' };
       if (changed === 0) {
-        strict = converged = true;
+        strict = true;
         break;
       }
-      if (shift <= limit) {
-        converged = true;
-        break;
-      }
+      if (shift <= limit) break;
     }
     const ends = await Promise.all(shards.map((s) => s.ask<{ inertia: number; labels: Int32Array }>({ centers: centers.slice(), op: 'finish', relabel: strict ? 0 : 1 })));
     const labels = new Int32Array(n);
@@ -141,9 +179,7 @@ export const threadedKMeans: KMeansRunner = async (data, d, o) => {
     labels.set(ends[1]!.labels, half);
     const rows: number[][] = [];
     for (let c = 0; c < k; c++) rows.push(Array.from(centers.subarray(c * d, (c + 1) * d)));
-    void converged;
     return { centroids: rows, labels, inertia: ends[0]!.inertia + ends[1]!.inertia };
-  } finally {
-    for (const s of shards) void s.worker.terminate();
-  }
+  });
+  return fitted ?? kmeansRunner(data, d, { ...o, init: start });
 };
