@@ -191,7 +191,7 @@ const bench: Bench = {
     let inertia = NaN, iterations = 0;
     const seg = await medianMs(async () => {
       // As the DuckDB store's segments query runs it: k-means on two worker threads.
-      const fit = await clusterFeatures(x.slice(), 5, { ks: [k], seed: 0, silhouetteSample: 2000, init: start, runner: threadedKMeans });
+      const fit = await clusterFeatures(x, 5, { ks: [k], seed: 0, silhouetteSample: 2000, init: start, runner: threadedKMeans });
       inertia = fit.inertia;
       iterations = fit.sizes.length;
     }, { minRuns: 3, minMs: 0, maxRuns: 3 });

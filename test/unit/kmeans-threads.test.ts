@@ -47,6 +47,16 @@ describe('threaded k-means', () => {
     expect(tb.centroids).toHaveLength(6);
   });
 
+  it('rows in shared memory are read in place by the threads: the same answer as copied rows', async () => {
+    const n = THREADED_MIN_ROWS + 7;
+    const x = blobs(n, 3, 5, 31, 1.5);
+    const onShared = new Float64Array(new SharedArrayBuffer(x.byteLength));
+    onShared.set(x);
+    const [copied, inPlace] = [await threadedKMeans(x.slice(), 3, { k: 5, seed: 4 }), await threadedKMeans(onShared, 3, { k: 5, seed: 4 })];
+    expect(inPlace).toEqual(copied);
+    expect(Array.from(onShared)).toEqual(Array.from(x)); // left as it was
+  });
+
   it('below THREADED_MIN_ROWS it is kmeans() itself', async () => {
     const x = blobs(5000, 3, 4, 1, 1);
     expect(await threadedKMeans(x.slice(), 3, { k: 4, seed: 9 })).toEqual(await kmeansRunner(x.slice(), 3, { k: 4, seed: 9 }));

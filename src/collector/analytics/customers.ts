@@ -251,6 +251,15 @@ export type KMeansRunner = (data: Float64Array, dims: number, o: { k: number; se
 /** kmeans() of avila-telemetry/analysis: k-means++ from the seed, or the given start. */
 export const kmeansRunner: KMeansRunner = (data, dims, o) => kmeans({ data, dims }, o.init ? { k: o.k, init: { data: o.init, dims } } : { k: o.k, seed: o.seed });
 
+/** A SharedArrayBuffer of this many bytes, or null where there is none (browsers without cross-origin isolation). */
+function shared(bytes: number): SharedArrayBuffer | null {
+  try {
+    return typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(bytes) : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface Clusters {
   k: number;
   centroids: number[][];
@@ -261,28 +270,31 @@ export interface Clusters {
 }
 
 /**
- * Segments of n rows × d features (row-major, modified in place): standardised to z-scores
+ * Segments of n rows × d features (row-major, left as they are): standardised to z-scores
  * (population standard deviation, as scikit-learn's StandardScaler; a constant feature is only
  * centred), clustered by k-means (k-means++ seeded, or `init` given in standardised units); with
  * several k, the one of the highest mean silhouette on a seeded sample. Centroids come back in the
  * original units (through expm1 when the features were log1p'd).
  */
-export async function clusterFeatures(x: Float64Array, d: number, o: { ks: number[]; seed: number; silhouetteSample: number; log?: boolean; init?: Float64Array; argument?: string; runner?: KMeansRunner }): Promise<Clusters> {
+export async function clusterFeatures(features: Float64Array, d: number, o: { ks: number[]; seed: number; silhouetteSample: number; log?: boolean; init?: Float64Array; argument?: string; runner?: KMeansRunner }): Promise<Clusters> {
   const run = o.runner ?? kmeansRunner;
-  const n = x.length / d;
+  const n = features.length / d;
   const kMax = o.ks[o.ks.length - 1]!;
   const mean = new Float64Array(d), scale = new Float64Array(d);
-  for (let i = 0, at = 0; i < n; i++) for (let j = 0; j < d; j++, at++) mean[j]! += x[at]!;
+  for (let i = 0, at = 0; i < n; i++) for (let j = 0; j < d; j++, at++) mean[j]! += features[at]!;
   for (let j = 0; j < d; j++) mean[j]! /= n;
   for (let i = 0, at = 0; i < n; i++)
     for (let j = 0; j < d; j++, at++) {
-      const t = x[at]! - mean[j]!;
+      const t = features[at]! - mean[j]!;
       scale[j]! += t * t;
     }
   // 1 / σ (a constant feature: 1, so it is only centred), multiplied rather than divided by.
   for (let j = 0; j < d; j++) scale[j] = Math.sqrt(scale[j]! / n) || 1;
   const inverse = scale.map((v) => 1 / v);
-  for (let i = 0, at = 0; i < n; i++) for (let j = 0; j < d; j++, at++) x[at] = (x[at]! - mean[j]!) * inverse[j]!;
+  // Into shared memory where there is some: k-means threads read their rows from it without a copy.
+  const memory = shared(n * d * 8);
+  const x = memory ? new Float64Array(memory) : new Float64Array(n * d);
+  for (let i = 0, at = 0; i < n; i++) for (let j = 0; j < d; j++, at++) x[at] = (features[at]! - mean[j]!) * inverse[j]!;
   const points = { data: x, dims: d };
   const distinct = new Set<string>();
   for (let i = 0; i < n && distinct.size < kMax; i++) distinct.add(x.subarray(i * d, (i + 1) * d).join(','));

@@ -138,14 +138,22 @@ export const threadedKMeans: KMeansRunner = async (data, d, o) => {
   const { k } = o;
   const start = o.init ?? kmeansSeedCenters(rt.kernels, data, d, k, 'k-means++', o.seed);
   const half = Math.floor(n / SHARDS);
-  const limit = tolerance(data, d, 1e-4);
   const fitted = await pool.run(rt.module, async (shards) => {
-    [data.slice(0, half * d), data.slice(half * d)].forEach((rows, i) => shards[i]!.worker.postMessage({ data: rows, k, d }, [rows.buffer as ArrayBuffer]));
+    // Rows in shared memory are read in place by the threads; others are copied to them.
+    const sharedRows = data.buffer instanceof SharedArrayBuffer;
+    [data.subarray(0, half * d), data.subarray(half * d)].forEach((part, i) => {
+      const rows = sharedRows ? part : part.slice();
+      shards[i]!.worker.postMessage({ data: rows, k, d }, sharedRows ? [] : [rows.buffer as ArrayBuffer]);
+    });
     let centers = Float64Array.from(start);
-    let message: { centers: Float64Array; first?: boolean; op: string; relabel?: number } = { centers, first: true, op: 'assign' };
+    type Part = { changed: number; sums: Float64Array; weights: Float64Array };
+    const assign = (message: object) => Promise.all(shards.map((s) => s.ask<Part>({ ...message, centers: centers.slice() })));
+    let pending = assign({ first: true, op: 'assign' });
+    // The tolerance is computed while the threads make their first pass.
+    const limit = tolerance(data, d, 1e-4);
     let iterations = 0, strict = false;
     while (iterations < 300) {
-      const parts = await Promise.all(shards.map((s) => s.ask<{ changed: number; sums: Float64Array; weights: Float64Array }>({ ...message, centers: message.centers.slice() })));
+      const parts = await pending;
       iterations++;
       const sums = new Float64Array(k * d), weights = new Float64Array(k);
       let changed = 0;
@@ -166,12 +174,12 @@ export const threadedKMeans: KMeansRunner = async (data, d, o) => {
         }
       }
       centers = next;
-      message = { centers, op: 'assign' };
       if (changed === 0) {
         strict = true;
         break;
       }
       if (shift <= limit) break;
+      pending = assign({ op: 'assign' });
     }
     const ends = await Promise.all(shards.map((s) => s.ask<{ inertia: number; labels: Int32Array }>({ centers: centers.slice(), op: 'finish', relabel: strict ? 0 : 1 })));
     const labels = new Int32Array(n);
