@@ -479,7 +479,7 @@ export function scoreCustomers(params: BgNbdParameters, spend: GammaGammaParamet
     const m = spend ? expectedSpend(spend, xi > 0 && mi > 0 ? xi : 0, mi) : null;
     let value = 0, before = 0, expected = 0;
     for (let s = 0; s < steps; s++) {
-      // ((α + T)/(α + T + t))^A by exp and log: Math.pow costs several times as much.
+      // ((α + T)/(α + T + t))^power by exp and log: Math.pow costs several times as much.
       expected = alive * head * (1 - Math.exp(power * (logAT - Math.log(aT + times[s]!))) * F[s]!);
       value += (expected - before) * discount[s]!;
       before = expected;
