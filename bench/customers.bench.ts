@@ -8,7 +8,6 @@
 // - Data quality of a 1,000,000-point series against numpy computing the same four components
 //   vectorised. Goal: ≤ 20 ns a point.
 // R and scikit-learn are Debian's (`npm run bench:setup`); without them the rows are skipped with a loud line.
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { quality, ready } from '../src/analysis/index.js';
 import { fitBgNbd, fitGammaGamma, scoreCustomers } from '../src/collector/analytics/clv.js';
@@ -18,9 +17,9 @@ import { simulateCustomers } from '../test/helpers/clv-sim.js';
 import { rng } from './lib/data.js';
 import { medianMs } from './lib/measure.js';
 import { runPeer } from './lib/run-peer.js';
+import { PYTHON, sklearnKMeans } from './lib/sklearn.js';
 import type { Bench, Comparison } from './lib/types.js';
 
-const PYTHON = '/usr/bin/python3';
 const CLV_CUSTOMERS = 100_000;
 const CLV = { horizon: 52, steps: 12, discountRate: Math.pow(1.1, 1 / 52) - 1 };
 
@@ -75,28 +74,6 @@ function people(n: number, seed: number): Float64Array {
     for (let j = 0; j < 5; j++) x[i * 5 + j] = Math.max(0, g[j]! * Math.exp(0.35 * normal()));
   }
   return x;
-}
-
-function sklearnSegments(x: Float64Array, start: Float64Array, runs: number): { ms: number; inertia: number; iterations: number } | null {
-  const out = runPeer(PYTHON, 'run.py', { 'x.bin': bytes(x), 'c.bin': bytes(start) }, (dir) => `
-import time, numpy as np
-from sklearn.cluster import KMeans
-from sklearn.preprocessing import StandardScaler
-X = np.fromfile('${join(dir, 'x.bin')}', dtype=np.float64).reshape(-1, 5)
-C = np.fromfile('${join(dir, 'c.bin')}', dtype=np.float64).reshape(-1, 5)
-def fit():
-    Z = StandardScaler().fit_transform(X)
-    return KMeans(n_clusters=C.shape[0], init=C, n_init=1, max_iter=300, tol=1e-4, algorithm='lloyd').fit(Z)
-fit()
-times = []
-for _ in range(${runs}):
-    t = time.perf_counter(); m = fit(); times.append((time.perf_counter() - t) * 1000)
-times.sort()
-print(times[len(times) // 2], m.inertia_, m.n_iter_)
-`, { OMP_NUM_THREADS: String(cpus().length) });
-  if (!out) return null;
-  const [ms, inertia, iterations] = out.split(' ').map(Number);
-  return { ms: ms!, inertia: inertia!, iterations: iterations! };
 }
 
 /** A 1 s series with gaps, duplicates, late points, NaN, out-of-range values and a unit jump. */
@@ -187,7 +164,7 @@ const bench: Bench = {
       const row = Math.floor(pick() * n);
       for (let j = 0; j < 5; j++) start[c2 * 5 + j] = (x[row * 5 + j]! - mean[j]!) / sd[j]!;
     }
-    const sk = sklearnSegments(x, start, 3);
+    const sk = sklearnKMeans(x, 5, start, 3, { standardize: true });
     let inertia = NaN, iterations = 0;
     const seg = await medianMs(async () => {
       // As the DuckDB store's segments query runs it: k-means on two worker threads.

@@ -3,36 +3,11 @@
 // every core (OMP_NUM_THREADS = 2 here). Rows: the speed ratio, and the inertia each reached.
 // scikit-learn is Debian's python3-sklearn (`npm run bench:setup`); without it the rows are
 // skipped with a loud line.
-import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { kmeans, ready } from '../src/analysis/index.js';
 import { CASES, dataset } from './lib/kmeans-data.js';
 import { medianMs } from './lib/measure.js';
-import { runPeer } from './lib/run-peer.js';
+import { sklearnKMeans } from './lib/sklearn.js';
 import type { Bench, Comparison } from './lib/types.js';
-
-const PYTHON = '/usr/bin/python3';
-
-function sklearn(flat: Float64Array, dims: number, start: number[][], runs: number): { ms: number; inertia: number; iterations: number } | null {
-  const files = { 'x.bin': new Uint8Array(flat.buffer, flat.byteOffset, flat.byteLength), 'c.bin': new Uint8Array(Float64Array.from(start.flat()).buffer) };
-  const out = runPeer(PYTHON, 'run.py', files, (dir) => `
-import time, numpy as np
-from sklearn.cluster import KMeans
-X = np.fromfile('${join(dir, 'x.bin')}', dtype=np.float64).reshape(-1, ${dims})
-C = np.fromfile('${join(dir, 'c.bin')}', dtype=np.float64).reshape(-1, ${dims})
-def fit():
-    return KMeans(n_clusters=C.shape[0], init=C, n_init=1, max_iter=300, tol=1e-4, algorithm='lloyd').fit(X)
-fit()
-times = []
-for _ in range(${runs}):
-    t = time.perf_counter(); m = fit(); times.append((time.perf_counter() - t) * 1000)
-times.sort()
-print(times[len(times) // 2], m.inertia_, m.n_iter_)
-`, { OMP_NUM_THREADS: String(cpus().length) });
-  if (!out) return null;
-  const [ms, inertia, iterations] = out.split(' ').map(Number);
-  return { ms: ms!, inertia: inertia!, iterations: iterations! };
-}
 
 const bench: Bench = {
   title: 'k-means vs scikit-learn KMeans (same start, Lloyd, every core)',
@@ -43,7 +18,7 @@ const bench: Bench = {
     for (const c of CASES) {
       const label = `k-means ${c.n.toLocaleString('en')}×${c.dims}, k=${c.k}`;
       const { flat, start } = dataset(c, 5);
-      const sk = sklearn(flat, c.dims, start, 3);
+      const sk = sklearnKMeans(flat, c.dims, Float64Array.from(start.flat()), 3);
       if (!sk) {
         ctx.log(`!!! scikit-learn peer SKIPPED for ${label}: /usr/bin/python3 with sklearn is not installed (npm run bench:setup installs python3-sklearn)`);
         continue;

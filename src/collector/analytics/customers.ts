@@ -4,7 +4,7 @@
 import { kmeans, silhouette } from '../../analysis/kmeans.js';
 import { fitBgNbd, fitGammaGamma, scoreCustomers } from './clv.js';
 import {
-  AnalyticsInputError, DAY_MS, parseRange, parseStep,
+  AnalyticsInputError, DAY_MS, isObject, parseRange, parseStep, query, show,
   type ClvPerson, type ClvResult, type Range, type RfmPerson, type RfmResult, type RfmSegment, type SegmentsResult, type Step,
 } from './query.js';
 
@@ -32,8 +32,6 @@ export interface PersonRows {
   invalidAmounts: number;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 60) ?? String(v));
 const RANGE_END = 8.64e15;
 
 export interface ParsedCustomers extends Range {
@@ -53,12 +51,7 @@ function parseCustomers(q: Record<string, unknown>): ParsedCustomers {
   return { ...range, purchase: parseStep(q.purchase, 'purchase'), amount: amountName(q.amount, 'amount'), toGiven: range.to !== RANGE_END };
 }
 
-function queryObject(v: unknown, what: string): Record<string, unknown> {
-  if (!isObject(v)) throw new AnalyticsInputError('query', `must be an object (the ${what} query), got ${show(v)}`);
-  return v;
-}
-
-export const parseRfm = (v: unknown) => parseCustomers(queryObject(v, 'rfm'));
+export const parseRfm = (v: unknown) => parseCustomers(query(v, 'rfm'));
 
 export interface ParsedClv extends ParsedCustomers {
   unit: 'day' | 'week';
@@ -68,7 +61,7 @@ export interface ParsedClv extends ParsedCustomers {
   people: boolean;
 }
 export function parseClv(v: unknown): ParsedClv {
-  const q = queryObject(v, 'clv');
+  const q = query(v, 'clv');
   const unit = q.unit ?? 'week';
   if (unit !== 'day' && unit !== 'week') throw new AnalyticsInputError('unit', `must be 'day' or 'week', got ${show(unit)}`);
   const year = unit === 'week' ? 52 : 365;
@@ -107,7 +100,7 @@ function positiveInt(v: unknown, at: string, min: number, max: number): number {
 }
 
 export function parseSegments(v: unknown): ParsedSegments {
-  const q = queryObject(v, 'segments');
+  const q = query(v, 'segments');
   if (!Array.isArray(q.features) || q.features.length === 0 || q.features.length > 50) throw new AnalyticsInputError('features', `must be an array of 1–50 features (${NAMED_FEATURES.join(', ')}, { count: event }, { share: event }), got ${show(q.features)}`);
   const steps: Step[] = [];
   const names: string[] = [];

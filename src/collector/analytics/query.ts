@@ -298,8 +298,9 @@ export class AnalyticsInputError extends Error {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 60) ?? String(v));
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A value as an error message shows it (JSON, cut at 60 characters). */
+export const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 60) ?? String(v));
 const DAY = 86_400_000;
 
 function name(v: unknown, at: string): string {
@@ -343,7 +344,8 @@ function duration(v: unknown, at: string, fallback?: number): number {
   return v;
 }
 
-function query(v: unknown, what: string): Record<string, unknown> {
+/** The query object itself, or an AnalyticsInputError naming `query`. */
+export function query(v: unknown, what: string): Record<string, unknown> {
   if (!isObject(v)) throw new AnalyticsInputError('query', `must be an object (the ${what} query), got ${show(v)}`);
   return v;
 }

@@ -2,7 +2,7 @@
 // quality() definitions (src/analysis/quality.ts) per attribute set, in the order the collector
 // received the points.
 import { QualityAccumulator, qualityOptions } from '../../analysis/quality.js';
-import { AnalyticsInputError, parseRange, type QualityResult, type Range } from './query.js';
+import { AnalyticsInputError, parseRange, query, show, type QualityResult, type Range } from './query.js';
 
 /** One collected metric point: its time, arrival, value (counters and gauges: value; histograms: sum / count) and attributes as JSON. */
 export interface MetricPointRow {
@@ -20,11 +20,8 @@ export interface ParsedQuality extends Range {
   now: number;
 }
 
-const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 60) ?? String(v));
-
 export function parseQuality(v: unknown): ParsedQuality {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new AnalyticsInputError('query', `must be an object (the quality query), got ${show(v)}`);
-  const q = v as Record<string, unknown>;
+  const q = query(v, 'quality');
   if (typeof q.metric !== 'string' || q.metric.length === 0 || q.metric.length > 200) throw new AnalyticsInputError('metric', `must be a metric name, got ${show(q.metric)}`);
   let o;
   try {
