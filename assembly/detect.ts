@@ -7,7 +7,8 @@
 //           rounding cannot drift. score = (x − mean) / std.
 //   robust  median and MAD of the trailing window, MAD scaled by 1.4826 so it estimates σ for
 //           normal data (Iglewicz & Hoaglin 1993, R's mad()). score = (x − median) / (1.4826·MAD);
-//           where the MAD is 0 (over half the window at the median), 1.2533·mean |x − median|.
+//           where the MAD is 0 (over half the window at the median), 1.2533·mean |x − median|;
+//           never below the series' resolution (its smallest non-zero step between consecutive values).
 //           The window is kept sorted; the MAD is a k-th smallest of two sorted sequences, O(log w).
 //   iqr     Tukey's fences over the trailing window with type-7 quartiles. score = (x − Q3)/IQR
 //           above Q3, −(Q1 − x)/IQR below Q1, else 0, so |score| > k ⇔ x outside Q1 − k·IQR,
@@ -45,6 +46,8 @@ export const EWMA = 3;
   invWindow: f64 = 0;
   invWindowM1: f64 = 0;
   m2Peak: f64 = 0;
+  /** robust: the smallest non-zero step between consecutive values so far (0: none yet), the series' resolution. */
+  resolution: f64 = 0;
 }
 
 @inline function at(p: usize, i: i32): f64 {
@@ -309,6 +312,13 @@ function runEwma(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi: us
   return mode == SCORES ? i - start : found;
 }
 
+/** robust: the step from the last value, if it is the smallest non-zero one so far, becomes the resolution. */
+function learnResolution(d: Detector, x: f64): void {
+  const last = load<f64>(d.ring + (<usize>(d.head == 0 ? d.window - 1 : d.head - 1) << 3));
+  const step = Math.abs(x - last);
+  if (step > 0 && (d.resolution == 0 || step < d.resolution)) d.resolution = step;
+}
+
 // robust and iqr: the sorted window dominates the cost, so state stays in the struct.
 function runOrdered(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi: usize, os: usize, oe: usize, cap: i32): i32 {
   const w = d.window, a = d.sorted, robust = d.method == ROBUST;
@@ -336,6 +346,9 @@ function runOrdered(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi:
           for (let k = 0; k < size; k++) sum += Math.abs(load<f64>(a + (<usize>k << 3)) - m);
           scale = 1.2533141373155003 * (sum / <f64>size);
         }
+        // Never below the series' resolution: after a flat window, a change of one step scores 1,
+        // not ±∞ (quantised and often-constant telemetry).
+        if (scale < d.resolution) scale = d.resolution;
         score = ratio(x - m, scale);
       } else {
         const q1 = typeSeven(a, size, 0.25), q3 = typeSeven(a, size, 0.75);
@@ -345,6 +358,7 @@ function runOrdered(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi:
     }
     const flag = scored && Math.abs(score) > d.threshold;
     found = emit(mode, i, start, found, scored, flag, score, 1.0, expected, oi, os, oe);
+    if (robust && size > 0) learnResolution(d, x);
     const slot = d.ring + (<usize>d.head << 3);
     sortedReplace(a, size, size == w ? load<f64>(slot) : NaN, x);
     store<f64>(slot, x);
@@ -426,7 +440,7 @@ export function detectorSaveState(ptr: usize, out: usize): void {
   store<f64>(out, d.m2, 48);
   store<f64>(out, d.seen, 56);
   store<f64>(out, d.m2Peak, 64);
-  store<f64>(out, 0, 72);
+  store<f64>(out, d.resolution, 72);
   if (d.method != EWMA) memory.copy(out + STATE_HEADER, d.ring, <usize>d.size << 3);
 }
 
@@ -447,6 +461,7 @@ export function detectorLoadState(data: usize, len: i32): usize {
   d.m2 = load<f64>(data, 48);
   d.seen = load<f64>(data, 56);
   d.m2Peak = load<f64>(data, 64);
+  d.resolution = load<f64>(data, 72);
   if (method != EWMA) memory.copy(d.ring, data + STATE_HEADER, <usize>size << 3);
   if (method == ROBUST || method == IQR) {
     memory.copy(d.sorted, d.ring, <usize>size << 3);

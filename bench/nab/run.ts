@@ -125,7 +125,8 @@ async function main() {
     likelihood: [300, 1000, 3000],
     auto: [300, 1000, 3000],
   };
-  const methods: DetectorMethod[] = ['zscore', 'robust', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto'];
+  // NAB_METHODS=robust,auto runs only those (a quick look at one detector).
+  const methods = (process.env.NAB_METHODS?.split(',') ?? ['zscore', 'robust', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto']) as DetectorMethod[];
   const cvRows: { method: DetectorMethod; results: Record<string, Validated>; ns: number; defaultThreshold: number }[] = [];
   for (const method of methods) {
     const configs: Config[] = [];

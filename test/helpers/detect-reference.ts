@@ -40,8 +40,11 @@ export function detectorReference(method: DetectorMethod, xs: number[], window: 
     if (method === 'zscore') out.push({ score: ratio(x - mean(past), Math.sqrt(sampleVariance(past))), expected: mean(past) });
     else if (method === 'robust') {
       // The MAD, or where it is 0 the mean absolute deviation around the median × √(π/2).
+      // Never below the resolution: the smallest non-zero step between consecutive values before x.
       const m = median(past);
-      const scale = mad(past) || Math.sqrt(Math.PI / 2) * mean(past.map((v) => Math.abs(v - m)));
+      const steps = xs.slice(1, i).map((v, j) => Math.abs(v - xs[j]!)).filter((v) => v > 0);
+      const resolution = steps.length ? Math.min(...steps) : 0;
+      const scale = Math.max(mad(past) || Math.sqrt(Math.PI / 2) * mean(past.map((v) => Math.abs(v - m))), resolution);
       out.push({ score: ratio(x - m, scale), expected: m });
     }
     else {

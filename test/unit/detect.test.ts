@@ -80,6 +80,15 @@ describe('detectAnomalies()', () => {
     expect(found.map((a) => [a.index, a.score])).toEqual([[5, Infinity]]);
   });
 
+  it('robust on quantised counts: never below the series\' step, so one more error after a flat stretch is not an anomaly and five are', async () => {
+    // Errors per minute: mostly 0, a 1 now and then (step 1); the window before each test point is all 0.
+    const xs = [0, 1, 0, 0, 1, ...new Array(30).fill(0), 1, ...new Array(30).fill(0), 5];
+    const found = await detectAnomalies(xs, { method: 'robust', window: 20 });
+    expect(found.map((a) => [a.index, a.score])).toEqual([[xs.length - 1, 5]]);
+    // A series that never changed has no step yet: its first change is still ±∞.
+    expect((await detectAnomalies([...new Array(25).fill(3), 4], { method: 'robust', window: 20 })).map((a) => a.score)).toEqual([Infinity]);
+  });
+
   it.each([
     ['no options', [1, 2], undefined, TypeError, /options is required/],
     ["method 'mad'", [1, 2], { method: 'mad' }, RangeError, /options.method must be one of 'zscore', 'robust', 'iqr', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto', got "mad"/],
@@ -238,6 +247,24 @@ describe('adaptive detectors (seasonal, cusum, likelihood, auto)', () => {
       expect(Array.from(k.detectorScoreMany(c, xs.slice(1200)).score)).toEqual(Array.from(k.detectorScoreMany(a, xs.slice(1200)).score));
       for (const p of [a, b, c]) k.detectorFree(p);
     }
+  });
+
+  it('a saved robust state keeps the series\' step (resolution): the restored detector scores as the original', () => {
+    const k = kernelsNow('test');
+    // Quantised and often flat: steps of 0.5, long flat stretches, a jump.
+    const xs = Array.from({ length: 900 }, (_, i) => (i % 97 < 60 ? 2 : 2 + 0.5 * ((i * 7) % 3)) + (i === 700 ? 6 : 0));
+    const a = k.detectorCreate(1, 50, 3.5, 20);
+    const b = k.detectorCreate(1, 50, 3.5, 20);
+    k.detectorScoreMany(a, xs.slice(0, 400));
+    k.detectorScoreMany(b, xs.slice(0, 400));
+    const c = k.detectorLoad(k.detectorSave(b));
+    expect(c).not.toBe(0);
+    const [fromA, fromC] = [Array.from(k.detectorScoreMany(a, xs.slice(400)).score), Array.from(k.detectorScoreMany(c, xs.slice(400)).score)];
+    expect(fromC).toEqual(fromA);
+    // Flat windows score by the step (0.5), not ±∞: the jump of 6 scores 12.
+    expect(fromA.filter((z) => !Number.isFinite(z) && !Number.isNaN(z))).toEqual([]);
+    expect(fromA[300]).toBe(12);
+    for (const p of [a, b, c]) k.detectorFree(p);
   });
 
   it('seasonal finds the period and flags a broken daily pattern that stays within the normal range; the level z-score does not', async () => {
