@@ -154,6 +154,24 @@ describe('fits', () => {
     for (const v of z) expect(Math.abs(v)).toBeLessThan(3);
   });
 
+  it('the standard errors are the spread of the estimates: over 60 simulated samples, sd(estimate) / mean(SE) within [0.75, 1.33] for every parameter', () => {
+    const estimates: number[][] = [], errors: number[][] = [];
+    for (let seed = 100; seed < 160; seed++) {
+      const fit = fitBgNbd(simulateCustomers(5000, CDNOW, { seed, minT: 27, maxT: 39 }));
+      estimates.push([fit.r, fit.alpha, fit.a, fit.b]);
+      errors.push([fit.standardErrors!.r, fit.standardErrors!.alpha, fit.standardErrors!.a, fit.standardErrors!.b]);
+    }
+    for (let k = 0; k < 4; k++) {
+      const v = estimates.map((e) => e[k]!);
+      const mean = v.reduce((a, b) => a + b) / v.length;
+      const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
+      const se = errors.reduce((a, e) => a + e[k]!, 0) / errors.length;
+      // 60 samples estimate an sd to about ±9% (1 SE): these bounds are over 3 SE wide.
+      expect(sd / se).toBeGreaterThan(0.75);
+      expect(sd / se).toBeLessThan(1.33);
+    }
+  });
+
   it('Gamma-Gamma recovers the CDNOW spend parameters (p = 6.25, q = 3.74, γ = 15.44) within 2 standard errors', () => {
     const spend = { p: 6.25, q: 3.74, gamma: 15.44 };
     const c = simulateCustomers(40_000, CDNOW, { seed: SEED, minT: 27, maxT: 39, spend });
