@@ -537,7 +537,7 @@
     const b = clv.bgnbd, g = clv.gammaGamma;
     $('clvTable').replaceChildren(
       row('th', ['model', 'parameters (± standard error)']),
-      row('td', ['BG/NBD', `r ${se(b.r, b.standardErrors?.r)}, α ${se(b.alpha, b.standardErrors?.alpha)}, a ${se(b.a, b.standardErrors?.a)}, b ${se(b.b, b.standardErrors?.b)}`]),
+      row('td', ['BG/NBD', `r ${se(b.r, b.standardErrors?.r)}, α ${se(b.alpha, b.standardErrors?.alpha)}, a ${se(b.a, b.standardErrors?.a)}, b ${se(b.b, b.standardErrors?.b)}${b.converged ? '' : ' (not converged)'}`]),
       row('td', ['Gamma-Gamma', g ? `p ${se(g.p, g.standardErrors?.p)}, q ${se(g.q, g.standardErrors?.q)}, γ ${se(g.gamma, g.standardErrors?.gamma)}` : 'too few repeat customers']),
     );
     const alive = clv.people.reduce((t, p) => t + p.pAlive, 0) / clv.people.length;
