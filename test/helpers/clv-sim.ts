@@ -1,32 +1,7 @@
 // Customers simulated from the BG/NBD and Gamma-Gamma models themselves (FHL 2005 §3; Fader &
 // Hardie 2013 §2), for the fits' recovery tests and the CLV benchmark. Seeded.
-import { seededRandom } from '../../src/random.js';
+import { gammaSampler, seededRandom } from '../../src/random.js';
 import type { BgNbdParameters, GammaGammaParameters } from '../../src/collector/analytics/clv.js';
-
-/** Gamma(shape, 1) by Marsaglia & Tsang (2000), with the shape < 1 boost. */
-export function gammaSampler(rnd: () => number): (shape: number) => number {
-  const normal = () => {
-    // Box–Muller: one of the pair.
-    const u = 1 - rnd();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
-  };
-  const sample = (shape: number): number => {
-    if (shape < 1) return sample(shape + 1) * Math.pow(1 - rnd(), 1 / shape);
-    const d = shape - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-      let z: number, v: number;
-      do {
-        z = normal();
-        v = 1 + c * z;
-      } while (v <= 0);
-      v = v * v * v;
-      const u = 1 - rnd();
-      if (Math.log(u) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
-    }
-  };
-  return sample;
-}
 
 export interface SimulatedCustomers {
   x: Float64Array;

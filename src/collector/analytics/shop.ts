@@ -2,7 +2,7 @@
 // views, product views, carts, checkouts and orders, some identifying themselves, each exposed to
 // an A/B test whose variant lifts the checkout-to-order rate. Deterministic for a seed. The
 // playground's Analytics panel, the analytics benchmark (10,000,000 events) and tests use it.
-import { seededRandom } from '../../random.js';
+import { gammaSampler, seededRandom } from '../../random.js';
 import type { StoredEvent } from '../types.js';
 
 export interface ShopOptions {
@@ -17,10 +17,10 @@ export interface ShopOptions {
   /** The A/B test: `checkout-button`, variants `control` and `green`; green multiplies the order rate by 1 + lift. Default lift 0.15. */
   lift?: number;
   /**
-   * After each order, a customer leaves for good with their own probability, drawn with this mean
-   * (U^((1 − churn)/churn), a Beta(churn/(1 − churn), 1): most rarely leave, some soon) — churn
-   * as BG/NBD models it. Default 0: visitors keep coming back until the last day (the analytics
-   * benchmark's data).
+   * After each repeat order, a customer leaves for good with their own probability p ~ Beta(0.8,
+   * 0.8·(1 − churn)/churn) — mean `churn`, most rarely leaving, some soon — as BG/NBD models
+   * drop-out. Default 0: visitors keep coming back until the last day (the analytics benchmark's
+   * data).
    */
   churn?: number;
 }
@@ -42,6 +42,7 @@ export function* shopEvents(options: ShopOptions): Generator<StoredEvent> {
   if (!(churn >= 0 && churn < 1)) throw new TypeError(`shopEvents(): churn must be in [0, 1), got ${String(churn)}`);
   if (!Number.isInteger(visitors) || visitors < 0) throw new TypeError(`shopEvents(): visitors must be a non-negative integer, got ${String(visitors)}`);
   const rnd = seededRandom(seed);
+  const gamma = gammaSampler(rnd);
   const exp = (mean: number) => -Math.log(1 - rnd()) * mean;
   const end = start + days * DAY;
   for (let v = 0; v < visitors; v++) {
@@ -51,12 +52,22 @@ export function* shopEvents(options: ShopOptions): Generator<StoredEvent> {
     const identifies = rnd() < 0.35;
     let userId: string | null = null;
     const variant = rnd() < 0.5 ? 'control' : 'green';
-    // Drawn only with churn, so churn = 0 leaves the random stream as it was.
-    const leaves = churn > 0 ? Math.pow(rnd(), (1 - churn) / churn) : 0;
+    // Drawn only with churn, so churn = 0 leaves the random stream as it was. With churn, visitors
+    // also come back at their own pace (the mean gap between sessions × Gamma(1.5)/1.5, mean 1):
+    // purchase rates differ between customers, as BG/NBD's Gamma-distributed λ says.
+    let leaves = 0;
+    let pace = 1;
+    if (churn > 0) {
+      const g = gamma(0.8);
+      leaves = g / (g + gamma((0.8 * (1 - churn)) / churn));
+      pace = 1.5 / Math.max(gamma(1.5), 0.05);
+    }
     let gone = false;
+    let orders = 0;
     let n = 0;
     let t = start + rnd() * days * DAY;
-    for (let s = 0; t < end && s < 30; s++) {
+    // At most 30 sessions a visitor (with churn, customers leave by it instead: no cap).
+    for (let s = 0; t < end && (churn > 0 || s < 30); s++) {
       const sessionId = `${app}-${seed}-s-${v}-${s}`;
       const r = rnd();
       let acc = 0;
@@ -70,7 +81,7 @@ export function* shopEvents(options: ShopOptions): Generator<StoredEvent> {
       if (s === 0) yield event('track', '$experiment', { experiment: 'checkout-button', variant });
       if (rnd() < 0.3) {
         // A bounce: one page, then gone.
-        t += exp(4 * DAY);
+        t += exp(4 * DAY * pace);
         continue;
       }
       let basket = 0;
@@ -90,11 +101,13 @@ export function* shopEvents(options: ShopOptions): Generator<StoredEvent> {
               yield event('identify', 'identify', { plan: rnd() < 0.2 ? 'pro' : 'free' });
             }
             yield event('track', 'order_completed', { amount: Math.round(Math.max(basket, 5) * 100) / 100, currency: 'EUR' });
-            gone = leaves > 0 && rnd() < leaves;
+            // BG/NBD's drop-out follows repeat purchases only (its first purchase starts the clock).
+            orders++;
+            gone = leaves > 0 && orders > 1 && rnd() < leaves;
           }
         }
       }
-      t += exp(4 * DAY);
+      t += exp(4 * DAY * pace);
       if (gone) break;
     }
   }
