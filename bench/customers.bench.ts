@@ -165,19 +165,17 @@ const bench: Bench = {
       for (let j = 0; j < 5; j++) start[c2 * 5 + j] = (x[row * 5 + j]! - mean[j]!) / sd[j]!;
     }
     const sk = sklearnKMeans(x, 5, start, 3, { standardize: true });
-    let inertia = NaN, iterations = 0;
+    let inertia = NaN;
     const seg = await medianMs(async () => {
       // As the DuckDB store's segments query runs it: k-means on two worker threads.
       const fit = await clusterFeatures(x, 5, { ks: [k], seed: 0, silhouetteSample: 2000, init: start, runner: threadedKMeans });
       inertia = fit.inertia;
-      iterations = fit.sizes.length;
     }, { minRuns: 3, minMs: 0, maxRuns: 3 });
     const segLabel = `segments of ${n.toLocaleString('en')} people × 5 features, k = ${k} (standardise + k-means)`;
     if (!sk) ctx.log(`!!! scikit-learn peer SKIPPED for ${segLabel}: /usr/bin/python3 with sklearn is not installed (npm run bench:setup installs python3-sklearn)`);
     else {
       const rel = (inertia - sk.inertia) / sk.inertia;
       ctx.log(`${segLabel}: ours ${seg.toFixed(0)} ms (inertia ${inertia.toExponential(6)}), scikit-learn ${sk.ms.toFixed(0)} ms (${sk.iterations} it, inertia ${sk.inertia.toExponential(6)}), inertia ours vs sklearn ${(rel * 100).toFixed(4)}%`);
-      void iterations;
       // −0.0000% and 0.0000% are one row (the name is the row's identity in bench/results).
       const shown = (rel * 100).toFixed(4).replace(/^-(0\.0+)$/, '$1');
       rows.push({ name: `${segLabel}, same start (inertia ours − sklearn: ${shown}%)`, unit: 'ms', ours: seg, peer: sk.ms, peerName: 'scikit-learn StandardScaler + KMeans (lloyd, OMP 2)', higherIsBetter: false });
