@@ -21,6 +21,7 @@
 // |score| > threshold.
 
 import { heapSort } from './select';
+import { contextConfigure, contextCreate, contextLoad, contextReset, contextRun, contextSave, contextStateSize, isContext } from './context';
 import { adaptiveCreate, adaptiveFree, adaptiveLoad, adaptiveReset, adaptiveRun, adaptiveSave, adaptiveStateSize, isAdaptive } from './adaptive';
 
 export const ZSCORE = 0;
@@ -56,6 +57,7 @@ export const EWMA = 3;
 
 export function detectorCreate(method: i32, window: i32, threshold: f64, minSamples: i32): usize {
   if (isAdaptive(method)) return adaptiveCreate(method, window, threshold, minSamples);
+  if (isContext(method)) return contextCreate(window, threshold, minSamples);
   const d = new Detector();
   d.method = method;
   d.window = window;
@@ -75,8 +77,16 @@ export function detectorCreate(method: i32, window: i32, threshold: f64, minSamp
   return isAdaptive(load<i32>(ptr));
 }
 
+/**
+ * The `context` detector's value range (NaN, NaN: learned from its first points) and context
+ * sizes (assembly/context.ts); only before its first point. Returns 1 when applied, 0 otherwise.
+ */
+export function detectorConfigure(ptr: usize, lo: f64, hi: f64, maxActive: i32, maxLeft: i32): i32 {
+  return isContext(load<i32>(ptr)) ? contextConfigure(ptr, lo, hi, maxActive, maxLeft) : 0;
+}
+
 export function detectorFree(ptr: usize): void {
-  if (adaptive(ptr)) return adaptiveFree(ptr);
+  if (adaptive(ptr) || isContext(load<i32>(ptr))) return adaptiveFree(ptr);
   const d = changetype<Detector>(ptr);
   if (d.ring != 0) heap.free(d.ring);
   if (d.sorted != 0) heap.free(d.sorted);
@@ -86,6 +96,7 @@ export function detectorFree(ptr: usize): void {
 /** Empties the detector's history. */
 export function detectorReset(ptr: usize): void {
   if (adaptive(ptr)) return adaptiveReset(ptr);
+  if (isContext(load<i32>(ptr))) return contextReset(ptr);
   const d = changetype<Detector>(ptr);
   d.head = 0;
   d.size = 0;
@@ -370,6 +381,7 @@ function runOrdered(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi:
 }
 
 function run(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi: usize, os: usize, oe: usize, cap: i32): i32 {
+  if (isContext(d.method)) return contextRun(changetype<usize>(d), data, start, n, mode == ANOMALIES, oi, os, oe, cap);
   if (isAdaptive(d.method)) return adaptiveRun(changetype<usize>(d), data, start, n, mode == ANOMALIES, oi, os, oe, cap);
   if (d.method == ZSCORE) return runZscore(d, data, start, n, mode, oi, os, oe, cap);
   if (d.method == EWMA) return runEwma(d, data, start, n, mode, oi, os, oe, cap);
@@ -413,17 +425,25 @@ const STATE_HEADER: i32 = 80;
 
 export function detectorStateSize(ptr: usize): i32 {
   if (adaptive(ptr)) return 8 + adaptiveStateSize(ptr);
+  if (isContext(load<i32>(ptr))) return 8 + contextStateSize(ptr);
   const d = changetype<Detector>(ptr);
   return STATE_HEADER + (d.method == EWMA ? 0 : d.size << 3);
 }
 
 const ADAPTIVE_MAGIC: u32 = 0x41445641; // "AVDA"
+const CONTEXT_MAGIC: u32 = 0x43445641; // "AVDC"
 
 export function detectorSaveState(ptr: usize, out: usize): void {
   if (adaptive(ptr)) {
     store<u32>(out, ADAPTIVE_MAGIC);
     store<u32>(out, 1, 4);
     adaptiveSave(ptr, out + 8);
+    return;
+  }
+  if (isContext(load<i32>(ptr))) {
+    store<u32>(out, CONTEXT_MAGIC);
+    store<u32>(out, 1, 4);
+    contextSave(ptr, out + 8);
     return;
   }
   const d = changetype<Detector>(ptr);
@@ -447,6 +467,7 @@ export function detectorSaveState(ptr: usize, out: usize): void {
 /** A detector rebuilt from detectorSaveState bytes, or 0 when they are not valid. */
 export function detectorLoadState(data: usize, len: i32): usize {
   if (len >= 8 && load<u32>(data) == ADAPTIVE_MAGIC) return load<u32>(data, 4) == 1 ? adaptiveLoad(data + 8, len - 8) : 0;
+  if (len >= 8 && load<u32>(data) == CONTEXT_MAGIC) return load<u32>(data, 4) == 1 ? contextLoad(data + 8, len - 8) : 0;
   if (len < STATE_HEADER || load<u32>(data) != STATE_MAGIC || load<u32>(data, 4) != 1) return 0;
   const method = load<i32>(data, 8), window = load<i32>(data, 12);
   const size = load<i32>(data, 28), head = load<i32>(data, 32);

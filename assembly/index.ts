@@ -7,7 +7,7 @@ export {
   sketchSerializedSize, sketchSerialize, sketchPeekAccuracy, sketchDeserialize,
 } from './sketch';
 export {
-  detectorCreate, detectorFree, detectorReset, detectorPush, detectorPushMany, detectorScoreMany,
+  detectorCreate, detectorConfigure, detectorFree, detectorReset, detectorPush, detectorPushMany, detectorScoreMany,
   detectorStateSize, detectorSaveState, detectorLoadState,
 } from './detect';
 export {

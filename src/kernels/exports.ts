@@ -18,6 +18,7 @@ export interface KernelExports {
   sketchPeekAccuracy(data: number, len: number): number;
   sketchDeserialize(data: number, len: number): number;
   detectorCreate(method: number, window: number, threshold: number, minSamples: number): number;
+  detectorConfigure(ptr: number, lo: number, hi: number, maxActive: number, maxLeft: number): number;
   detectorFree(ptr: number): void;
   detectorReset(ptr: number): void;
   detectorPush(ptr: number, x: number, out: number): number;

@@ -229,6 +229,11 @@ export class Kernels {
     return this.raw.detectorCreate(method, window, threshold, minSamples);
   }
 
+  /** The `context` detector's range (NaN, NaN: learned) and context sizes, before its first point; false when refused. */
+  detectorConfigure(ptr: number, lo: number, hi: number, maxActive: number, maxLeft: number): boolean {
+    return this.raw.detectorConfigure(ptr, lo, hi, maxActive, maxLeft) === 1;
+  }
+
   /** The detector's whole state (window included), to re-create it elsewhere. */
   detectorSave(ptr: number): Uint8Array {
     const size = this.raw.detectorStateSize(ptr);

@@ -1,0 +1,540 @@
+// `context`: contextual anomaly detection over discretised values, after the scheme of Smirnov's
+// Contextual Anomaly Detector (CAD OSE, second on the NAB v1.0 board), written here from its
+// description. Scores in [0, 1]; each point is scored against the memory built from the points
+// before it, then joins it.
+//
+// Each value is cut into 8 levels of its range, [lo, hi] (given, or learned from the first
+// `minSamples` points with half the span added on each side) and written as 3 facts, one per bit
+// of the level: fact 2s + bit for bit position s. A context pairs a left set of facts (the previous
+// step's facts plus the "neurons", ids of the contexts that fired on it) with a right set (facts
+// that followed). Per step:
+//   1. the previous left set and the current facts form a zero-level context, created if new;
+//   2. every context whose left set was wholly present in the previous left set is "selected": it
+//      predicted its right set, and counts how much of it came (total += |right|, correct += hits);
+//      it fires when all of it came. When step 1 created a context, partial matches of zero-level
+//      contexts (at most `maxLeft` left facts) become potential new contexts;
+//   3. the `maxActive` fired contexts fired most often (ties: the newest) become the next left
+//      set's neurons, and the potential contexts are stored;
+//   4. the prediction for the next step is the union of the right sets of the contexts wholly
+//      present in the new left set with the best correct/total ratio.
+// score = (1 − fired/selected + created/potential) / 2 when a fact was not predicted, else 0; and,
+// as in CAD, 0 for `rest` (= window) points after a score ≥ 0.75 and during the first `rest` points.
+//
+// Memory is one block of BYTES (< 64 KB, so a snapshot is a copy of it): at most MAX_CONTEXTS
+// contexts, MAX_SEMIS left sets and POOL neuron ids. When full, nothing new is stored (novel
+// patterns still score through step 2). Where CAD's original breaks ties by Python's hash order,
+// this breaks them by id, so the detector is deterministic.
+
+export const CONTEXT = 8;
+
+const MAX_CONTEXTS = 2048;
+const MAX_SEMIS = 1024;
+const POOL = 3072;
+const HASH = 2048; // open addressing over left sets, a power of two ≥ 2 × MAX_SEMIS
+const MAX_NEURONS = 15;
+const MAX_POT = 64;
+const POT_BYTES = 4 + 2 * MAX_NEURONS; // left mask, right mask, count, pad, ids
+const WARM_MAX = 600;
+const BASE = 0.75;
+const LEVELS = 7.0; // highest level: 3 bits
+
+@unmanaged class Ctx {
+  method: i32 = 0; // first, as in detect.ts's Detector: the dispatch reads it
+  bytes: i32 = 0;
+  window: i32 = 0; // the rest period
+  minSamples: i32 = 0;
+  threshold: f64 = 0;
+  lo: f64 = 0;
+  hi: f64 = 0;
+  learn: i32 = 0; // 1: the range is learned from the first minSamples points
+  maxActive: i32 = 0;
+  maxLeft: i32 = 0;
+  seen: i32 = 0; // points pushed
+  steps: i32 = 0; // points the model has learned
+  lastHigh: i32 = 0;
+  nCtx: i32 = 0;
+  nSemi: i32 = 0;
+  nPool: i32 = 0;
+  hasLeft: i32 = 0;
+  leftMask: i32 = 0;
+  leftN: i32 = 0;
+  predicted: i32 = 0;
+  nPot: i32 = 0;
+}
+
+const HEADER: i32 = (offsetof<Ctx>() + 7) & ~7;
+// Offsets of the arrays inside the block.
+const O_WARM = HEADER;
+const O_TOTAL = O_WARM + WARM_MAX * 8;
+const O_CORRECT = O_TOTAL + MAX_CONTEXTS * 4;
+const O_ACT = O_CORRECT + MAX_CONTEXTS * 4;
+const O_CNEXT = O_ACT + MAX_CONTEXTS * 4;
+const O_RIGHT = O_CNEXT + MAX_CONTEXTS * 2;
+const O_ZERO = O_RIGHT + MAX_CONTEXTS;
+const O_FLAG = O_ZERO + MAX_CONTEXTS;
+const O_SMASK = O_FLAG + MAX_CONTEXTS;
+const O_SN = O_SMASK + MAX_SEMIS;
+const O_SOFF = O_SN + MAX_SEMIS;
+const O_SFIRST = O_SOFF + MAX_SEMIS * 2;
+const O_SBNEXT = O_SFIRST + MAX_SEMIS * 2;
+const O_BUCKET = O_SBNEXT + MAX_SEMIS * 2;
+const O_HASH = O_BUCKET + 64 * 2;
+const O_POOL = O_HASH + HASH * 2;
+const O_LEFT = O_POOL + POOL * 2;
+const O_NEXT = O_LEFT + MAX_NEURONS * 2;
+const O_POT = O_NEXT + (MAX_NEURONS + 1) * 2;
+const O_TOPACT = O_POT + (MAX_POT + 1) * POT_BYTES;
+const O_TOPID = O_TOPACT + (MAX_NEURONS + 1) * 4;
+const BYTES: i32 = (O_TOPID + (MAX_NEURONS + 1) * 2 + 7) & ~7;
+
+// Typed access to the block's arrays.
+@inline function u8at(d: Ctx, o: i32, i: i32): i32 { return <i32>load<u8>(changetype<usize>(d) + <usize>(o + i)); }
+@inline function u8set(d: Ctx, o: i32, i: i32, v: i32): void { store<u8>(changetype<usize>(d) + <usize>(o + i), <u8>v); }
+@inline function u16at(d: Ctx, o: i32, i: i32): i32 { return <i32>load<u16>(changetype<usize>(d) + <usize>(o + (i << 1))); }
+@inline function u16set(d: Ctx, o: i32, i: i32, v: i32): void { store<u16>(changetype<usize>(d) + <usize>(o + (i << 1)), <u16>v); }
+@inline function u32at(d: Ctx, o: i32, i: i32): u32 { return load<u32>(changetype<usize>(d) + <usize>(o + (i << 2))); }
+@inline function u32set(d: Ctx, o: i32, i: i32, v: u32): void { store<u32>(changetype<usize>(d) + <usize>(o + (i << 2)), v); }
+
+export function isContext(method: i32): bool {
+  return method == CONTEXT;
+}
+
+function init(p: usize, window: i32, threshold: f64, minSamples: i32): void {
+  memory.fill(p, 0, <usize>BYTES);
+  const d = changetype<Ctx>(p);
+  d.method = CONTEXT;
+  d.bytes = BYTES;
+  d.window = window;
+  d.threshold = threshold;
+  d.minSamples = minSamples;
+  d.lo = NaN;
+  d.hi = NaN;
+  d.learn = 1;
+  d.maxActive = 3;
+  d.maxLeft = 3;
+  d.lastHigh = -1;
+}
+
+export function contextCreate(window: i32, threshold: f64, minSamples: i32): usize {
+  const p = heap.alloc(<usize>BYTES);
+  init(p, window, threshold, minSamples);
+  return p;
+}
+
+/**
+ * Sets the value range (NaN, NaN: learn it from the first min(minSamples, 600) points) and the
+ * context sizes; only before the first point. Returns 1 when applied.
+ */
+export function contextConfigure(ptr: usize, lo: f64, hi: f64, maxActive: i32, maxLeft: i32): i32 {
+  const d = changetype<Ctx>(ptr);
+  if (d.seen > 0 || maxActive < 1 || maxActive > MAX_NEURONS || maxLeft < 1) return 0;
+  const given = lo == lo && hi == hi;
+  if (given && !(hi >= lo)) return 0;
+  d.lo = given ? lo : NaN;
+  d.hi = given ? hi : NaN;
+  d.learn = given ? 0 : 1;
+  d.maxActive = maxActive;
+  d.maxLeft = maxLeft;
+  return 1;
+}
+
+export function contextReset(ptr: usize): void {
+  const d = changetype<Ctx>(ptr);
+  const lo = d.lo, hi = d.hi, learn = d.learn, ma = d.maxActive, ml = d.maxLeft;
+  init(ptr, d.window, d.threshold, d.minSamples);
+  if (learn == 0) {
+    d.lo = lo;
+    d.hi = hi;
+    d.learn = 0;
+  }
+  d.maxActive = ma;
+  d.maxLeft = ml;
+}
+
+export function contextStateSize(ptr: usize): i32 {
+  return changetype<Ctx>(ptr).bytes;
+}
+
+export function contextSave(ptr: usize, out: usize): void {
+  memory.copy(out, ptr, <usize>BYTES);
+}
+
+/** A detector from contextSave bytes, or 0 when they are not one. */
+export function contextLoad(data: usize, len: i32): usize {
+  if (len != BYTES) return 0;
+  const d0 = changetype<Ctx>(data);
+  if (d0.method != CONTEXT || d0.bytes != BYTES || d0.window < 1 || d0.nCtx > MAX_CONTEXTS || d0.nSemi > MAX_SEMIS || d0.nPool > POOL) return 0;
+  const p = heap.alloc(<usize>BYTES);
+  memory.copy(p, data, <usize>BYTES);
+  return p;
+}
+
+// ---- left sets ("semi-contexts"): a sensor mask and sorted neuron ids ----
+
+function hashOf(mask: i32, ids: usize, n: i32): u32 {
+  let h: u32 = 0x811c9dc5 ^ <u32>mask;
+  h *= 0x01000193;
+  for (let i = 0; i < n; i++) {
+    h ^= <u32>load<u16>(ids + (<usize>i << 1));
+    h *= 0x01000193;
+  }
+  return h ^ (h >>> 15);
+}
+
+function sameSemi(d: Ctx, s: i32, mask: i32, ids: usize, n: i32): bool {
+  if (u8at(d, O_SMASK, s) != mask || u8at(d, O_SN, s) != n) return false;
+  const off = u16at(d, O_SOFF, s);
+  for (let i = 0; i < n; i++) if (u16at(d, O_POOL, off + i) != <i32>load<u16>(ids + (<usize>i << 1))) return false;
+  return true;
+}
+
+/** The left set's id, created when missing and there is room (else −1). */
+function semiOf(d: Ctx, mask: i32, ids: usize, n: i32): i32 {
+  let slot = <i32>(hashOf(mask, ids, n) & (HASH - 1));
+  for (;;) {
+    const e = u16at(d, O_HASH, slot);
+    if (e == 0) break;
+    if (sameSemi(d, e - 1, mask, ids, n)) return e - 1;
+    slot = (slot + 1) & (HASH - 1);
+  }
+  if (d.nSemi >= MAX_SEMIS || d.nPool + n > POOL) return -1;
+  const s = d.nSemi++;
+  u16set(d, O_HASH, slot, s + 1);
+  u8set(d, O_SMASK, s, mask);
+  u8set(d, O_SN, s, n);
+  u16set(d, O_SOFF, s, d.nPool);
+  for (let i = 0; i < n; i++) u16set(d, O_POOL, d.nPool + i, <i32>load<u16>(ids + (<usize>i << 1)));
+  d.nPool += n;
+  u16set(d, O_SFIRST, s, 0);
+  u16set(d, O_SBNEXT, s, u16at(d, O_BUCKET, mask));
+  u16set(d, O_BUCKET, mask, s + 1);
+  return s;
+}
+
+/** Finds or creates the context (left set s, right mask); returns its id, or −(id + 1) when it existed, or MIN when full. */
+function contextOf(d: Ctx, s: i32, right: i32, zero: bool): i32 {
+  let last = -1;
+  for (let c = u16at(d, O_SFIRST, s) - 1; c >= 0; c = u16at(d, O_CNEXT, c) - 1) {
+    if (u8at(d, O_RIGHT, c) == right) {
+      if (zero) u8set(d, O_ZERO, c, 1);
+      return -(c + 1);
+    }
+    last = c;
+  }
+  if (d.nCtx >= MAX_CONTEXTS) return i32.MIN_VALUE;
+  const c = d.nCtx++;
+  u32set(d, O_TOTAL, c, 0);
+  u32set(d, O_CORRECT, c, 0);
+  u32set(d, O_ACT, c, 0);
+  u16set(d, O_CNEXT, c, 0);
+  u8set(d, O_RIGHT, c, right);
+  u8set(d, O_ZERO, c, zero ? 1 : 0);
+  // Appended, so a left set's contexts stay in creation order.
+  if (last < 0) u16set(d, O_SFIRST, s, c + 1);
+  else u16set(d, O_CNEXT, last, c + 1);
+  return c;
+}
+
+@inline function popcnt6(m: i32): i32 {
+  return <i32>popcnt<u32>(<u32>m);
+}
+
+/** Facts of left set s present in the current left group (mask `m`, neurons flagged). */
+function matchedCount(d: Ctx, s: i32, m: i32): i32 {
+  let k = popcnt6(u8at(d, O_SMASK, s) & m);
+  const off = u16at(d, O_SOFF, s), n = u8at(d, O_SN, s);
+  for (let i = 0; i < n; i++) k += u8at(d, O_FLAG, u16at(d, O_POOL, off + i));
+  return k;
+}
+
+function setFlags(d: Ctx, o: i32, n: i32, v: i32): void {
+  for (let i = 0; i < n; i++) u8set(d, O_FLAG, u16at(d, o, i), v);
+}
+
+/** Appends a potential context: left = facts of s present in the left group, right = `right`. */
+function potPush(d: Ctx, s: i32, m: i32, right: i32): void {
+  if (d.nPot >= MAX_POT) return;
+  const e = changetype<usize>(d) + <usize>(O_POT + (d.nPot + 1) * POT_BYTES);
+  store<u8>(e, <u8>(u8at(d, O_SMASK, s) & m));
+  store<u8>(e, <u8>right, 1);
+  const off = u16at(d, O_SOFF, s), n = u8at(d, O_SN, s);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const id = u16at(d, O_POOL, off + i);
+    if (u8at(d, O_FLAG, id) != 0) {
+      store<u16>(e + 4 + (<usize>k << 1), <u16>id);
+      k++;
+    }
+  }
+  store<u8>(e, <u8>k, 2);
+  d.nPot++;
+}
+
+function potSame(a: usize, b: usize): bool {
+  const n = <i32>load<u8>(a, 2);
+  if (load<u8>(a) != load<u8>(b) || load<u8>(a, 1) != load<u8>(b, 1) || n != <i32>load<u8>(b, 2)) return false;
+  for (let i = 0; i < n; i++) if (load<u16>(a + 4 + (<usize>i << 1)) != load<u16>(b + 4 + (<usize>i << 1))) return false;
+  return true;
+}
+
+/** Offers context c (fired `act` times) to the top-maxActive list, ordered by (act, id) ascending. */
+function topOffer(d: Ctx, n: i32, c: i32, act: u32): i32 {
+  const k = d.maxActive;
+  // position: count of entries smaller than (act, c)
+  let pos = n;
+  while (pos > 0) {
+    const a = u32at(d, O_TOPACT, pos - 1), id = u16at(d, O_TOPID, pos - 1);
+    if (a < act || (a == act && id < c)) break;
+    pos--;
+  }
+  if (n == k) {
+    if (pos == 0) return n; // below every kept one
+    // drop the smallest (index 0), shift [1, pos) down
+    for (let i = 1; i < pos; i++) {
+      u32set(d, O_TOPACT, i - 1, u32at(d, O_TOPACT, i));
+      u16set(d, O_TOPID, i - 1, u16at(d, O_TOPID, i));
+    }
+    u32set(d, O_TOPACT, pos - 1, act);
+    u16set(d, O_TOPID, pos - 1, c);
+    return n;
+  }
+  for (let i = n; i > pos; i--) {
+    u32set(d, O_TOPACT, i, u32at(d, O_TOPACT, i - 1));
+    u16set(d, O_TOPID, i, u16at(d, O_TOPID, i - 1));
+  }
+  u32set(d, O_TOPACT, pos, act);
+  u16set(d, O_TOPID, pos, c);
+  return n + 1;
+}
+
+/** Step 2 for one selected context c of left set s (matched facts `k`, fully when `full`). */
+@inline function visit(d: Ctx, c: i32, full: bool, k: i32, cur: i32, newFlag: bool, s: i32, m: i32): i32 {
+  const right = u8at(d, O_RIGHT, c);
+  const hits = popcnt6(right & cur);
+  const pot = newFlag && u8at(d, O_ZERO, c) != 0 && k <= d.maxLeft;
+  if (full) {
+    u32set(d, O_TOTAL, c, u32at(d, O_TOTAL, c) + <u32>popcnt6(right));
+    if (hits > 0) {
+      u32set(d, O_CORRECT, c, u32at(d, O_CORRECT, c) + <u32>hits);
+      if (hits == popcnt6(right)) {
+        u32set(d, O_ACT, c, u32at(d, O_ACT, c) + 1);
+        return 1;
+      }
+      if (pot) potPush(d, s, m, right & cur);
+    }
+  } else if (pot && hits > 0) potPush(d, s, m, right & cur);
+  return 0;
+}
+
+/** Learns one level (0…7) and returns the raw score before the rest period. */
+function learn(d: Ctx, level: i32): f64 {
+  const cur = (1 << (level & 1)) | (1 << (2 + ((level >> 1) & 1))) | (1 << (4 + ((level >> 2) & 1)));
+  const err = cur & ~d.predicted;
+  const leftIds = changetype<usize>(d) + <usize>O_LEFT;
+  // 1. the zero-level context (previous left group → current facts)
+  let newFlag = false, newCtx = -1;
+  d.nPot = 0;
+  const pot0 = changetype<usize>(d) + <usize>O_POT;
+  if (d.hasLeft != 0) {
+    const s = semiOf(d, d.leftMask, leftIds, d.leftN);
+    if (s >= 0) {
+      const c = contextOf(d, s, cur, true);
+      if (c >= 0) {
+        newFlag = true;
+        newCtx = c;
+      }
+    }
+    // entry 0 of the potential list: the zero-level pair, for counting distinct pairs
+    store<u8>(pot0, <u8>d.leftMask);
+    store<u8>(pot0, <u8>cur, 1);
+    store<u8>(pot0, <u8>d.leftN, 2);
+    memory.copy(pot0 + 4, leftIds, <usize>d.leftN << 1);
+  }
+  // 2. contexts selected by the previous left group
+  const m = d.leftMask;
+  setFlags(d, O_LEFT, d.leftN, 1);
+  let selected = 0, fired = 0, top = 0;
+  if (d.hasLeft != 0) {
+    if (newFlag) {
+      // every left set with a fact present, in id order (the potential contexts' order)
+      for (let s = 0; s < d.nSemi; s++) {
+        const k = matchedCount(d, s, m);
+        if (k == 0) continue;
+        const full = k == popcnt6(u8at(d, O_SMASK, s)) + u8at(d, O_SN, s);
+        for (let c = u16at(d, O_SFIRST, s) - 1; c >= 0; c = u16at(d, O_CNEXT, c) - 1) {
+          if (c == newCtx) continue;
+          if (full) selected++;
+          if (visit(d, c, full, k, cur, true, s, m)) {
+            fired++;
+            top = topOffer(d, top, c, u32at(d, O_ACT, c));
+          }
+        }
+      }
+    } else {
+      // only left sets wholly present matter: those whose sensor mask is within m
+      for (let sub = m; ; sub = (sub - 1) & m) {
+        for (let s = u16at(d, O_BUCKET, sub) - 1; s >= 0; s = u16at(d, O_SBNEXT, s) - 1) {
+          const n = u8at(d, O_SN, s);
+          if (matchedCount(d, s, m) != popcnt6(sub) + n) continue;
+          for (let c = u16at(d, O_SFIRST, s) - 1; c >= 0; c = u16at(d, O_CNEXT, c) - 1) {
+            selected++;
+            if (visit(d, c, true, 0, cur, false, s, m)) {
+              fired++;
+              top = topOffer(d, top, c, u32at(d, O_ACT, c));
+            }
+          }
+        }
+        if (sub == 0) break;
+      }
+    }
+  }
+  setFlags(d, O_LEFT, d.leftN, 0);
+  // distinct pairs among the zero-level one and the potential ones
+  let distinct = 0;
+  const first = d.hasLeft != 0 ? 0 : 1;
+  for (let i = first; i <= d.nPot; i++) {
+    const e = pot0 + <usize>(i * POT_BYTES);
+    let dup = false;
+    for (let j = first; j < i && !dup; j++) dup = potSame(e, pot0 + <usize>(j * POT_BYTES));
+    if (!dup) distinct++;
+  }
+  // 3. the new left group: current facts + the top neurons, sorted by id
+  const nextIds = changetype<usize>(d) + <usize>O_NEXT;
+  for (let i = 0; i < top; i++) {
+    const id = u16at(d, O_TOPID, i);
+    let j = i;
+    while (j > 0 && <i32>load<u16>(nextIds + (<usize>(j - 1) << 1)) > id) {
+      store<u16>(nextIds + (<usize>j << 1), load<u16>(nextIds + (<usize>(j - 1) << 1)));
+      j--;
+    }
+    store<u16>(nextIds + (<usize>j << 1), <u16>id);
+  }
+  memory.copy(leftIds, nextIds, <usize>top << 1);
+  d.leftN = top;
+  d.leftMask = cur;
+  d.hasLeft = 1;
+  let added = 0;
+  for (let i = 1; i <= d.nPot; i++) {
+    const e = pot0 + <usize>(i * POT_BYTES);
+    const s = semiOf(d, <i32>load<u8>(e), e + 4, <i32>load<u8>(e, 2));
+    if (s >= 0 && contextOf(d, s, <i32>load<u8>(e, 1), false) >= 0) added++;
+  }
+  // 4. the prediction: right sets of the best-ratio contexts wholly present in the new left group
+  setFlags(d, O_LEFT, top, 1);
+  let best = 0.0, predicted = 0;
+  for (let sub = cur; ; sub = (sub - 1) & cur) {
+    for (let s = u16at(d, O_BUCKET, sub) - 1; s >= 0; s = u16at(d, O_SBNEXT, s) - 1) {
+      if (matchedCount(d, s, cur) != popcnt6(sub) + u8at(d, O_SN, s)) continue;
+      for (let c = u16at(d, O_SFIRST, s) - 1; c >= 0; c = u16at(d, O_CNEXT, c) - 1) {
+        const total = u32at(d, O_TOTAL, c);
+        const w = total > 0 ? <f64>u32at(d, O_CORRECT, c) / <f64>total : 0.0;
+        if (w > best) {
+          best = w;
+          predicted = u8at(d, O_RIGHT, c);
+        } else if (w == best) predicted |= u8at(d, O_RIGHT, c);
+      }
+    }
+    if (sub == 0) break;
+  }
+  setFlags(d, O_LEFT, top, 0);
+  d.predicted = predicted;
+  if (err == 0) return 0;
+  const pSel = selected > 0 ? <f64>fired / <f64>selected : 0.0;
+  const pAdd = newFlag && distinct > 0 ? <f64>(added + 1) / <f64>distinct : 0.0;
+  return (1.0 - pSel + pAdd) / 2.0;
+}
+
+function levelOf(d: Ctx, x: f64): i32 {
+  let span = d.hi - d.lo;
+  if (span == 0) span = LEVELS;
+  const v = Math.trunc((x - d.lo) / (span / LEVELS));
+  return v >= LEVELS ? 7 : v > 0 ? <i32>v : 0;
+}
+
+/** The model's step on x: the score after the rest period. */
+function model(d: Ctx, x: f64): f64 {
+  const raw = learn(d, levelOf(d, x));
+  const i = d.steps++;
+  const rested = i < d.window || (d.lastHigh >= 0 && i - d.lastHigh <= d.window);
+  if (raw >= BASE) d.lastHigh = i;
+  return rested ? 0.0 : raw;
+}
+
+/** The centre of the predicted level, when the prediction names one (else NaN). */
+function expectedOf(d: Ctx): f64 {
+  if (d.learn != 0 && d.lo != d.lo) return NaN;
+  let level = 0;
+  for (let s = 0; s < 3; s++) {
+    const zero = (d.predicted >> (2 * s)) & 1, one = (d.predicted >> (2 * s + 1)) & 1;
+    if (zero == one) return NaN;
+    level |= one << s;
+  }
+  let span = d.hi - d.lo;
+  if (span == 0) span = LEVELS;
+  return d.lo + (<f64>level + 0.5) * (span / LEVELS);
+}
+
+/**
+ * Scores `x`, then learns it. Writes the score and the expected value (the centre of the predicted
+ * level); returns 1 for an anomaly (score > threshold), 0 for a normal point, −1 while warming up.
+ */
+export function contextPush(ptr: usize, x: f64, outScore: usize, outExpected: usize): i32 {
+  const d = changetype<Ctx>(ptr);
+  if (!isFinite(x)) {
+    store<f64>(outScore, NaN);
+    store<f64>(outExpected, NaN);
+    return -1;
+  }
+  const seen = d.seen++;
+  const warm = min(d.minSamples, WARM_MAX);
+  if (d.learn != 0 && d.lo != d.lo) {
+    // learning the range: keep the point; at the last one, fix the range and learn them all
+    store<f64>(changetype<usize>(d) + <usize>(O_WARM + (seen << 3)), x);
+    if (seen + 1 >= max(warm, 1)) {
+      let lo = Infinity, hi = -Infinity;
+      for (let i = 0; i <= seen; i++) {
+        const v = load<f64>(changetype<usize>(d) + <usize>(O_WARM + (i << 3)));
+        lo = min(lo, v);
+        hi = max(hi, v);
+      }
+      const margin = 0.5 * (hi - lo);
+      d.lo = lo - margin;
+      d.hi = hi + margin;
+      for (let i = 0; i <= seen; i++) model(d, load<f64>(changetype<usize>(d) + <usize>(O_WARM + (i << 3))));
+    }
+    store<f64>(outScore, NaN);
+    store<f64>(outExpected, NaN);
+    return -1;
+  }
+  const expected = expectedOf(d);
+  const score = model(d, x);
+  store<f64>(outExpected, expected);
+  if (seen < d.minSamples) {
+    store<f64>(outScore, NaN);
+    return -1;
+  }
+  store<f64>(outScore, score);
+  return score > d.threshold ? 1 : 0;
+}
+
+/** Pushes data[start..n), as detect.ts's run() does for its own methods (see its emit()). */
+export function contextRun(ptr: usize, data: usize, start: i32, n: i32, anomaliesOnly: bool, oi: usize, os: usize, oe: usize, cap: i32): i32 {
+  const tmp = memory.data(16);
+  let found = 0;
+  let i = start;
+  for (; i < n && found < cap; i++) {
+    const flag = contextPush(ptr, load<f64>(data + (<usize>i << 3)), tmp, tmp + 8);
+    const score = load<f64>(tmp), expected = load<f64>(tmp, 8);
+    if (!anomaliesOnly) {
+      store<f64>(os + (<usize>(i - start) << 3), score);
+      store<f64>(oe + (<usize>(i - start) << 3), flag < 0 ? NaN : expected);
+      if (oi != 0) store<i32>(oi + (<usize>(i - start) << 2), flag);
+    } else if (flag == 1) {
+      store<i32>(oi + (<usize>found << 2), i);
+      store<f64>(os + (<usize>found << 3), score);
+      store<f64>(oe + (<usize>found << 3), expected);
+      found++;
+    }
+  }
+  return anomaliesOnly ? found : i - start;
+}

@@ -1,0 +1,201 @@
+// The `context` detector (assembly/context.ts) written plainly, for the tests: fact sets as sorted
+// arrays keyed by their text, contexts and left sets in Maps and arrays, every left set scanned
+// every step. Same limits as the kernel (2,048 contexts, 1,024 left sets, 3,072 neuron ids, 64
+// potential contexts a step), same tie-breaks (by id).
+
+export interface ContextReferenceOptions {
+  rest: number;
+  threshold: number;
+  minSamples: number;
+  range?: [number, number];
+  maxActive?: number;
+  maxLeft?: number;
+}
+
+interface LeftSet {
+  sensors: number[]; // facts 0…5
+  neurons: number[]; // context ids, ascending
+  contexts: number[]; // ids in creation order
+}
+
+interface Context {
+  right: number[]; // facts 0…5
+  zero: boolean;
+  total: number;
+  correct: number;
+  fired: number;
+}
+
+const key = (sensors: number[], neurons: number[]) => `${sensors.join(',')}|${neurons.join(',')}`;
+
+export class ContextReference {
+  readonly #o: Required<Omit<ContextReferenceOptions, 'range'>>;
+  #lo = NaN;
+  #hi = NaN;
+  #learn: boolean;
+  #warm: number[] = [];
+  #seen = 0;
+  #steps = 0;
+  #lastHigh = -1;
+  #sets: LeftSet[] = [];
+  #byKey = new Map<string, number>();
+  #contexts: Context[] = [];
+  #pool = 0;
+  #left: { sensors: number[]; neurons: number[] } | null = null;
+  #predicted = new Set<number>();
+
+  constructor(o: ContextReferenceOptions) {
+    this.#o = { rest: o.rest, threshold: o.threshold, minSamples: o.minSamples, maxActive: o.maxActive ?? 3, maxLeft: o.maxLeft ?? 3 };
+    this.#learn = !o.range;
+    if (o.range) [this.#lo, this.#hi] = o.range;
+  }
+
+  #set(sensors: number[], neurons: number[]): number {
+    const k = key(sensors, neurons);
+    const found = this.#byKey.get(k);
+    if (found !== undefined) return found;
+    if (this.#sets.length >= 1024 || this.#pool + neurons.length > 3072) return -1;
+    this.#pool += neurons.length;
+    this.#byKey.set(k, this.#sets.length);
+    this.#sets.push({ sensors, neurons, contexts: [] });
+    return this.#sets.length - 1;
+  }
+
+  /** [id, created], or [-1, false] when full. */
+  #context(set: number, right: number[], zero: boolean): [number, boolean] {
+    const s = this.#sets[set]!;
+    for (const c of s.contexts) {
+      if (this.#contexts[c]!.right.join() === right.join()) {
+        if (zero) this.#contexts[c]!.zero = true;
+        return [c, false];
+      }
+    }
+    if (this.#contexts.length >= 2048) return [-1, false];
+    this.#contexts.push({ right, zero, total: 0, correct: 0, fired: 0 });
+    s.contexts.push(this.#contexts.length - 1);
+    return [this.#contexts.length - 1, true];
+  }
+
+  #step(level: number): number {
+    const cur = [0, 1, 2].map((s) => 2 * s + ((level >> s) & 1));
+    const error = cur.some((f) => !this.#predicted.has(f));
+    const prev = this.#left;
+    let created = -1;
+    const pairs: string[] = [];
+    const potential: [number[], number[], number[]][] = [];
+    if (prev) {
+      const s = this.#set(prev.sensors, prev.neurons);
+      if (s >= 0) {
+        const [c, isNew] = this.#context(s, cur, true);
+        if (isNew) created = c;
+      }
+      pairs.push(`${key(prev.sensors, prev.neurons)}>${cur.join()}`);
+    }
+    const newFlag = created >= 0;
+    let selected = 0;
+    const fired: number[] = [];
+    if (prev) {
+      this.#sets.forEach((s) => {
+        const sensors = s.sensors.filter((f) => prev.sensors.includes(f));
+        const neurons = s.neurons.filter((id) => prev.neurons.includes(id));
+        const k = sensors.length + neurons.length;
+        if (k === 0) return;
+        const full = k === s.sensors.length + s.neurons.length;
+        for (const c of s.contexts) {
+          if (c === created) continue;
+          const ctx = this.#contexts[c]!;
+          const hits = ctx.right.filter((f) => cur.includes(f));
+          const mayPropose = newFlag && ctx.zero && k <= this.#o.maxLeft && hits.length > 0;
+          if (full) {
+            selected++;
+            ctx.total += ctx.right.length;
+            ctx.correct += hits.length;
+            if (hits.length > 0 && hits.length === ctx.right.length) {
+              ctx.fired++;
+              fired.push(c);
+              continue;
+            }
+          }
+          if (mayPropose && potential.length < 64) potential.push([sensors, neurons, hits]);
+        }
+      });
+    }
+    for (const [sensors, neurons, right] of potential) pairs.push(`${key(sensors, neurons)}>${right.join()}`);
+    const distinct = new Set(pairs).size;
+    const top = fired
+      .sort((a, b) => this.#contexts[a]!.fired - this.#contexts[b]!.fired || a - b)
+      .slice(-this.#o.maxActive)
+      .sort((a, b) => a - b);
+    this.#left = { sensors: cur, neurons: top };
+    let added = 0;
+    for (const [sensors, neurons, right] of potential) {
+      const s = this.#set(sensors, neurons);
+      if (s >= 0 && this.#context(s, right, false)[1]) added++;
+    }
+    let best = 0;
+    let predicted: number[] = [];
+    for (const s of this.#sets) {
+      if (!s.sensors.every((f) => cur.includes(f)) || !s.neurons.every((id) => top.includes(id))) continue;
+      for (const c of s.contexts) {
+        const ctx = this.#contexts[c]!;
+        const w = ctx.total > 0 ? ctx.correct / ctx.total : 0;
+        if (w > best) {
+          best = w;
+          predicted = [...ctx.right];
+        } else if (w === best) predicted.push(...ctx.right);
+      }
+    }
+    this.#predicted = new Set(predicted);
+    if (!error) return 0;
+    const pSelected = selected > 0 ? fired.length / selected : 0;
+    const pAdded = newFlag && distinct > 0 ? (added + 1) / distinct : 0;
+    return (1 - pSelected + pAdded) / 2;
+  }
+
+  #level(x: number): number {
+    const span = this.#hi - this.#lo || 7;
+    return Math.max(0, Math.min(7, Math.trunc((x - this.#lo) / (span / 7))));
+  }
+
+  #model(x: number): number {
+    const raw = this.#step(this.#level(x));
+    const i = this.#steps++;
+    const rested = i < this.#o.rest || (this.#lastHigh >= 0 && i - this.#lastHigh <= this.#o.rest);
+    if (raw >= 0.75) this.#lastHigh = i;
+    return rested ? 0 : raw;
+  }
+
+  #expected(): number {
+    if (Number.isNaN(this.#lo)) return NaN;
+    let level = 0;
+    for (let s = 0; s < 3; s++) {
+      const zero = this.#predicted.has(2 * s), one = this.#predicted.has(2 * s + 1);
+      if (zero === one) return NaN;
+      if (one) level += 1 << s;
+    }
+    return this.#lo + (level + 0.5) * ((this.#hi - this.#lo || 7) / 7);
+  }
+
+  /** Score (NaN while warming up) and expected value of x, then x is learned. */
+  push(x: number): { score: number; expected: number; flag: -1 | 0 | 1 } {
+    const seen = this.#seen++;
+    if (this.#learn && Number.isNaN(this.#lo)) {
+      this.#warm.push(x);
+      if (this.#warm.length >= Math.max(1, Math.min(this.#o.minSamples, 600))) {
+        const lo = Math.min(...this.#warm), hi = Math.max(...this.#warm);
+        this.#lo = lo - 0.5 * (hi - lo);
+        this.#hi = hi + 0.5 * (hi - lo);
+        for (const v of this.#warm) this.#model(v);
+      }
+      return { score: NaN, expected: NaN, flag: -1 };
+    }
+    const expected = this.#expected();
+    const score = this.#model(x);
+    if (seen < this.#o.minSamples) return { score: NaN, expected, flag: -1 };
+    return { score, expected, flag: score > this.#o.threshold ? 1 : 0 };
+  }
+
+  get contexts(): number {
+    return this.#contexts.length;
+  }
+}
