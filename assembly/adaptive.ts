@@ -18,6 +18,8 @@
 // score exceeds every raw score of the previous `SUPPRESS` points, so one incident is one report
 // (NAB counts only a window's first detection and charges every other one as a false positive).
 
+import { contextPush, isContext } from './context';
+
 export const SEASONAL = 4;
 export const CUSUM = 5;
 export const LIKELIHOOD = 6;
@@ -319,13 +321,15 @@ export function adaptivePush(ptr: usize, x: f64, outScore: usize, outExpected: u
   return score > d.threshold ? 1 : 0;
 }
 
-/** Pushes data[start..n), as detect.ts's run() does for its own methods (see its emit()). */
+/** Pushes data[start..n) into an adaptive or a context detector, as detect.ts's run() does for its own methods (see its emit()). */
 export function adaptiveRun(ptr: usize, data: usize, start: i32, n: i32, anomaliesOnly: bool, oi: usize, os: usize, oe: usize, cap: i32): i32 {
   const tmp = memory.data(16);
+  const context = isContext(load<i32>(ptr));
   let found = 0;
   let i = start;
   for (; i < n && found < cap; i++) {
-    const flag = adaptivePush(ptr, load<f64>(data + (<usize>i << 3)), tmp, tmp + 8);
+    const x = load<f64>(data + (<usize>i << 3));
+    const flag = context ? contextPush(ptr, x, tmp, tmp + 8) : adaptivePush(ptr, x, tmp, tmp + 8);
     const score = load<f64>(tmp), expected = load<f64>(tmp, 8);
     if (!anomaliesOnly) {
       store<f64>(os + (<usize>(i - start) << 3), score);

@@ -21,7 +21,7 @@
 // |score| > threshold.
 
 import { heapSort } from './select';
-import { contextConfigure, contextCreate, contextLoad, contextReset, contextRun, contextSave, contextStateSize, isContext } from './context';
+import { contextConfigure, contextCreate, contextLoad, contextReset, contextSave, contextStateSize, isContext } from './context';
 import { adaptiveCreate, adaptiveFree, adaptiveLoad, adaptiveReset, adaptiveRun, adaptiveSave, adaptiveStateSize, isAdaptive } from './adaptive';
 
 export const ZSCORE = 0;
@@ -381,8 +381,7 @@ function runOrdered(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi:
 }
 
 function run(d: Detector, data: usize, start: i32, n: i32, mode: i32, oi: usize, os: usize, oe: usize, cap: i32): i32 {
-  if (isContext(d.method)) return contextRun(changetype<usize>(d), data, start, n, mode == ANOMALIES, oi, os, oe, cap);
-  if (isAdaptive(d.method)) return adaptiveRun(changetype<usize>(d), data, start, n, mode == ANOMALIES, oi, os, oe, cap);
+  if (isAdaptive(d.method) || isContext(d.method)) return adaptiveRun(changetype<usize>(d), data, start, n, mode == ANOMALIES, oi, os, oe, cap);
   if (d.method == ZSCORE) return runZscore(d, data, start, n, mode, oi, os, oe, cap);
   if (d.method == EWMA) return runEwma(d, data, start, n, mode, oi, os, oe, cap);
   return runOrdered(d, data, start, n, mode, oi, os, oe, cap);

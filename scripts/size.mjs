@@ -80,7 +80,7 @@ for (const [name, s] of peers) {
 const budgets = [
   { name: 'avila-telemetry.iife.js (gzip)', size: rows['avila-telemetry.iife.js']?.gzip ?? 0, limit: 12 * 1024 },
   { name: 'ESM entry chunk, init() (gzip)', size: peers.find(([n]) => n === 'ESM entry: init()')[1].gzip, limit: 12 * 1024 },
-  { name: 'worker + kernels.wasm (gzip)', size: (rows['avila-telemetry.worker.js']?.gzip ?? 0) + (rows['kernels.wasm']?.gzip ?? 0), limit: 40 * 1024 },
+  { name: 'worker + kernels.wasm (gzip)', size: (rows['avila-telemetry.worker.js']?.gzip ?? 0) + (rows['kernels.wasm']?.gzip ?? 0), limit: 44 * 1024 }, // 40 KB until the 'context' detector (assembly/context.ts: +2.2 KB gzip), the best on NAB
 ];
 console.log('\nbudgets');
 let over = 0;

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { ready } from '../../src/analysis/index.js';
-import { ADAPTIVE_METHODS, ADAPTIVE_MIN_SAMPLES, ADAPTIVE_WINDOW, DEFAULT_THRESHOLDS, DETECTOR_METHODS, type DetectorMethod } from '../../src/analysis/detect.js';
+import { ADAPTIVE_METHODS, ADAPTIVE_MIN_SAMPLES, ADAPTIVE_WINDOW, CONTEXT_GIVEN_THRESHOLD, CONTEXT_LEARN, CONTEXT_REST, DEFAULT_THRESHOLDS, DETECTOR_METHODS, type DetectorMethod } from '../../src/analysis/detect.js';
+import { CONTEXT_MAX_ACTIVE, CONTEXT_MAX_LEFT } from '../../src/kernels/kernels.js';
 import { kernelsNow } from '../../src/analysis/runtime.js';
 import { loadCorpus, type Series } from './corpus.js';
 import { windowedGaussian } from './reference.js';
@@ -36,11 +37,26 @@ const SCOREBOARD: [string, number, number, number][] = [
 /** z → z/(1+z): a monotone map of |score| into [0, 1) for the z-score family (NAB sweeps thresholds in [0, 1]). */
 const squash = (z: number) => (Number.isFinite(z) ? Math.abs(z) / (1 + Math.abs(z)) : Number.isNaN(z) ? 0 : 1);
 
-function runDetector(method: DetectorMethod, s: Series, window: number): { scores: Float64Array; ns: number } {
+/** A `context` setting: rest period (its window), context sizes, and the range given (NAB's min and max of the file, as NAB gives every detector) or learned from the first `learn` points. */
+interface ContextSetting {
+  rest: number;
+  maxActive: number;
+  maxLeft: number;
+  learn: number; // 0: range given
+}
+
+function runDetector(method: DetectorMethod, s: Series, window: number, context?: ContextSetting): { scores: Float64Array; ns: number } {
   const k = kernelsNow('bench');
   const code = DETECTOR_METHODS.indexOf(method);
   const adaptive = ADAPTIVE_METHODS.includes(method);
-  const ptr = k.detectorCreate(code, window, adaptive ? DEFAULT_THRESHOLDS[method] : 3, adaptive ? ADAPTIVE_MIN_SAMPLES : Math.min(window, 100));
+  let ptr: number;
+  if (context) {
+    let lo = Infinity, hi = -Infinity;
+    for (const v of s.values) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    // rest 0: NAB's harness's value for CAD OSE, a fifth of the file's probation period (its length).
+    const rest = context.rest || Math.floor(Math.min(0.15 * s.length, 750) / 5);
+    ptr = k.detectorOpen({ method: code, window: rest, threshold: DEFAULT_THRESHOLDS.context, minSamples: context.learn || rest, maxActive: context.maxActive, maxLeft: context.maxLeft, ...(context.learn ? {} : { range: [lo, hi] as [number, number] }) });
+  } else ptr = k.detectorCreate(code, window, adaptive ? DEFAULT_THRESHOLDS[method] : 3, adaptive ? ADAPTIVE_MIN_SAMPLES : Math.min(window, 100));
   const t0 = process.hrtime.bigint();
   const r = k.detectorScoreMany(ptr, s.values);
   const ns = Number(process.hrtime.bigint() - t0);
@@ -124,13 +140,45 @@ async function main() {
     cusum: [300, 1000, 3000],
     likelihood: [300, 1000, 3000],
     auto: [300, 1000, 3000],
+    context: [],
   };
+  // 'context' runs twice: with the range given (NAB's protocol: every detector on its board was
+  // given each file's min and max) and with the range learned from its first points (what watch()
+  // does without a `range`); each over a grid of rest periods and context sizes.
+  const CONTEXT_GRID: ContextSetting[] = [];
+  for (const rest of [75, 150, 300]) for (const [maxActive, maxLeft] of [[2, 2], [3, 3], [5, 5], [15, 7]] as const) CONTEXT_GRID.push({ rest, maxActive, maxLeft, learn: 0 });
+  const contextName = (c: ContextSetting) => `rest ${c.rest || 'file/33'}, ${c.maxActive}/${c.maxLeft}${c.learn ? `, learn ${c.learn}` : ''}`;
+  const contextDefault = (c: ContextSetting) => c.rest === CONTEXT_REST && c.maxActive === CONTEXT_MAX_ACTIVE && c.maxLeft === CONTEXT_MAX_LEFT;
   // NAB_METHODS=robust,auto runs only those (a quick look at one detector).
-  const methods = (process.env.NAB_METHODS?.split(',') ?? ['zscore', 'robust', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto']) as DetectorMethod[];
-  const cvRows: { method: DetectorMethod; results: Record<string, Validated>; ns: number; defaultThreshold: number }[] = [];
-  for (const method of methods) {
+  const methods = (process.env.NAB_METHODS?.split(',') ?? ['zscore', 'robust', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto', 'context']) as DetectorMethod[];
+  const cvRows: { method: DetectorMethod; label: string; results: Record<string, Validated>; ns: number; defaultThreshold: number }[] = [];
+  const runs = methods.flatMap((method): { method: DetectorMethod; label: string; grid: ContextSetting[] }[] =>
+    method === 'context'
+      ? [
+          // CAD OSE as NAB ran it: range and rest period from the whole file (not a streaming detector).
+          { method, label: 'context (NAB harness)', grid: [{ rest: 0, maxActive: CONTEXT_MAX_ACTIVE, maxLeft: CONTEXT_MAX_LEFT, learn: 0 }] },
+          { method, label: 'context (range given)', grid: CONTEXT_GRID },
+          { method, label: 'context (range learned)', grid: CONTEXT_GRID.flatMap((c) => [300, 600].map((learn) => ({ ...c, learn }))) },
+        ]
+      : [{ method, label: method, grid: [] as ContextSetting[] }],
+  );
+  for (const { method, label, grid } of runs) {
     const configs: Config[] = [];
     let ns = Infinity;
+    if (method === 'context') {
+      for (const c of grid) {
+        const all = series.map((s) => runDetector(method, s, 0, c).scores);
+        configs.push({ name: contextName(c), scores: all });
+        if (c.rest === 0 || (contextDefault(c) && (c.learn === 0 || c.learn === CONTEXT_LEARN))) {
+          for (let rep = 0; rep < 3; rep++) {
+            let t = 0;
+            for (const s of series) t += runDetector(method, s, 0, c).ns;
+            ns = Math.min(ns, t / records);
+          }
+          rows.push(score(`${label} (${contextName(c)})`, all, series, profiles, ns));
+        }
+      }
+    }
     for (const window of WINDOWS[method]) {
       const all = series.map((s) => runDetector(method, s, window).scores);
       configs.push({ name: String(window), scores: all });
@@ -149,11 +197,11 @@ async function main() {
     // The default threshold (src/analysis/detect.ts DEFAULT_THRESHOLDS) of an adaptive method: at its
     // default window, the mean of the thresholds each fold chooses (standard profile) — each chosen
     // without seeing the files it is then used on, unlike the in-sample best.
-    const atDefault = configs.filter((c) => c.name === String(ADAPTIVE_WINDOW));
+    const atDefault = configs.filter((c) => (method === 'context' ? c.name === contextName({ rest: CONTEXT_REST, maxActive: CONTEXT_MAX_ACTIVE, maxLeft: CONTEXT_MAX_LEFT, learn: label.includes('learned') ? CONTEXT_LEARN : 0 }) : c.name === String(ADAPTIVE_WINDOW)));
     const fold = folds(series.map((f) => f.name));
     const half = (k: number) => series.map((_, i) => i).filter((i) => fold[i] === k);
     const defaultThreshold = atDefault.length ? ([0, 1].map((k) => choose(series, atDefault, half(k), profiles.standard!).threshold).reduce((a, b) => a + b) / 2) : NaN;
-    cvRows.push({ method, results, ns, defaultThreshold });
+    cvRows.push({ method, label, results, ns, defaultThreshold });
   }
 
   const fmt = (x: number) => x.toFixed(1).padStart(6);
@@ -165,13 +213,14 @@ async function main() {
   console.log(header);
   for (const r of rows) console.log(`${r.name.padEnd(46)} ${fmt(r.scores.standard!)}   ${fmt(r.scores.reward_low_FP_rate!)}   ${fmt(r.scores.reward_low_FN_rate!)}   ${r.nsPerRecord!.toFixed(0).padStart(9)}  ${r.thresholds.standard!.toPrecision(4)}`);
   console.log('\nin-sample (window and threshold chosen on all 58 files) and 2-fold cross-validated (chosen on one half, scored on the other; halves by file-name hash within each category)');
-  console.log(`${'detector'.padEnd(14)} ${'standard in / cv'.padStart(18)} ${'low FP in / cv'.padStart(18)} ${'low FN in / cv'.padStart(18)}   ns/record  chosen in-sample (standard): window, threshold; per fold`);
+  console.log(`${'detector'.padEnd(24)} ${'standard in / cv'.padStart(18)} ${'low FP in / cv'.padStart(18)} ${'low FN in / cv'.padStart(18)}   ns/record  chosen in-sample (standard): window, threshold; per fold`);
   const pair = (v: Validated) => `${v.inSample.score.toFixed(1).padStart(7)} / ${v.crossValidated.toFixed(1).padStart(6)}`;
-  for (const { method, results, ns, defaultThreshold } of cvRows) {
+  for (const { method, label, results, ns, defaultThreshold } of cvRows) {
+    const now = method === 'context' && label.includes('given') ? CONTEXT_GIVEN_THRESHOLD : DEFAULT_THRESHOLDS[method];
     const st = results.standard!;
-    if (ADAPTIVE_METHODS.includes(method)) console.log(`  ${method}: cross-validated default threshold at window ${ADAPTIVE_WINDOW}: ${defaultThreshold.toFixed(3)} (now ${DEFAULT_THRESHOLDS[method]})`);
+    if (ADAPTIVE_METHODS.includes(method) && !Number.isNaN(defaultThreshold)) console.log(`  ${label}: cross-validated default threshold at ${method === 'context' ? `the default setting` : `window ${ADAPTIVE_WINDOW}`}: ${defaultThreshold.toFixed(3)} (now ${now})`);
     const folds = st.perFold.map((f) => `fold ${f.trainedOn}: w ${f.choice.config}, t ${f.choice.threshold.toPrecision(4)} → ${f.heldOut.toFixed(1)}`).join('; ');
-    console.log(`${method.padEnd(14)} ${pair(st).padStart(18)} ${pair(results.reward_low_FP_rate!).padStart(18)} ${pair(results.reward_low_FN_rate!).padStart(18)}   ${ns.toFixed(0).padStart(9)}  w ${st.inSample.config}, t ${st.inSample.threshold.toPrecision(4)}; ${folds}`);
+    console.log(`${label.padEnd(24)} ${pair(st).padStart(18)} ${pair(results.reward_low_FP_rate!).padStart(18)} ${pair(results.reward_low_FN_rate!).padStart(18)}   ${ns.toFixed(0).padStart(9)}  w ${st.inSample.config}, t ${st.inSample.threshold.toPrecision(4)}; ${folds}`);
   }
   console.log('\npublished scoreboard (NAB v1.0)');
   for (const [name, a, b, c] of SCOREBOARD) console.log(`${name.padEnd(46)} ${fmt(a)}   ${fmt(b)}   ${fmt(c)}`);

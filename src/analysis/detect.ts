@@ -1,5 +1,6 @@
 import type { Kernels } from '../kernels/index.js';
 import { kernelsNow, runtime } from './runtime.js';
+import type { DetectorConfig } from '../runtime/protocol.js';
 import type { TaskOptions } from './stats.js';
 import { taskOptions } from './task-options.js';
 import { finiteNumber, integer, oneOf, options as objectArg, toFloat64 } from './validate.js';
@@ -9,13 +10,15 @@ import { finiteNumber, integer, oneOf, options as objectArg, toFloat64 } from '.
  * window 1000, the mean of the thresholds that maximise the standard-profile score on each half of
  * the files (fixed for the whole corpus, as NAB requires).
  */
-const NAB_THRESHOLDS = { seasonal: 0.866, likelihood: 0.814, auto: 0.867 };
+const NAB_THRESHOLDS = { seasonal: 0.866, likelihood: 0.814, auto: 0.867, context: 0.732 };
+/** 'context' with a given range: its own cross-validated threshold (rest 75, 3/3), as above. */
+export const CONTEXT_GIVEN_THRESHOLD = 0.717;
 
-export type DetectorMethod = 'zscore' | 'robust' | 'iqr' | 'ewma' | 'seasonal' | 'cusum' | 'likelihood' | 'auto';
-/** In kernel code order (assembly/detect.ts, assembly/adaptive.ts). */
-export const DETECTOR_METHODS: readonly DetectorMethod[] = ['zscore', 'robust', 'iqr', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto'];
-/** Methods whose score is in [0, 1) (assembly/adaptive.ts), measured on NAB (bench/nab/). */
-export const ADAPTIVE_METHODS: readonly DetectorMethod[] = ['seasonal', 'cusum', 'likelihood', 'auto'];
+export type DetectorMethod = 'zscore' | 'robust' | 'iqr' | 'ewma' | 'seasonal' | 'cusum' | 'likelihood' | 'auto' | 'context';
+/** In kernel code order (assembly/detect.ts, assembly/adaptive.ts, assembly/context.ts). */
+export const DETECTOR_METHODS: readonly DetectorMethod[] = ['zscore', 'robust', 'iqr', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto', 'context'];
+/** Methods whose score is in [0, 1] (assembly/adaptive.ts, assembly/context.ts), measured on NAB (bench/nab/). */
+export const ADAPTIVE_METHODS: readonly DetectorMethod[] = ['seasonal', 'cusum', 'likelihood', 'auto', 'context'];
 
 /** Default |score| above which a point is an anomaly, per method. */
 export const DEFAULT_THRESHOLDS: Readonly<Record<DetectorMethod, number>> = {
@@ -32,12 +35,22 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<DetectorMethod, number>> = {
   cusum: 2 / 3,
   likelihood: NAB_THRESHOLDS.likelihood,
   auto: NAB_THRESHOLDS.auto,
+  context: NAB_THRESHOLDS.context,
 };
 export const DEFAULT_WINDOW = 60;
+/**
+ * watch()'s detector when none is named: the best cross-validated on NAB (`npm run bench:nab`:
+ * 'context' with its range learned, 61.5 standard, against 'auto' 46.2).
+ */
+export const DEFAULT_WATCH_DETECTOR: DetectorMethod = 'context';
 /** Window of the adaptive methods' statistics (bench/nab/: long windows score best on real telemetry). */
 export const ADAPTIVE_WINDOW = 1000;
 /** Points the adaptive methods need before scoring. */
 export const ADAPTIVE_MIN_SAMPLES = 100;
+/** 'context': points after a score ≥ 0.75 reported as 0 (CAD's rest period; bench/nab/). */
+export const CONTEXT_REST = 75;
+/** 'context' without a range: points its range is learned from (at most 600). */
+export const CONTEXT_LEARN = 300;
 const MAX_WINDOW = 1 << 24;
 
 export interface DetectorOptions {
@@ -46,8 +59,14 @@ export interface DetectorOptions {
   window?: number;
   /** |score| above which a point is an anomaly. Default: zscore 3, robust 3.5, iqr 1.5 (k), ewma 3. */
   threshold?: number;
-  /** Points needed before the first is scored. Default `window`. */
+  /** Points needed before the first is scored. Default `window` ('context' without a range: 600, the points its range is learned from). */
   minSamples?: number;
+  /** 'context' only: the value range, when known; values outside it count as its ends. Absent: learned from the first min(minSamples, 600) values, with half its span added on each side. */
+  range?: [number, number];
+  /** 'context' only: fired contexts carried into the next step (1–15). Default 3. */
+  maxActive?: number;
+  /** 'context' only: most facts on the left of a context learned from a partial match (1–64). Default 3. */
+  maxLeft?: number;
 }
 
 export interface Anomaly {
@@ -68,6 +87,35 @@ export interface ResolvedDetectorOptions {
   window: number;
   threshold: number;
   minSamples: number;
+  range?: [number, number];
+  maxActive?: number;
+  maxLeft?: number;
+}
+
+/** The runtime's configuration of a resolved detector (src/runtime/protocol.ts). */
+export function detectorConfig(o: ResolvedDetectorOptions): DetectorConfig {
+  return {
+    method: o.code, window: o.window, threshold: o.threshold, minSamples: o.minSamples,
+    ...(o.range ? { range: o.range } : {}),
+    ...(o.maxActive !== undefined ? { maxActive: o.maxActive } : {}),
+    ...(o.maxLeft !== undefined ? { maxLeft: o.maxLeft } : {}),
+  };
+}
+
+function contextOptions(o: Record<string, unknown>, method: DetectorMethod, argument: string): Pick<ResolvedDetectorOptions, 'range' | 'maxActive' | 'maxLeft'> {
+  for (const k of ['range', 'maxActive', 'maxLeft'] as const) {
+    if (o[k] !== undefined && method !== 'context') throw new TypeError(`${argument}.${k} applies to method 'context' only, not '${method}'`);
+  }
+  const out: Pick<ResolvedDetectorOptions, 'range' | 'maxActive' | 'maxLeft'> = {};
+  if (o.range !== undefined) {
+    if (!Array.isArray(o.range) || o.range.length !== 2) throw new TypeError(`${argument}.range must be [min, max], got ${JSON.stringify(o.range)}`);
+    const lo = finiteNumber(o.range[0], `${argument}.range[0]`), hi = finiteNumber(o.range[1], `${argument}.range[1]`);
+    if (!(hi > lo)) throw new RangeError(`${argument}.range must have min < max, got [${lo}, ${hi}]`);
+    out.range = [lo, hi];
+  }
+  if (o.maxActive !== undefined) out.maxActive = integer(o.maxActive, `${argument}.maxActive`, 1, 15);
+  if (o.maxLeft !== undefined) out.maxLeft = integer(o.maxLeft, `${argument}.maxLeft`, 1, 64);
+  return out;
 }
 
 export function resolveDetectorOptions(value: unknown, argument = 'options'): ResolvedDetectorOptions {
@@ -75,12 +123,19 @@ export function resolveDetectorOptions(value: unknown, argument = 'options'): Re
   const o = objectArg(value, argument);
   const method = oneOf(o.method, `${argument}.method`, DETECTOR_METHODS);
   const adaptive = ADAPTIVE_METHODS.includes(method);
-  const window = o.window === undefined ? (adaptive ? ADAPTIVE_WINDOW : DEFAULT_WINDOW) : integer(o.window, `${argument}.window`, 2, MAX_WINDOW);
-  const threshold = o.threshold === undefined ? DEFAULT_THRESHOLDS[method] : finiteNumber(o.threshold, `${argument}.threshold`);
+  const extra = contextOptions(o, method, argument);
+  const window = o.window === undefined ? (method === 'context' ? CONTEXT_REST : adaptive ? ADAPTIVE_WINDOW : DEFAULT_WINDOW) : integer(o.window, `${argument}.window`, 2, MAX_WINDOW);
+  const threshold =
+    o.threshold !== undefined ? finiteNumber(o.threshold, `${argument}.threshold`)
+    : method === 'context' && extra.range ? CONTEXT_GIVEN_THRESHOLD
+    : DEFAULT_THRESHOLDS[method];
   if (threshold <= 0) throw new RangeError(`${argument}.threshold must be > 0, got ${threshold}`);
-  if (adaptive && threshold >= 1) throw new RangeError(`${argument}.threshold must be below 1 for method '${method}' (its scores are in [0, 1)), got ${threshold}`);
-  const minSamples = o.minSamples === undefined ? (adaptive ? Math.min(window, ADAPTIVE_MIN_SAMPLES) : window) : integer(o.minSamples, `${argument}.minSamples`, 1, Number.MAX_SAFE_INTEGER);
-  return { method, code: DETECTOR_METHODS.indexOf(method), window, threshold, minSamples };
+  if (adaptive && threshold >= 1) throw new RangeError(`${argument}.threshold must be below 1 for method '${method}' (its scores are in [0, 1]), got ${threshold}`);
+  const minSamples =
+    o.minSamples !== undefined ? integer(o.minSamples, `${argument}.minSamples`, 1, Number.MAX_SAFE_INTEGER)
+    : method === 'context' ? (extra.range ? window : CONTEXT_LEARN)
+    : adaptive ? Math.min(window, ADAPTIVE_MIN_SAMPLES) : window;
+  return { method, code: DETECTOR_METHODS.indexOf(method), window, threshold, minSamples, ...extra };
 }
 
 /**
@@ -93,7 +148,7 @@ export async function detectAnomalies(values: ArrayLike<number>, options: Detect
   const data = toFloat64(values, 'values', 0);
   const rt = await runtime();
   // Reported values are read from the caller's input, which no worker ever receives.
-  const config = { method: o.code, window: o.window, threshold: o.threshold, minSamples: o.minSamples };
+  const config = detectorConfig(o);
   const r = await rt.run((owned) => ({ op: 'detect', values: owned ? data.slice() : data, ...config }), taskOptions(task, 'task'));
   const out: Anomaly[] = new Array(r.index.length);
   for (let i = 0; i < r.index.length; i++) {
@@ -135,7 +190,7 @@ class Detector implements StreamingDetector {
   constructor(o: ResolvedDetectorOptions) {
     const kernels = kernelsNow('createDetector()');
     this.#o = o;
-    this.#h = { kernels, ptr: kernels.detectorCreate(o.code, o.window, o.threshold, o.minSamples) };
+    this.#h = { kernels, ptr: kernels.detectorOpen(detectorConfig(o)) };
     registry?.register(this, this.#h, this);
   }
 

@@ -31,6 +31,10 @@ export interface SketchStats {
   buckets: number;
 }
 
+/** The `context` detector's default context sizes (assembly/context.ts; chosen on NAB, bench/nab/). */
+export const CONTEXT_MAX_ACTIVE = 3;
+export const CONTEXT_MAX_LEFT = 3;
+
 /** Result of pushing one value into a detector: flag 1 anomaly, 0 normal, -1 warming up. */
 export interface PushResult {
   flag: -1 | 0 | 1;
@@ -227,6 +231,15 @@ export class Kernels {
 
   detectorCreate(method: number, window: number, threshold: number, minSamples: number): number {
     return this.raw.detectorCreate(method, window, threshold, minSamples);
+  }
+
+  /** A detector from its whole configuration: created, then (method 'context') configured. */
+  detectorOpen(c: { method: number; window: number; threshold: number; minSamples: number; range?: [number, number]; maxActive?: number; maxLeft?: number }): number {
+    const ptr = this.raw.detectorCreate(c.method, c.window, c.threshold, c.minSamples);
+    if (c.range || c.maxActive !== undefined || c.maxLeft !== undefined) {
+      this.raw.detectorConfigure(ptr, c.range?.[0] ?? NaN, c.range?.[1] ?? NaN, c.maxActive ?? CONTEXT_MAX_ACTIVE, c.maxLeft ?? CONTEXT_MAX_LEFT);
+    }
+    return ptr;
   }
 
   /** The `context` detector's range (NaN, NaN: learned) and context sizes, before its first point; false when refused. */

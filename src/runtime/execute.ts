@@ -33,7 +33,7 @@ export class Executor {
       case 'quantiles':
         return k.quantilesSorted(task.values, task.probs);
       case 'detect': {
-        const ptr = k.detectorCreate(task.method, task.window, task.threshold, task.minSamples);
+        const ptr = k.detectorOpen(task);
         try {
           return k.detectorPushMany(ptr, task.values);
         } finally {
@@ -61,7 +61,7 @@ export class Executor {
         let ptr: number;
         if (task.kind === 'detector') {
           const c = task.config;
-          ptr = task.state ? k.detectorLoad(task.state) : k.detectorCreate(c.method, c.window, c.threshold, c.minSamples);
+          ptr = task.state ? k.detectorLoad(task.state) : k.detectorOpen(task.config);
         } else {
           ptr = task.state ? k.sketchDeserialize(task.state) : k.sketchCreate(task.config.relativeAccuracy, task.config.maxBuckets);
         }

@@ -5,11 +5,15 @@
 import type { ArimaKernelFit, ArimaSpec, KMeansFit, KMeansSpec, Summary } from '../kernels/index.js';
 
 export interface DetectorConfig {
-  /** The index of the method in DETECTOR_METHODS (src/analysis/detect.ts): 0 zscore … 7 auto (assembly/detect.ts). */
+  /** The index of the method in DETECTOR_METHODS (src/analysis/detect.ts): 0 zscore … 8 context (assembly/detect.ts). */
   method: number;
   window: number;
   threshold: number;
   minSamples: number;
+  /** 'context' only: the value range (absent: learned) and the context sizes (assembly/context.ts). */
+  range?: [number, number];
+  maxActive?: number;
+  maxLeft?: number;
 }
 
 export interface SketchConfig {

@@ -179,18 +179,33 @@ export class ContextReference {
   /** Score (NaN while warming up) and expected value of x, then x is learned. */
   push(x: number): { score: number; expected: number; flag: -1 | 0 | 1 } {
     const seen = this.#seen++;
-    if (this.#learn && Number.isNaN(this.#lo)) {
-      this.#warm.push(x);
-      if (this.#warm.length >= Math.max(1, Math.min(this.#o.minSamples, 600))) {
-        const lo = Math.min(...this.#warm), hi = Math.max(...this.#warm);
-        this.#lo = lo - 0.5 * (hi - lo);
-        this.#hi = hi + 0.5 * (hi - lo);
-        for (const v of this.#warm) this.#model(v);
+    if (this.#learn) {
+      if (Number.isNaN(this.#lo)) {
+        this.#warm.push(x);
+        if (this.#warm.length >= Math.max(1, Math.min(this.#o.minSamples, 600))) {
+          [this.#lo, this.#hi] = [Math.min(...this.#warm), Math.max(...this.#warm)];
+          for (const v of this.#warm) this.#model(v);
+        }
+        return { score: NaN, expected: NaN, flag: -1 };
       }
-      return { score: NaN, expected: NaN, flag: -1 };
+      if (x < this.#lo || x > this.#hi) {
+        // the range refitted to the last 600 values and x; the memory rebuilt from those values
+        [this.#lo, this.#hi] = [Math.min(...this.#warm, x), Math.max(...this.#warm, x)];
+        this.#sets = [];
+        this.#byKey.clear();
+        this.#contexts = [];
+        this.#pool = 0;
+        this.#left = null;
+        this.#predicted = new Set();
+        for (const v of this.#warm) this.#step(this.#level(v));
+      }
     }
     const expected = this.#expected();
     const score = this.#model(x);
+    if (this.#learn) {
+      this.#warm.push(x);
+      if (this.#warm.length > 600) this.#warm.shift();
+    }
     if (seen < this.#o.minSamples) return { score: NaN, expected, flag: -1 };
     return { score, expected, flag: score > this.#o.threshold ? 1 : 0 };
   }

@@ -2,7 +2,7 @@
 // (test/helpers/context-reference.ts), no look-ahead, push equals batch, snapshots, memory bounds.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ready } from '../../src/analysis/index.js';
+import { createDetector, detectAnomalies, ready } from '../../src/analysis/index.js';
 import { kernelsNow } from '../../src/analysis/runtime.js';
 import { WASM_URL } from '../helpers/analysis.js';
 import { ContextReference, type ContextReferenceOptions } from '../helpers/context-reference.js';
@@ -162,4 +162,50 @@ describe('context detector (kernel)', () => {
     const flagged = Array.from(score).map((s, i) => (s > 0.5 ? i : -1)).filter((i) => i >= 200);
     expect(flagged).toEqual([1000]);
   });
+
+  it('a learned range that the values leave is refitted, the memory rebuilt: a level shift is flagged once, then the new level is normal', () => {
+    const pattern = [0, 2, 4, 6, 7, 5, 3, 1];
+    const xs = Array.from({ length: 3000 }, (_, i) => pattern[i % 8]! + (i >= 2000 ? 20 : 0));
+    const o: Setup = { rest: 50, threshold: 0.5, minSamples: 300, maxActive: 3, maxLeft: 3 };
+    const { score, expected } = kernelScores(o, xs);
+    for (let i = 0; i < 300; i++) expect(score[i]).toBeNaN();
+    const flagged = Array.from(score).map((s, i) => (s > 0.5 ? i : -1)).filter((i) => i >= 0);
+    expect(flagged).toEqual([2000]);
+    // The expected value is a level's centre of the refitted range, [0, 27] (levels 27/7 wide).
+    const step = 27 / 7;
+    const centres = Array.from(expected.subarray(2700)).filter((e) => !Number.isNaN(e));
+    expect(centres.length).toBeGreaterThan(0);
+    for (const e of centres) expect(Math.abs(e / step - 0.5 - Math.round(e / step - 0.5))).toBeLessThan(1e-9);
+    expect(Math.min(...centres)).toBeGreaterThan(19);
+  });
 });
+
+describe("detectAnomalies() and createDetector() with method 'context'", () => {
+  it('equal the kernel reference, with the defaults resolved (rest 75, learned from 300 points, 3/3)', async () => {
+    const r = rng(3);
+    const xs = Array.from({ length: 2000 }, (_, i) => Math.round(10 * Math.sin(i / 5) + normal(r) + (i === 1500 ? 40 : 0)));
+    const ref = new ContextReference({ rest: 75, threshold: 0.5, minSamples: 300 });
+    const expected = xs.map((x) => ref.push(x)).flatMap((p, index) => (p.flag === 1 ? [{ index, score: p.score }] : []));
+    expect(expected.length).toBeGreaterThan(0);
+    const got = await detectAnomalies(xs, { method: 'context', threshold: 0.5 });
+    expect(got.map((a) => ({ index: a.index, score: a.score }))).toEqual(expected);
+    const d = createDetector({ method: 'context', threshold: 0.5 });
+    const streamed = xs.flatMap((x) => d.push(x) ?? []);
+    expect(streamed.map((a) => a.index)).toEqual(expected.map((a) => a.index));
+    d.dispose();
+    const given = await detectAnomalies(xs, { method: 'context', threshold: 0.5, range: [-20, 60], maxActive: 5, maxLeft: 4 });
+    const refGiven = new ContextReference({ rest: 75, threshold: 0.5, minSamples: 75, range: [-20, 60], maxActive: 5, maxLeft: 4 });
+    expect(given.map((a) => a.index)).toEqual(xs.map((x) => refGiven.push(x)).flatMap((p, i) => (p.flag === 1 ? [i] : [])));
+  });
+
+  it('rejects bad context options with errors naming them, and context options on other methods', async () => {
+    await expect(detectAnomalies([1, 2, 3], { method: 'context', range: [5, 5] })).rejects.toThrow(/options\.range must have min < max/);
+    await expect(detectAnomalies([1, 2, 3], { method: 'context', range: [0, Infinity] })).rejects.toThrow(/options\.range\[1\]/);
+    await expect(detectAnomalies([1, 2, 3], { method: 'context', range: [0] as unknown as [number, number] })).rejects.toThrow(/options\.range must be \[min, max\]/);
+    await expect(detectAnomalies([1, 2, 3], { method: 'context', maxActive: 16 })).rejects.toThrow(/options\.maxActive/);
+    await expect(detectAnomalies([1, 2, 3], { method: 'context', maxLeft: 0 })).rejects.toThrow(/options\.maxLeft/);
+    await expect(detectAnomalies([1, 2, 3], { method: 'zscore', range: [0, 1] })).rejects.toThrow(/options\.range applies to method 'context' only/);
+    await expect(detectAnomalies([1, 2, 3], { method: 'context', threshold: 1 })).rejects.toThrow(/options\.threshold/);
+  });
+});
+

@@ -91,7 +91,7 @@ describe('detectAnomalies()', () => {
 
   it.each([
     ['no options', [1, 2], undefined, TypeError, /options is required/],
-    ["method 'mad'", [1, 2], { method: 'mad' }, RangeError, /options.method must be one of 'zscore', 'robust', 'iqr', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto', got "mad"/],
+    ["method 'mad'", [1, 2], { method: 'mad' }, RangeError, /options.method must be one of 'zscore', 'robust', 'iqr', 'ewma', 'seasonal', 'cusum', 'likelihood', 'auto', 'context', got "mad"/],
     ['window 1', [1, 2], { method: 'zscore', window: 1 }, RangeError, /options.window must be an integer in \[2, /],
     ['threshold 0', [1, 2], { method: 'zscore', threshold: 0 }, RangeError, /options.threshold must be > 0/],
     ['threshold NaN', [1, 2], { method: 'zscore', threshold: NaN }, RangeError, /options.threshold must be a finite number/],

@@ -105,3 +105,28 @@ describe('values recorded before the detector exists', () => {
     expect(errors[0]).toMatch(/could not load kernels\.wasm from file:\/\/\/nonexistent\/kernels\.wasm/);
   });
 });
+
+describe("watch()'s default detector: 'context', the best cross-validated on NAB", () => {
+  it('learns the range from the first 300 values, flags a break of the learned pattern once, with method context', async () => {
+    const { c } = client();
+    const anomalies: { value: number; method: string }[] = [];
+    c.on('anomaly', (a) => anomalies.push(a));
+    c.watch('queue');
+    const h = c.histogram('queue');
+    const pattern = [10, 12, 14, 16, 17, 15, 13, 11];
+    for (let i = 0; i < 1500; i++) h.record(i === 1200 ? 40 : pattern[i % 8]!);
+    await c.ready;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(anomalies).toEqual([{ ...anomalies[0], value: 40, method: 'context' }]);
+  });
+
+  it('a bad context option is reported through on(error), naming it, and nothing throws into the page', async () => {
+    const { c } = client();
+    const errors: unknown[] = [];
+    c.on('error', (e) => errors.push(e));
+    expect(() => c.watch('queue', { range: [5, 1] })).not.toThrow();
+    await c.ready;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(String(errors[0])).toMatch(/options\.range must have min < max/);
+  });
+});

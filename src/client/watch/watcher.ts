@@ -1,6 +1,6 @@
 import type { Runtime } from '../../runtime/index.js';
 import type { DetectorMethod } from '../../analysis/detect.js';
-import { resolveDetectorOptions } from '../../analysis/detect.js';
+import { DEFAULT_WATCH_DETECTOR, detectorConfig, resolveDetectorOptions } from '../../analysis/detect.js';
 import type { AnomalyEvent, WatchOptions } from './types.js';
 
 /**
@@ -28,15 +28,15 @@ export class Watcher {
     private readonly onAnomaly: (a: AnomalyEvent) => void,
     private readonly onError: (e: unknown) => void,
   ) {
-    const o = resolveDetectorOptions({ method: options.detector ?? 'auto', window: options.window, threshold: options.threshold, minSamples: options.minSamples }, 'options');
+    const o = resolveDetectorOptions({ method: options.detector ?? DEFAULT_WATCH_DETECTOR, window: options.window, threshold: options.threshold, minSamples: options.minSamples, range: options.range, maxActive: options.maxActive, maxLeft: options.maxLeft }, 'options');
     this.method = o.method;
     this.threshold = o.threshold;
     this.cooldownMs = Math.max(0, Number(options.cooldownMs) || 0);
     if (runtime.mode === 'inline') {
-      this.ptr = runtime.kernels.detectorCreate(o.code, o.window, o.threshold, o.minSamples);
+      this.ptr = runtime.kernels.detectorOpen(detectorConfig(o));
       this.objectId = -1;
     } else {
-      this.objectId = runtime.pin({ kind: 'detector', config: { method: o.code, window: o.window, threshold: o.threshold, minSamples: o.minSamples } });
+      this.objectId = runtime.pin({ kind: 'detector', config: detectorConfig(o) });
     }
   }
 
