@@ -468,18 +468,31 @@ function model(d: Ctx, x: f64): f64 {
   return rested ? 0.0 : raw;
 }
 
-/** The centre of the predicted level, when the prediction names one (else NaN). */
+/**
+ * The mean centre of the predicted levels: those whose fact at each bit position is predicted, or
+ * either where the prediction names neither (a context may predict only some bits). NaN without a
+ * prediction.
+ */
 function expectedOf(d: Ctx): f64 {
-  if (d.learn != 0 && d.lo != d.lo) return NaN;
-  let level = 0;
+  if ((d.learn != 0 && d.lo != d.lo) || d.predicted == 0) return NaN;
+  // per position, the predicted facts, or both when none is
+  let allowed = 0;
   for (let s = 0; s < 3; s++) {
-    const zero = (d.predicted >> (2 * s)) & 1, one = (d.predicted >> (2 * s + 1)) & 1;
-    if (zero == one) return NaN;
-    level |= one << s;
+    const pair = (d.predicted >> (2 * s)) & 3;
+    allowed |= (pair == 0 ? 3 : pair) << (2 * s);
   }
+  let sum = 0, n = 0;
+  for (let v = 0; v < 8; v++) {
+    const facts = (1 << (v & 1)) | (1 << (2 + ((v >> 1) & 1))) | (1 << (4 + ((v >> 2) & 1)));
+    if ((allowed & facts) == facts) {
+      sum += v;
+      n++;
+    }
+  }
+  if (n == 0) return NaN;
   let span = d.hi - d.lo;
   if (span == 0) span = LEVELS;
-  return d.lo + (<f64>level + 0.5) * (span / LEVELS);
+  return d.lo + (<f64>sum / <f64>n + 0.5) * (span / LEVELS);
 }
 
 /** Keeps x among the last WARM_MAX values (the learned range's memory). */
@@ -549,9 +562,10 @@ export function contextPush(ptr: usize, x: f64, outScore: usize, outExpected: us
       store<f64>(outExpected, NaN);
       return -1;
     }
-    if (x < d.lo || x > d.hi) relearn(d, x);
   }
+  // What the memory predicted before seeing x (before a refit x may cause)
   const expected = expectedOf(d);
+  if (d.learn != 0 && (x < d.lo || x > d.hi)) relearn(d, x);
   const score = model(d, x);
   if (d.learn != 0) remember(d, x);
   store<f64>(outExpected, expected);

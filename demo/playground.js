@@ -17,7 +17,7 @@
   avila.on('error', (e) => state.errors.push(String(e?.message ?? e)));
 
   // ---------------------------------------------------------------- live stream
-  const METHODS = ['auto', 'zscore', 'robust', 'iqr', 'ewma', 'seasonal', 'cusum', 'likelihood'];
+  const METHODS = ['context', 'auto', 'zscore', 'robust', 'iqr', 'ewma', 'seasonal', 'cusum', 'likelihood']; // the first: watch()'s default
   for (const m of METHODS) $('detector').append(new Option(m, m));
   const TICKS = 400;
   const live = { t: [], value: [], p50: [], p95: [], p99: [], anomaly: [] };

@@ -70,7 +70,7 @@ describe.skipIf(!hasChromium)('npm start: the playground and its collector', () 
     expect(await flagged()).toBe(true);
     const s = await read(page);
     const spike = s.anomalies.find((a) => a.value > 130)!;
-    expect(spike.method).toBe('auto');
+    expect(spike.method).toBe('context');
     // The detector's expectation is the stream's level, far below the injected spike.
     expect(spike.expected).toBeLessThan(spike.value - 20);
     // The chart's anomaly series carries the marked point.

@@ -166,14 +166,12 @@ export class ContextReference {
   }
 
   #expected(): number {
-    if (Number.isNaN(this.#lo)) return NaN;
-    let level = 0;
-    for (let s = 0; s < 3; s++) {
-      const zero = this.#predicted.has(2 * s), one = this.#predicted.has(2 * s + 1);
-      if (zero === one) return NaN;
-      if (one) level += 1 << s;
-    }
-    return this.#lo + (level + 0.5) * ((this.#hi - this.#lo || 7) / 7);
+    if (Number.isNaN(this.#lo) || this.#predicted.size === 0) return NaN;
+    // the levels whose fact at each bit is predicted, or either where neither is; their mean level's centre
+    const fits = (v: number, s: number) => this.#predicted.has(2 * s + ((v >> s) & 1)) || (!this.#predicted.has(2 * s) && !this.#predicted.has(2 * s + 1));
+    const levels = [0, 1, 2, 3, 4, 5, 6, 7].filter((v) => [0, 1, 2].every((s) => fits(v, s)));
+    const mean = levels.reduce((a, b) => a + b, 0) / levels.length;
+    return this.#lo + (mean + 0.5) * ((this.#hi - this.#lo || 7) / 7);
   }
 
   /** Score (NaN while warming up) and expected value of x, then x is learned. */
@@ -188,6 +186,9 @@ export class ContextReference {
         }
         return { score: NaN, expected: NaN, flag: -1 };
       }
+    }
+    const expected = this.#expected();
+    if (this.#learn) {
       if (x < this.#lo || x > this.#hi) {
         // the range refitted to the last 600 values and x; the memory rebuilt from those values
         [this.#lo, this.#hi] = [Math.min(...this.#warm, x), Math.max(...this.#warm, x)];
@@ -200,7 +201,6 @@ export class ContextReference {
         for (const v of this.#warm) this.#step(this.#level(v));
       }
     }
-    const expected = this.#expected();
     const score = this.#model(x);
     if (this.#learn) {
       this.#warm.push(x);
