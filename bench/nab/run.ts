@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { ready } from '../../src/analysis/index.js';
-import { ADAPTIVE_METHODS, ADAPTIVE_MIN_SAMPLES, ADAPTIVE_WINDOW, CONTEXT_GIVEN_THRESHOLD, CONTEXT_LEARN, CONTEXT_REST, DEFAULT_THRESHOLDS, DETECTOR_METHODS, type DetectorMethod } from '../../src/analysis/detect.js';
+import { ADAPTIVE_METHODS, ADAPTIVE_MIN_SAMPLES, ADAPTIVE_WINDOW, CONTEXT_LEARN, CONTEXT_REST, DEFAULT_THRESHOLDS, DETECTOR_METHODS, type DetectorMethod } from '../../src/analysis/detect.js';
 import { CONTEXT_MAX_ACTIVE, CONTEXT_MAX_LEFT } from '../../src/kernels/kernels.js';
 import { kernelsNow } from '../../src/analysis/runtime.js';
 import { loadCorpus, type Series } from './corpus.js';
@@ -216,9 +216,8 @@ async function main() {
   console.log(`${'detector'.padEnd(24)} ${'standard in / cv'.padStart(18)} ${'low FP in / cv'.padStart(18)} ${'low FN in / cv'.padStart(18)}   ns/record  chosen in-sample (standard): window, threshold; per fold`);
   const pair = (v: Validated) => `${v.inSample.score.toFixed(1).padStart(7)} / ${v.crossValidated.toFixed(1).padStart(6)}`;
   for (const { method, label, results, ns, defaultThreshold } of cvRows) {
-    const now = method === 'context' && label.includes('given') ? CONTEXT_GIVEN_THRESHOLD : DEFAULT_THRESHOLDS[method];
     const st = results.standard!;
-    if (ADAPTIVE_METHODS.includes(method) && !Number.isNaN(defaultThreshold)) console.log(`  ${label}: cross-validated default threshold at ${method === 'context' ? `the default setting` : `window ${ADAPTIVE_WINDOW}`}: ${defaultThreshold.toFixed(3)} (now ${now})`);
+    if (ADAPTIVE_METHODS.includes(method) && !Number.isNaN(defaultThreshold)) console.log(`  ${label}: cross-validated default threshold at ${method === 'context' ? `the default setting` : `window ${ADAPTIVE_WINDOW}`}: ${defaultThreshold.toFixed(3)} (now ${DEFAULT_THRESHOLDS[method]})`);
     const folds = st.perFold.map((f) => `fold ${f.trainedOn}: w ${f.choice.config}, t ${f.choice.threshold.toPrecision(4)} → ${f.heldOut.toFixed(1)}`).join('; ');
     console.log(`${label.padEnd(24)} ${pair(st).padStart(18)} ${pair(results.reward_low_FP_rate!).padStart(18)} ${pair(results.reward_low_FN_rate!).padStart(18)}   ${ns.toFixed(0).padStart(9)}  w ${st.inSample.config}, t ${st.inSample.threshold.toPrecision(4)}; ${folds}`);
   }

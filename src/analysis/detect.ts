@@ -10,9 +10,7 @@ import { finiteNumber, integer, oneOf, options as objectArg, toFloat64 } from '.
  * window 1000, the mean of the thresholds that maximise the standard-profile score on each half of
  * the files (fixed for the whole corpus, as NAB requires).
  */
-const NAB_THRESHOLDS = { seasonal: 0.866, likelihood: 0.814, auto: 0.867, context: 0.732 };
-/** 'context' with a given range: its own cross-validated threshold (rest 75, 3/3), as above. */
-export const CONTEXT_GIVEN_THRESHOLD = 0.717;
+const NAB_THRESHOLDS = { seasonal: 0.866, likelihood: 0.814, auto: 0.867, context: 0.716 }; // context: at rest 75, 3/3, range learned from 300 points (given: 0.717)
 
 export type DetectorMethod = 'zscore' | 'robust' | 'iqr' | 'ewma' | 'seasonal' | 'cusum' | 'likelihood' | 'auto' | 'context';
 /** In kernel code order (assembly/detect.ts, assembly/adaptive.ts, assembly/context.ts). */
@@ -40,7 +38,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<DetectorMethod, number>> = {
 export const DEFAULT_WINDOW = 60;
 /**
  * watch()'s detector when none is named: the best cross-validated on NAB (`npm run bench:nab`:
- * 'context' with its range learned, 61.5 standard, against 'auto' 46.2).
+ * 'context' with its range learned, 60.5 standard, against 'auto' 46.2).
  */
 export const DEFAULT_WATCH_DETECTOR: DetectorMethod = 'context';
 /** Window of the adaptive methods' statistics (bench/nab/: long windows score best on real telemetry). */
@@ -125,10 +123,7 @@ export function resolveDetectorOptions(value: unknown, argument = 'options'): Re
   const adaptive = ADAPTIVE_METHODS.includes(method);
   const extra = contextOptions(o, method, argument);
   const window = o.window === undefined ? (method === 'context' ? CONTEXT_REST : adaptive ? ADAPTIVE_WINDOW : DEFAULT_WINDOW) : integer(o.window, `${argument}.window`, 2, MAX_WINDOW);
-  const threshold =
-    o.threshold !== undefined ? finiteNumber(o.threshold, `${argument}.threshold`)
-    : method === 'context' && extra.range ? CONTEXT_GIVEN_THRESHOLD
-    : DEFAULT_THRESHOLDS[method];
+  const threshold = o.threshold === undefined ? DEFAULT_THRESHOLDS[method] : finiteNumber(o.threshold, `${argument}.threshold`);
   if (threshold <= 0) throw new RangeError(`${argument}.threshold must be > 0, got ${threshold}`);
   if (adaptive && threshold >= 1) throw new RangeError(`${argument}.threshold must be below 1 for method '${method}' (its scores are in [0, 1]), got ${threshold}`);
   const minSamples =

@@ -190,8 +190,8 @@ export class ContextReference {
     const expected = this.#expected();
     if (this.#learn) {
       if (x < this.#lo || x > this.#hi) {
-        // the range refitted to the last 600 values and x; the memory rebuilt from those values
-        [this.#lo, this.#hi] = [Math.min(...this.#warm, x), Math.max(...this.#warm, x)];
+        // the range widened to take x in; the memory rebuilt from the last 600 values
+        [this.#lo, this.#hi] = [Math.min(this.#lo, x), Math.max(this.#hi, x)];
         this.#sets = [];
         this.#byKey.clear();
         this.#contexts = [];
