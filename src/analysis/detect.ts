@@ -45,7 +45,7 @@ export const DEFAULT_WATCH_DETECTOR: DetectorMethod = 'context';
 export const ADAPTIVE_WINDOW = 1000;
 /** Points the adaptive methods need before scoring. */
 export const ADAPTIVE_MIN_SAMPLES = 100;
-/** 'context': points after a score ≥ 0.75 reported as 0 (CAD's rest period; bench/nab/). */
+/** 'context': points after a score ≥ 0.75 that score 0 (CAD's rest period; chosen on NAB, bench/nab/). */
 export const CONTEXT_REST = 75;
 /** 'context' without a range: points its range is learned from (at most 600). */
 export const CONTEXT_LEARN = 300;
@@ -53,13 +53,13 @@ const MAX_WINDOW = 1 << 24;
 
 export interface DetectorOptions {
   method: DetectorMethod;
-  /** Trailing points the statistics use (for 'ewma', the span: α = 2/(window + 1)). Default 60, at least 2. */
+  /** Trailing points the statistics use (for 'ewma', the span: α = 2/(window + 1); for 'context', the rest period after a report, default 75). Default 60, at least 2. */
   window?: number;
   /** |score| above which a point is an anomaly. Default: zscore 3, robust 3.5, iqr 1.5 (k), ewma 3. */
   threshold?: number;
-  /** Points needed before the first is scored. Default `window` ('context' without a range: 600, the points its range is learned from). */
+  /** Points needed before the first is scored. Default `window` ('context' without a range: 300, the points its range is learned from, at most 600 of them). */
   minSamples?: number;
-  /** 'context' only: the value range, when known; values outside it count as its ends. Absent: learned from the first min(minSamples, 600) values, with half its span added on each side. */
+  /** 'context' only: the value range, when known; values outside it count as its ends. Absent: learned — the min and max of the first min(minSamples, 600) values, widened by any later value outside it (docs/anomalies.md). */
   range?: [number, number];
   /** 'context' only: fired contexts carried into the next step (1–15). Default 3. */
   maxActive?: number;
@@ -73,7 +73,7 @@ export interface Anomaly {
   value: number;
   /** Signed score; anomalous when |score| > threshold. ±Infinity when the window has no spread. */
   score: number;
-  /** The centre the point was judged against: mean (zscore, ewma) or median (robust, iqr). */
+  /** The centre the point was judged against: mean (zscore, ewma), median (robust, iqr), the forecast (seasonal), or the centre of the levels predicted (context; NaN without a prediction). */
   expected: number;
   method: DetectorMethod;
   threshold: number;
