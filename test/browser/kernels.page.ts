@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { createDetector, detectAnomalies, quantiles, QuantileSketch, ready, summary } from '../../src/analysis.js';
 import { hasWasmSimd } from '../../src/kernels/location.js';
 import { detectorReference } from '../helpers/detect-reference.js';
-import { DISTRIBUTIONS, exactVariance, fsum, lowerQuantile, quantileType7, sample, sortedCopy } from '../helpers/reference.js';
+import { ContextReference } from '../helpers/context-reference.js';
+import { DISTRIBUTIONS, exactVariance, fsum, lowerQuantile, normal, quantileType7, rng, sample, sortedCopy } from '../helpers/reference.js';
 
 function check(cond: boolean, message: string): void {
   if (!cond) throw new Error(message);
@@ -76,5 +77,27 @@ export async function run(base: string): Promise<Record<string, number>> {
     }),
     { numRuns: 100 },
   );
+
+  // 'context' (watch()'s default): every flag of the plain reference, with the range learned or given.
+  let flaggedRuns = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.integer(), fc.integer({ min: 2, max: 24 }), fc.boolean(), async (seed, period, given) => {
+      const r = rng(seed);
+      const xs = Array.from({ length: 600 }, (_, i) => Math.round((10 + 5 * Math.sin((2 * Math.PI * i) / period) + normal(r) + (i > 420 ? 4 : 0) + (r() < 0.02 ? 12 * normal(r) : 0)) * 10) / 10);
+      const options = { method: 'context' as const, threshold: 0.5, window: 20, minSamples: 100, ...(given ? { range: [-20, 40] as [number, number] } : {}) };
+      const ref = new ContextReference({ rest: 20, threshold: 0.5, minSamples: 100, ...(given ? { range: [-20, 40] as [number, number] } : {}) });
+      const expected = xs.flatMap((x, i) => (ref.push(x).flag === 1 ? [i] : []));
+      if (expected.length > 0) flaggedRuns++;
+      const batch = await detectAnomalies(xs, options);
+      check(JSON.stringify(batch.map((a) => a.index)) === JSON.stringify(expected), `context: flags ${batch.map((a) => a.index)} ≠ reference ${expected}`);
+      const d = createDetector(options);
+      const streamed = xs.map((x) => d.push(x)).filter((a) => a !== null);
+      d.dispose();
+      check(JSON.stringify(streamed) === JSON.stringify(batch), 'context: streaming ≠ batch');
+      count('context');
+    }),
+    { numRuns: 50 },
+  );
+  check(flaggedRuns >= 25, `context: only ${flaggedRuns} of 50 runs flagged anything (the comparison would prove little)`);
   return runs;
 }

@@ -18,14 +18,14 @@ describe.skipIf(!hasChromium)('kernels in Chromium (worker pool and page)', () =
     await server?.close();
   });
 
-  it('passes the quantile, summary, sketch and detector properties with 100 runs each', async () => {
+  it('passes the quantile, summary, sketch and detector properties with 100 runs each (the context detector, 50)', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${server.url}/test/pages/iife.html`);
     // A string, so vitest does not rewrite the dynamic import for Node.
     const runs = await page.evaluate(`import('${server.url}/build/test/kernels.page.mjs').then((m) => m.run('${server.url}'))`);
-    expect(runs).toEqual({ quantiles: 100, summary: 100, sketch: 100, detectors: 100 });
+    expect(runs).toEqual({ quantiles: 100, summary: 100, sketch: 100, detectors: 100, context: 50 });
     // Bulk calls really went through a worker.
     expect(page.workers().map((w) => new URL(w.url()).pathname)).toContain('/dist/avila-telemetry.worker.js');
     expect(errors).toEqual([]);

@@ -123,13 +123,13 @@ for (const name of ENGINES) {
       }
     });
 
-    it('passes the kernels’ property tests in the page (quantiles, summary, sketch, detectors; 100 runs each)', async () => {
+    it('passes the kernels’ property tests in the page (quantiles, summary, sketch, detectors; 100 runs each; the context detector, 50)', async () => {
       const page = await engine.newPage();
       try {
         await page.goto(`${server.url}/test/pages/iife.html`);
         // import() inside a string: the test runner rewrites import() in this file's own code.
         const runs = await page.run((base: string) => new Function('u', 'return import(u)')(`${base}/build/test/kernels.page.mjs`).then((m: { run(b: string): unknown }) => m.run(base)), server.url);
-        expect(runs).toEqual({ quantiles: 100, summary: 100, sketch: 100, detectors: 100 });
+        expect(runs).toEqual({ quantiles: 100, summary: 100, sketch: 100, detectors: 100, context: 50 });
       } finally {
         await page.close();
       }
