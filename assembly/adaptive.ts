@@ -111,10 +111,6 @@ export function adaptiveCreate(method: i32, window: i32, threshold: f64, minSamp
   return p;
 }
 
-export function adaptiveFree(ptr: usize): void {
-  heap.free(ptr);
-}
-
 export function adaptiveReset(ptr: usize): void {
   const d = changetype<Adaptive>(ptr);
   init(ptr, d.method, d.window, d.threshold, d.minSamples);

@@ -510,9 +510,9 @@ function remember(d: Ctx, x: f64): void {
   return load<f64>(changetype<usize>(d) + <usize>(O_WARM + (k << 3)));
 }
 
-/** Sets the range to the remembered values' min and max (and x's). */
-function fitRange(d: Ctx, x: f64): void {
-  let lo = x, hi = x;
+/** Sets the range to the remembered values' min and max. */
+function fitRange(d: Ctx): void {
+  let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < d.ringSize; i++) {
     const v = recalled(d, i);
     lo = min(lo, v);
@@ -558,7 +558,7 @@ export function contextPush(ptr: usize, x: f64, outScore: usize, outExpected: us
       // learning the range: keep the point; at the last one, fix the range and learn them all
       remember(d, x);
       if (d.ringSize >= max(min(d.minSamples, WARM_MAX), 1)) {
-        fitRange(d, x);
+        fitRange(d);
         for (let i = 0; i < d.ringSize; i++) model(d, recalled(d, i));
       }
       store<f64>(outScore, NaN);

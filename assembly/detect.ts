@@ -22,7 +22,7 @@
 
 import { heapSort } from './select';
 import { contextConfigure, contextCreate, contextLoad, contextReset, contextSave, contextStateSize, isContext } from './context';
-import { adaptiveCreate, adaptiveFree, adaptiveLoad, adaptiveReset, adaptiveRun, adaptiveSave, adaptiveStateSize, isAdaptive } from './adaptive';
+import { adaptiveCreate, adaptiveLoad, adaptiveReset, adaptiveRun, adaptiveSave, adaptiveStateSize, isAdaptive } from './adaptive';
 
 export const ZSCORE = 0;
 export const ROBUST = 1;
@@ -86,7 +86,11 @@ export function detectorConfigure(ptr: usize, lo: f64, hi: f64, maxActive: i32, 
 }
 
 export function detectorFree(ptr: usize): void {
-  if (adaptive(ptr) || isContext(load<i32>(ptr))) return adaptiveFree(ptr);
+  // An adaptive or context detector is one block.
+  if (adaptive(ptr) || isContext(load<i32>(ptr))) {
+    heap.free(ptr);
+    return;
+  }
   const d = changetype<Detector>(ptr);
   if (d.ring != 0) heap.free(d.ring);
   if (d.sorted != 0) heap.free(d.sorted);
