@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import esbuild from 'rollup-plugin-esbuild';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
+import terser from '@rollup/plugin-terser';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
@@ -25,6 +26,9 @@ const plugins = (minify) => [
     legalComments: 'none',
     define: { __AVILA_VERSION__: JSON.stringify(version) },
   }),
+  // What the page fetches as it starts (the script tag, its sending side, the worker): terser after
+  // esbuild, 0.7 KB gzip off the script tag (esbuild's minifier alone leaves more behind).
+  ...(minify ? [terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: false } })] : []),
 ];
 
 /** In the script-tag build, the on-demand code is fetched from beside the script. */
