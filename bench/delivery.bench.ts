@@ -7,6 +7,7 @@ import posthog from 'posthog-js';
 import { posthogBenchOptions } from './lib/peers.js';
 import { init } from '../src/index.js';
 import { IdbQueue } from '../src/delivery/queue/idb.js';
+import { IdbWriter } from '../src/delivery/queue/idb-writer.js';
 import type { Bench, Comparison } from './lib/types.js';
 
 const N = Number(globalThis.process?.env?.N ?? 0) || 50_000;
@@ -89,7 +90,7 @@ const bench: Bench = {
     rows.push({ name: 'bytes on the wire per event (defaults)', unit: 'bytes', ours: oursDefault.bytes, peer: phDefault.bytes, peerName: 'posthog-js', higherIsBetter: false });
 
     // IndexedDB: append, read and delete 10,000 events of ~300 bytes through our queue.
-    const q = await IdbQueue.open(`bench-${Date.now()}`, { maxEvents: 1e6, maxBytes: 1e9 });
+    const q = new IdbQueue(await IdbWriter.open(`bench-${Date.now()}`), { maxEvents: 1e6, maxBytes: 1e9 });
     const item = (i: number) => ({ id: `e${i}`, json: JSON.stringify({ id: `e${i}`, name: 'bench', properties: props(i) }), signal: 'logs' as const });
     const M = 10_000;
     let t = performance.now();

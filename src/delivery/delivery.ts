@@ -8,9 +8,9 @@ import type { OtlpResource } from './encode/otlp.js';
 import { ExitFlush } from './exit-flush.js';
 import type { DrainHost } from './drain.js';
 import { loadSending } from './load-sending.js';
-import { IdbQueue } from './queue/idb.js';
+import { IdbWriter } from './queue/idb-writer.js';
 import { MemoryQueue } from './queue/memory.js';
-import { DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueItem, type QueueLimits } from './queue/types.js';
+import { DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueItem, type QueueLimits, type QueueStore } from './queue/types.js';
 import type { SenderOptions } from './sender.js';
 import type { Sending } from './sending.js';
 import { EventSerializer, notify } from './serializer.js';
@@ -92,8 +92,11 @@ export class Delivery {
   /** Events handed to the queue whose transaction has not committed yet (lost if the page dies now). */
   private readonly uncommitted = new Map<string, QueueItem>();
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
-  private queue: EventQueue | null = null;
-  private readonly queueReady: Promise<EventQueue>;
+  /** The queue once open: its write side until the sending code completes it (`full`). */
+  private queue: QueueStore | null = null;
+  private readonly queueReady: Promise<QueueStore>;
+  private full: EventQueue | null = null;
+  private readonly limits: QueueLimits;
   private readonly exit: ExitFlush;
   /** The sending side once loaded (sending.ts); until then events wait in the queue. */
   private sending: Sending | null = null;
@@ -113,6 +116,7 @@ export class Delivery {
     this.retry = { baseMs: 1000, maxMs: 60_000, ...options.retry };
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
     this.exit = new ExitFlush({ name: this.name, endpoint: this.o.endpoint, apiKey: this.o.apiKey, fetch: this.fetchFn, maxEvents: this.batch.maxEvents, persistent: this.o.storage !== 'memory' });
+    this.limits = { ...DEFAULT_QUEUE_LIMITS, ...options.queue };
     this.queueReady = this.openQueue();
     this.sendingReady = this.startSending();
     this.installListeners();
@@ -140,6 +144,7 @@ export class Delivery {
         this.sending = m.startSending(
           host,
           this.queueReady,
+          this.limits,
           {
             name: this.name,
             endpoint: this.o.endpoint,
@@ -154,6 +159,7 @@ export class Delivery {
           },
           this.counters,
         );
+        void this.sending.queue.then((q) => (this.full = q), () => {});
         return this.sending;
       },
       (cause: unknown) => {
@@ -179,12 +185,12 @@ export class Delivery {
     return this.o.queueName ?? `avila-telemetry:${this.o.endpoint ?? this.o.otlpEndpoint ?? 'default'}`;
   }
 
-  private async openQueue(): Promise<EventQueue> {
-    const limits: QueueLimits = { ...DEFAULT_QUEUE_LIMITS, ...this.o.queue };
-    let q: EventQueue;
+  private async openQueue(): Promise<QueueStore> {
+    const limits = this.limits;
+    let q: QueueStore;
     if (this.o.storage !== 'memory' && typeof indexedDB !== 'undefined') {
       try {
-        q = await this.openIdb(limits);
+        q = await this.openIdb();
       } catch (e) {
         // Reported once, counted in stats().storageProblem; events stay in a bounded memory queue.
         this.storageProblem = `IndexedDB unusable (${(e as Error)?.message}); events are kept in memory`;
@@ -198,8 +204,8 @@ export class Delivery {
     return q;
   }
 
-  /** IdbQueue.open, bounded: a blocked upgrade or a hung open must not hold every event forever. */
-  private openIdb(limits: QueueLimits): Promise<EventQueue> {
+  /** IdbWriter.open, bounded: a blocked upgrade or a hung open must not hold every event forever. */
+  private openIdb(): Promise<QueueStore> {
     const ms = this.o.storageTimeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
       let late = false;
@@ -207,7 +213,7 @@ export class Delivery {
         late = true;
         reject(new Error(`no answer within ${ms} ms`));
       }, ms);
-      IdbQueue.open(this.name, limits).then(
+      IdbWriter.open(this.name).then(
         (q) => {
           clearTimeout(timer);
           if (late) q.close(); // opened after we gave up: the memory queue has taken over
@@ -299,7 +305,7 @@ export class Delivery {
     this.buffer = [];
     for (const i of items) this.uncommitted.set(i.id, i);
     try {
-      await (await this.queueReady).append(items);
+      await (this.full ?? (await this.queueReady)).append(items);
     } catch (e) {
       this.report(new Error(`avila-telemetry: could not store ${items.length} events: ${(e as Error)?.message}`));
       await this.queue?.addDrops('storage_full', items.length).catch(() => {});

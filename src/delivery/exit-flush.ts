@@ -6,7 +6,7 @@
 import { encodeJsonBatch } from './encode/json.js';
 import { uuidv7 } from './ids.js';
 import { EXIT_HOLD_MS, forgetExit, recordExit, spill } from './exit-journal.js';
-import { byteLength, type EventQueue, type QueueItem } from './queue/types.js';
+import { byteLength, type QueueItem, type QueueStore } from './queue/types.js';
 
 /**
  * Bytes an exiting page may send: the browser allows 64 KiB of keepalive bodies page-wide (Fetch
@@ -36,7 +36,7 @@ export class ExitFlush {
    * `fresh`: events still in memory, serialized now; `uncommitted`: every event handed to the
    * queue whose write has not committed (fresh ones included). `paused`: no consent yet.
    */
-  run(queue: EventQueue | null, fresh: QueueItem[], uncommitted: Map<string, QueueItem>, paused: boolean): void {
+  run(queue: QueueStore | null, fresh: QueueItem[], uncommitted: Map<string, QueueItem>, paused: boolean): void {
     // Newest first: the latest writes are the ones still open when the page goes.
     const items = [...uncommitted.values()].filter((i) => !this.sent.has(i.id)).reverse();
     // Ids sent by an earlier exit whose write has committed since are never looked at again.

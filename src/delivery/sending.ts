@@ -7,7 +7,9 @@
 import { Drainer, type DrainHost, type DrainOptions } from './drain.js';
 import type { FlightCounters } from './flight.js';
 import { alwaysLeader, electLeader, type Leadership } from './leader.js';
-import type { EventQueue } from './queue/types.js';
+import { IdbQueue } from './queue/idb.js';
+import type { IdbWriter } from './queue/idb-writer.js';
+import type { EventQueue, QueueLimits, QueueStore } from './queue/types.js';
 import { SendPolicy } from './send-policy.js';
 import { BatchSender, type SenderOptions } from './sender.js';
 
@@ -24,6 +26,8 @@ export interface Sending {
   readonly policy: SendPolicy;
   /** Whether this tab drains the queue (IndexedDB queues are shared by the origin's tabs). */
   readonly leadership: Leadership;
+  /** The queue, complete: IndexedDB's write side (the delivery stage's) with the read side added. */
+  readonly queue: Promise<EventQueue>;
 }
 
 /** A leadership not decided yet: nobody leads until the queue is open. */
@@ -31,7 +35,9 @@ function pending(until: Promise<unknown>): Leadership {
   return { isLeader: false, settled: until.then(() => {}, () => {}), onChange() {}, release() {} };
 }
 
-export function startSending(host: SendingHost, queue: Promise<EventQueue>, o: SendingOptions, counters: FlightCounters): Sending {
+export function startSending(host: SendingHost, store: Promise<QueueStore>, limits: QueueLimits, o: SendingOptions, counters: FlightCounters): Sending {
+  // The memory queue is complete as it is.
+  const queue = store.then((s) => (s.kind === 'indexeddb' ? new IdbQueue(s as IdbWriter, limits) : (s as EventQueue)));
   let leadership = pending(queue);
   const policy = new SendPolicy(o.retry, o.circuit);
   const drainHost: DrainHost = Object.create(host, { leadership: { get: () => leadership } });
@@ -47,6 +53,7 @@ export function startSending(host: SendingHost, queue: Promise<EventQueue>, o: S
   return {
     drain,
     policy,
+    queue,
     get leadership() {
       return leadership;
     },

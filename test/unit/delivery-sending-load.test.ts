@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Delivery } from '../../src/delivery/delivery.js';
 import * as sending from '../../src/delivery/sending.js';
 import { wireEvent as event } from '../helpers/wire.js';
+import 'fake-indexeddb/auto';
 
 describe('the sending side of delivery', () => {
   let d: Delivery | null = null;
@@ -72,4 +73,47 @@ describe('the sending side of delivery', () => {
     d = null;
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('IndexedDB before the sending code arrives: events are stored, counted, cleared on request; the bounds hold from its first append on', async () => {
+    const sent: string[] = [];
+    const fetch = (async (_url: string, init: RequestInit) => {
+      sent.push(...JSON.parse(String(init.body)).events.map((e: { id: string }) => e.id));
+      return new Response('{}', { status: 200 });
+    }) as unknown as typeof globalThis.fetch;
+    let arrive: (m: typeof sending) => void = () => {};
+    const loadSending = () => new Promise<typeof sending>((r) => (arrive = r));
+    const queueName = `early-${Math.random()}`;
+    const opts = { endpoint: 'https://c.test/collect', fetch, storage: 'indexeddb' as const, queueName, compression: false as const, exitFlush: false, persistDelayMs: 0, queue: { maxEvents: 30 } };
+    d = new Delivery({ ...opts, loadSending });
+    // Written by the page's first script alone: 50 events (over the bound of 30, enforced once the read side is there).
+    for (let i = 0; i < 50; i++) d.enqueue(event(i));
+    d.countDrop('sampled', 2);
+    await until(async () => (await d!.stats()).queued === 50);
+    const early = await d.stats();
+    expect({ storage: early.storage, queued: early.queued, drops: early.drops }).toEqual({ storage: 'indexeddb', queued: 50, drops: { sampled: 2 } });
+    // Consent withdrawn before the sending code came: everything stored is deleted and counted.
+    expect(await d.clear()).toBe(50);
+    expect((await d.stats()).queued).toBe(0);
+    for (let i = 50; i < 90; i++) d.enqueue(event(i));
+    await until(async () => (await d!.stats()).queued === 40);
+    expect(sent).toEqual([]);
+    // The sending code arrives: the next append trims to the bound, counting the oldest as overflow.
+    arrive(sending);
+    await until(async () => d!['full'] !== null);
+    d.setPaused(true);
+    d.enqueue(event(90));
+    await until(async () => (await d!.stats()).drops.queue_overflow === 11);
+    expect((await d.stats()).queued).toBe(30);
+    d.setPaused(false);
+    await d.flush();
+    expect(sent).toEqual(Array.from({ length: 30 }, (_, k) => event(61 + k).id));
+  });
 });
+
+async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

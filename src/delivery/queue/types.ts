@@ -64,6 +64,13 @@ export interface EventQueue {
   close(): void;
 }
 
+/**
+ * What the delivery stage itself needs of a queue (the page's first script): writing, drop
+ * counts, totals, clearing. The IndexedDB queue's write side (idb-writer.ts) is this much until
+ * the sending code arrives with the rest (idb.ts).
+ */
+export type QueueStore = Pick<EventQueue, 'kind' | 'append' | 'appendNow' | 'addDrops' | 'drops' | 'stats' | 'clear' | 'close'>;
+
 export const byteLength = (s: string): number => {
   // UTF-8 length without allocating: exact for any string.
   let n = s.length;
