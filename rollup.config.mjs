@@ -5,8 +5,9 @@
 //   Chunks sit flat in dist/ beside kernels.wasm and the worker, which they find by
 //   `new URL('./…', import.meta.url)`.
 // - IIFE (`Avila`, the script tag): the core only; it loads dist/sending.min.mjs (the sending
-//   side of delivery, self-contained) as it starts and dist/on-demand.mjs on first use, by import()
-//   (src/delivery/load-sending.iife.ts, src/client/load-parts.iife.ts).
+//   side of delivery, self-contained) as it starts, dist/deferred.min.mjs (metric aggregation)
+//   on the first metric value and dist/on-demand.mjs on first use of the analysis, by import()
+//   (src/delivery/load-sending.iife.ts, src/client/load-deferred.iife.ts, load-parts.iife.ts).
 // - The worker: a classic script, self-contained.
 import { readFileSync } from 'node:fs';
 import esbuild from 'rollup-plugin-esbuild';
@@ -37,6 +38,7 @@ const iifeParts = {
   resolveId(source, importer) {
     if (source.endsWith('/load-parts.js')) return new URL('./src/client/load-parts.iife.ts', import.meta.url).pathname;
     if (source.endsWith('/load-sending.js')) return new URL('./src/delivery/load-sending.iife.ts', import.meta.url).pathname;
+    if (source.endsWith('/load-deferred.js')) return new URL('./src/client/load-deferred.iife.ts', import.meta.url).pathname;
     return null;
   },
 };
@@ -49,6 +51,7 @@ export default [
       edge: 'src/edge.ts',
       'on-demand': 'src/client/on-demand.ts',
       sending: 'src/delivery/sending.ts',
+      deferred: 'src/client/deferred.ts',
       collector: 'src/collector.ts',
       'collector-node': 'src/collector-node.ts',
       testing: 'src/testing.ts',
@@ -68,6 +71,12 @@ export default [
     // sending.mjs imports chunks the script tag already holds, and would fetch them again).
     input: 'src/delivery/sending.ts',
     output: { file: 'dist/sending.min.mjs', format: 'es', sourcemap: true },
+    plugins: plugins(true),
+  },
+  {
+    // The script tag's deferred code (metric aggregation), self-contained like sending.min.mjs.
+    input: 'src/client/deferred.ts',
+    output: { file: 'dist/deferred.min.mjs', format: 'es', sourcemap: true },
     plugins: plugins(true),
   },
   {

@@ -13,7 +13,9 @@ import { emptyDeliveryStats } from './noop.js';
 import type { ClientForecast, ClientForecastOptions } from './forecast/types.js';
 import { Identity } from './identity.js';
 import { createInstruments } from './instruments/instruments.js';
-import { Metrics } from './instruments/metrics.js';
+import { Recording } from './instruments/recording.js';
+import { lazily, chunkError } from './lazy.js';
+import { loadDeferred } from './load-deferred.js';
 import { loadParts } from './load-parts.js';
 import { PartsLink } from './parts.js';
 import { DEFAULT_SANITIZE, sanitizeName, type SanitizeLimits } from './sanitize.js';
@@ -170,7 +172,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
 
   // ---- on-demand code, the page's runtime ----
 
-  let metrics: Metrics;
+  let metrics: Recording;
   let kernelsWanted = false;
   /** Starts loading the kernels (once); histograms fold into sketches when they arrive. */
   const wantKernels = () => {
@@ -180,20 +182,26 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   };
   const ready = (): Promise<void> => {
     wantKernels();
-    return link.runtime().then(
-      () => undefined,
-      () => undefined,
-    );
+    return Promise.all([link.runtime().catch(() => {}), metrics.settled(30_000, true)]).then(() => undefined);
   };
 
   // ---- metrics and the rules fed by them ----
 
   const taps = new Taps();
   const recent = new History(Math.max(20, Math.min(100_000, Math.floor(Number(config.metrics?.historySize) || 1000))), 50);
-  metrics = new Metrics({ maxSeriesPerMetric: config.metrics?.maxSeriesPerMetric ?? 100, maxMetrics: config.metrics?.maxMetrics ?? 1000, maxPending: 65_536 }, now, (metric, v) => {
-    recent.push(metric, v);
-    taps.push(metric, v, now());
-  });
+  /** The deferred chunk (metric aggregation), loaded on the first value. */
+  const deferred = lazily(loadDeferred, (cause) => link.reportOnce(chunkError('metrics', cause)));
+  metrics = new Recording(
+    { maxSeriesPerMetric: config.metrics?.maxSeriesPerMetric ?? 100, maxMetrics: config.metrics?.maxMetrics ?? 1000, maxPending: 65_536 },
+    now,
+    (metric, v) => {
+      recent.push(metric, v);
+      taps.push(metric, v, now());
+    },
+    deferred,
+    fail,
+    host.deferred,
+  );
   const instruments = createInstruments({ metrics, limits, report: events.report, diag, delivery, fail, onHistogram: wantKernels });
   const rules: RuleDeps = {
     taps,
@@ -361,13 +369,17 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   });
 
   const flush = guardAsync(async (timeoutMs?: number) => {
+    const ms = typeof timeoutMs === 'number' && timeoutMs >= 0 ? timeoutMs : 10_000;
+    // Values recorded before the aggregation arrived are exported with it.
+    await metrics.settled(ms);
     exportMetrics();
-    await delivery.flush(typeof timeoutMs === 'number' && timeoutMs >= 0 ? timeoutMs : undefined);
+    await delivery.flush(ms);
   });
 
   const shutdown = guardAsync(async () => {
     for (const t of timers) clearInterval(t);
     for (const c of cleanups.splice(0)) c();
+    await metrics.settled(5000);
     exportMetrics();
     await delivery.shutdown();
     for (const unwatch of [...watching]) unwatch();

@@ -6,6 +6,7 @@ import type { OnDemandParts } from './on-demand.js';
 import type { Health, RuntimeMetrics, RuntimeOptions } from '../runtime/index.js';
 import type { AppInfo } from './context.js';
 import type { MetricOptions, MetricSnapshot } from './instruments/metrics.js';
+import type { DeferredModule } from './load-deferred.js';
 import type { SanitizeLimits } from './sanitize.js';
 import type { AutocaptureOptions } from './autocapture/autocapture.js';
 import type { ClientForecast, ClientForecastOptions } from './forecast/types.js';
@@ -140,7 +141,11 @@ export interface Client {
   /** Writes buffered events and sends everything queued; waits at most `timeoutMs` (default 10 s). */
   flush(timeoutMs?: number): Promise<void>;
   shutdown(): Promise<void>;
-  /** Resolves when the kernels and workers are up (watch, histogram quantiles). */
+  /**
+   * Resolves when the kernels and workers are up (watch, histogram quantiles) and the values
+   * recorded so far are aggregated (metricsSnapshot(), metricsText(): the aggregation loads on
+   * the first value, and values recorded before it arrives are in them from then on).
+   */
   readonly ready: Promise<void>;
   readonly anonymousId: string;
   readonly sessionId: string | null;
@@ -164,6 +169,8 @@ export interface ClientHost {
   timers?: boolean;
   /** false: events carry no session (servers). Default true. */
   sessions?: boolean;
+  /** The deferred code (metric aggregation) at hand, instead of loading it on the first value. */
+  deferred?: DeferredModule;
 }
 
 /** A client with the controls its host drives. */

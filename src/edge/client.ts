@@ -1,4 +1,5 @@
 import { hostClient } from '../client/client.js';
+import * as deferred from '../client/deferred.js';
 import * as onDemand from '../client/on-demand.js';
 import type { Client, ClientConfig, HostedClient } from '../client/types.js';
 import type { Span } from '../client/spans.js';
@@ -85,7 +86,7 @@ export function createEdgeClient<Env = unknown>(config: EdgeClientConfig | ((env
       hosted = hostClient(
         { ...c, worker: false, delivery: { ...delivery, ...(delivery.fetch || !originalFetch ? {} : { fetch: originalFetch }) } },
         // Workers have no Web Workers and no chunks to fetch: the on-demand code is bundled in.
-        { store: memoryStore(), delivery: (o) => new EdgeDelivery(o), timers: false, sessions: false, workers: false, parts: () => Promise.resolve(onDemand) },
+        { store: memoryStore(), delivery: (o) => new EdgeDelivery(o), timers: false, sessions: false, workers: false, parts: () => Promise.resolve(onDemand), deferred },
       );
       return hosted.client;
     } catch (e) {

@@ -337,6 +337,7 @@ describe('client', () => {
     const { c } = client({ metrics: { maxMetrics: 5 } });
     for (let i = 0; i < 8; i++) c.counter(`name_${i}`).add(2);
     c.counter('name_7').add(1); // a refused name stays refused
+    await c.ready; // the aggregation arrives (values recorded meanwhile wait for it)
     expect(c.metricsSnapshot().map((m) => m.metric).sort()).toEqual(['name_0', 'name_1', 'name_2', 'name_3', 'name_4']);
     expect(c.diagnostics()).toMatchObject({ refusedMetrics: 4, droppedMetricValues: 4 });
   });
@@ -345,6 +346,7 @@ describe('client', () => {
     const { c } = client({ metrics: { maxSeriesPerMetric: 3 } });
     const g = c.counter('by_user');
     for (let i = 0; i < 10; i++) g.add(1, { user: String(i) });
+    await c.ready;
     const snapshot = c.metricsSnapshot().filter((m) => m.metric === 'by_user');
     expect(snapshot).toHaveLength(4);
     expect(snapshot.find((m) => m.attributes['otel.metric.overflow'] === 'true')!.value).toBe(7);

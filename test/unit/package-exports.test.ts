@@ -85,6 +85,8 @@ describe('package exports, as a Node 20 consumer sees them', () => {
       'dist/on-demand.mjs',
       'dist/sending.mjs',
       'dist/sending.min.mjs',
+      'dist/deferred.mjs',
+      'dist/deferred.min.mjs',
       'dist/collector.mjs',
       'dist/collector-node.mjs',
       'dist/testing.mjs',

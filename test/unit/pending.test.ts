@@ -96,13 +96,41 @@ describe('values recorded before the detector exists', () => {
     c.on('error', (e) => errors.push(e.message));
     const h = c.histogram('big');
     const n = 70_000;
-    for (let i = 1; i <= n; i++) h.record(i);
+    // The aggregation is there (the kernels are not): every value is counted.
+    h.record(1);
     await c.ready;
+    for (let i = 2; i <= n; i++) h.record(i);
     const s = c.metricsSnapshot().find((m) => m.metric === 'big')!;
     expect(s).toMatchObject({ count: n, sum: (n * (n + 1)) / 2, min: 1, max: n });
     expect(c.diagnostics().unsketched).toBe(n - 65_536);
+    expect(c.diagnostics().droppedMetricValues).toBe(0);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/could not load kernels\.wasm from file:\/\/\/nonexistent\/kernels\.wasm/);
+  });
+
+  it('values recorded before the aggregation arrives are held in order (65,536 at most; the rest counted), then aggregated', async () => {
+    let t = 1_000_000;
+    const { c } = client({ clock: () => t });
+    const h = c.histogram('early');
+    const g = c.gauge('level');
+    const n = 70_000;
+    // One task: nothing can arrive in between.
+    for (let i = 1; i <= n; i++) {
+      h.record(i, { half: i <= n / 2 ? 'a' : 'b' });
+      if (i % 1000 === 0) g.set(i);
+      t++;
+    }
+    await c.ready;
+    const held = 65_536;
+    const early = c.metricsSnapshot().filter((m) => m.metric === 'early');
+    const level = c.metricsSnapshot().find((m) => m.metric === 'level')!;
+    // The first values are kept, in order: 65,536 of histogram and gauge values together (65 gauge values among them).
+    const gauges = Math.floor(64_536 / 1000) + 1; // gauge i=1000…65000 come before the 65,536th held value
+    const kept = held - gauges;
+    expect(early.map((m) => [m.attributes.half, m.count])).toEqual([['a', 35_000], ['b', kept - 35_000]]);
+    expect(early.find((m) => m.attributes.half === 'b')!.max).toBe(kept);
+    expect(level.value).toBe(gauges * 1000);
+    expect(c.diagnostics().droppedMetricValues).toBe(n + n / 1000 - held);
   });
 });
 

@@ -2,10 +2,11 @@
 // a bad name gives an instrument that does nothing (counted and reported), never a throw.
 import { sanitizeName, type SanitizeLimits, type SanitizeReport } from '../sanitize.js';
 import type { ClientDiagnostics, Counter, DeliveryPort, Gauge, Histogram } from '../types.js';
-import type { Instrument, MetricKind, MetricOptions, Metrics } from './metrics.js';
+import type { MetricKind, MetricOp, MetricOptions } from './metrics.js';
+import type { Recording } from './recording.js';
 
 export interface InstrumentDeps {
-  metrics: Metrics;
+  metrics: Recording;
   limits: SanitizeLimits;
   report: SanitizeReport;
   diag: ClientDiagnostics;
@@ -33,14 +34,14 @@ export function createInstruments(d: InstrumentDeps): Instruments {
     return null;
   };
 
-  const instrument = (kind: MetricKind, verb: string, name: unknown, options: MetricOptions | undefined, write: (metric: string, inst: Instrument, v: number, attrs?: Record<string, unknown>) => void) => {
+  const instrument = (kind: MetricKind, verb: string, name: unknown, options: MetricOptions | undefined, op: MetricOp, after?: () => void) => {
     const metric = sanitizeName(name, d.limits, d.report);
     if (metric === null) {
       d.diag.invalid++;
       d.fail(new TypeError(`${kind}(name): name must be a non-empty string, got a ${typeof name}`));
       return () => {};
     }
-    let inst: Instrument | null;
+    let accepted: boolean;
     const q = options?.quality;
     if (q !== undefined && !(q && q.expectedIntervalMs > 0 && (!q.range || q.range[0] <= q.range[1]))) {
       d.fail(new TypeError(`${kind}('${metric}'): options.quality needs expectedIntervalMs > 0 and range [min ≤ max]; kept without it`));
@@ -48,21 +49,20 @@ export function createInstruments(d: InstrumentDeps): Instruments {
       options = rest;
     }
     try {
-      inst = d.metrics.instrument(metric, kind, options);
+      accepted = d.metrics.instrument(metric, kind, options);
     } catch (e) {
       d.fail(e);
       return () => {};
     }
-    if (!inst) {
+    if (!accepted) {
       // Over metrics.maxMetrics names: this one keeps nothing; its values are counted.
       return () => void d.metrics.droppedMetricValues++;
     }
-    const live = inst;
     return (value: unknown, attrs?: Record<string, unknown>) => {
       try {
         const v = finite(value, `${kind}('${metric}').${verb}()`);
-        if (v !== null) write(metric, live, v, attrs);
-        else d.metrics.invalid(metric, live, attrs);
+        d.metrics.write(v === null ? 'invalid' : op, metric, v ?? NaN, attrs);
+        if (v !== null) after?.();
       } catch (e) {
         d.fail(e);
       }
@@ -70,18 +70,15 @@ export function createInstruments(d: InstrumentDeps): Instruments {
   };
 
   const histogram = (name: string, options?: MetricOptions): Histogram => ({
-    record: instrument('histogram', 'record', name, options, (m, i, v, a) => {
-      d.metrics.record(m, i, v, a);
-      d.onHistogram();
-    }),
+    record: instrument('histogram', 'record', name, options, 'record', d.onHistogram),
   });
 
   return {
     counter(name, options) {
-      const add = instrument('counter', 'add', name, options, (m, i, v, a) => d.metrics.add(m, i, v, a));
+      const add = instrument('counter', 'add', name, options, 'add');
       return { add: (n: number = 1, attrs?: Record<string, unknown>) => add(n, attrs) };
     },
-    gauge: (name, options) => ({ set: instrument('gauge', 'set', name, options, (m, i, v, a) => d.metrics.set(m, i, v, a)) }),
+    gauge: (name, options) => ({ set: instrument('gauge', 'set', name, options, 'set') }),
     histogram,
     timer<T>(name: string, fn: () => T): T {
       const h = histogram(name, { unit: 'ms' });

@@ -20,7 +20,6 @@ interface Series {
   metric: string;
   kind: MetricKind;
   attributes: Record<string, string>;
-  labels: Record<string, string>;
   // This export interval.
   startTime: number;
   value: number;
@@ -53,7 +52,10 @@ export interface MetricsOptions {
   maxSeriesPerMetric: number;
   /** Metric names; values of further names are not kept, and counted in `droppedMetricValues`. Default 1000. */
   maxMetrics?: number;
-  /** Histogram values held between sketch updates before they are folded in. Default 65,536. */
+  /**
+   * Histogram values held between sketch updates before they are folded in; and values held
+   * while the aggregation loads. Default 65,536.
+   */
   maxPending: number;
 }
 
@@ -102,19 +104,21 @@ function computeKey(attrs: Record<string, unknown>): { key: string; attributes: 
   return { key, attributes };
 }
 
+/** What a value does to its series: add (counter), set (gauge), record (histogram), or invalid (a refused value, for quality). */
+export type MetricOp = 'add' | 'set' | 'record' | 'invalid';
+
 /**
  * Counters, gauges and histograms aggregated per export interval and attribute set — never one
  * event per observation. Histograms keep their values in a DDSketch (1% relative error) built in
- * bulk from a small buffer, so `record()` is an append.
+ * bulk from a small buffer, so `record()` is an append. Names, kinds and their limits are checked
+ * before a value gets here (recording.ts, in the page's first script); this aggregation loads
+ * with the deferred code (deferred.ts).
  */
 export class Metrics {
   private readonly instruments = new Map<string, Instrument>();
   private kernels: Kernels | null = null;
   /** Series beyond maxSeriesPerMetric, folded into the overflow series. */
   overflowed = 0;
-  /** Names refused beyond maxMetrics, and the values recorded to them since. */
-  refusedMetrics = 0;
-  droppedMetricValues = 0;
   /**
    * Histogram values kept out of the quantile sketches because the kernels were not loaded and
    * the buffer (maxPending per series) was full. Their count, sum, min and max are exact.
@@ -124,7 +128,6 @@ export class Metrics {
   constructor(
     private readonly options: MetricsOptions,
     private readonly now: () => number,
-    private readonly onValue: (metric: string, value: number) => void,
   ) {}
 
   /** Kernels became available: pending histogram values can go into sketches. */
@@ -132,18 +135,24 @@ export class Metrics {
     this.kernels = kernels;
   }
 
-  instrument(name: string, kind: MetricKind, options: MetricOptions = {}): Instrument | null {
+  /** One value of metric `name` (of `kind`, first `options` kept), recorded at time `t`. */
+  observe(op: MetricOp, name: string, kind: MetricKind, options: MetricOptions, v: number, attrs: Record<string, unknown> | undefined, t: number): void {
     let inst = this.instruments.get(name);
-    if (!inst && this.instruments.size >= (this.options.maxMetrics ?? 1000)) {
-      this.refusedMetrics++;
-      return null;
-    }
     if (!inst) this.instruments.set(name, (inst = { kind, options, series: new Map() }));
-    else if (inst.kind !== kind) throw new TypeError(`metric '${name}' is a ${inst.kind}, not a ${kind}`);
-    return inst;
+    const s = this.series(name, inst, attrs, t);
+    s.quality?.add(t, op === 'invalid' ? NaN : v);
+    if (op === 'invalid') return;
+    s.touched = true;
+    if (op === 'add') {
+      s.value += v;
+      s.total += v;
+    } else if (op === 'set') {
+      s.value = v;
+      s.total = v;
+    } else this.record(s, v);
   }
 
-  private series(name: string, inst: Instrument, attrs: Record<string, unknown> | undefined): Series {
+  private series(name: string, inst: Instrument, attrs: Record<string, unknown> | undefined, t: number): Series {
     const { key, attributes } = attributeKey(attrs);
     let s = inst.series.get(key);
     if (s) return s;
@@ -152,19 +161,18 @@ export class Metrics {
       const ok = '\u0002overflow';
       s = inst.series.get(ok);
       if (s) return s;
-      return this.addSeries(name, inst, ok, OVERFLOW);
+      return this.addSeries(name, inst, ok, OVERFLOW, t);
     }
-    return this.addSeries(name, inst, key, attributes);
+    return this.addSeries(name, inst, key, attributes, t);
   }
 
-  private addSeries(name: string, inst: Instrument, key: string, attributes: Record<string, string>): Series {
+  private addSeries(name: string, inst: Instrument, key: string, attributes: Record<string, string>, t: number): Series {
     const q = inst.options.quality;
     const s: Series = {
       metric: name,
       kind: inst.kind,
       attributes,
-      labels: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [metricName(k), v])),
-      startTime: this.now(),
+      startTime: t,
       value: 0,
       count: 0,
       sum: 0,
@@ -186,32 +194,7 @@ export class Metrics {
     return s;
   }
 
-  /** A value the instrument refused (not a finite number): it counts against its series' validity. */
-  invalid(name: string, inst: Instrument, attrs?: Record<string, unknown>): void {
-    if (inst.options.quality) this.series(name, inst, attrs).quality?.add(this.now(), NaN);
-  }
-
-  add(name: string, inst: Instrument, n: number, attrs?: Record<string, unknown>): void {
-    const s = this.series(name, inst, attrs);
-    s.quality?.add(this.now(), n);
-    s.value += n;
-    s.total += n;
-    s.touched = true;
-    this.onValue(name, n);
-  }
-
-  set(name: string, inst: Instrument, v: number, attrs?: Record<string, unknown>): void {
-    const s = this.series(name, inst, attrs);
-    s.quality?.add(this.now(), v);
-    s.value = v;
-    s.total = v;
-    s.touched = true;
-    this.onValue(name, v);
-  }
-
-  record(name: string, inst: Instrument, v: number, attrs?: Record<string, unknown>): void {
-    const s = this.series(name, inst, attrs);
-    s.quality?.add(this.now(), v);
+  private record(s: Series, v: number): void {
     let sketched = true;
     if (s.pendingLength === s.pending.length) {
       if (this.kernels) this.fold(s);
@@ -234,8 +217,6 @@ export class Metrics {
     s.totalSum += v;
     if (v < s.totalMin) s.totalMin = v;
     if (v > s.totalMax) s.totalMax = v;
-    s.touched = true;
-    this.onValue(name, v);
   }
 
   /** Moves a histogram's buffered values into its sketches (one call into WebAssembly). */

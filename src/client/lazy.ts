@@ -1,0 +1,39 @@
+// Code the client loads on first use (the deferred chunk, the on-demand chunk): loaded once; a
+// failure is reported and not tried again before a back-off has passed (5 s, doubling up to
+// 5 minutes), so a missing file costs one request per back-off, not one per call.
+const RETRY_FIRST_MS = 5_000;
+const RETRY_MAX_MS = 5 * 60_000;
+
+export function lazily<T>(load: () => Promise<T>, failure: (cause: unknown) => Error): () => Promise<T> {
+  let loading: Promise<T> | null = null;
+  let error: Error | null = null;
+  let failedAt = 0;
+  let delay = 0;
+  return () => {
+    if (loading) return loading;
+    if (error && Date.now() < failedAt + delay) return Promise.reject(error);
+    return (loading = load().then(
+      (m) => {
+        error = null;
+        delay = 0;
+        return m;
+      },
+      (cause: unknown) => {
+        loading = null;
+        failedAt = Date.now();
+        delay = delay ? Math.min(RETRY_MAX_MS, 2 * delay) : RETRY_FIRST_MS;
+        throw (error = failure(cause));
+      },
+    ));
+  };
+}
+
+/** What to tell a user whose page could not load a chunk of the client (`what` it holds). */
+export function chunkError(what: string, cause: unknown): Error {
+  const reason = (cause as Error)?.message ?? String(cause);
+  const fileHint =
+    typeof location !== 'undefined' && location.protocol === 'file:'
+      ? ' Pages opened from file:// cannot load modules: serve the page over http(s) (for example `npx serve`).'
+      : " Serve the files of the package's dist/ folder next to the script (the script tag), or see docs/bundlers.md.";
+  return new Error(`avila-telemetry: could not load its on-demand code (${what}): ${reason}.${fileHint} Tracking and delivery are not affected.`, { cause });
+}
