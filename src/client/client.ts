@@ -4,7 +4,7 @@
 import { Delivery, type DeliveryOptions } from '../delivery/delivery.js';
 import type { Health, RuntimeOptions } from '../runtime/index.js';
 import { Alerts } from './alerts/alerts.js';
-import { installAutocapture } from './autocapture/autocapture.js';
+import type { AutocaptureHooks, AutocaptureOptions } from './autocapture/autocapture.js';
 import { clock } from './context.js';
 import { Emitter } from './emitter.js';
 import { EventPipeline } from './events.js';
@@ -15,7 +15,7 @@ import { Identity } from './identity.js';
 import { createInstruments } from './instruments/instruments.js';
 import { Recording } from './instruments/recording.js';
 import { lazily, chunkError } from './lazy.js';
-import { loadDeferred } from './load-deferred.js';
+import { loadDeferred, type DeferredModule } from './load-deferred.js';
 import { loadParts } from './load-parts.js';
 import { PartsLink } from './parts.js';
 import { DEFAULT_SANITIZE, sanitizeName, type SanitizeLimits } from './sanitize.js';
@@ -182,7 +182,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   };
   const ready = (): Promise<void> => {
     wantKernels();
-    return Promise.all([link.runtime().catch(() => {}), metrics.settled(30_000, true)]).then(() => undefined);
+    return Promise.all([link.runtime().catch(() => {}), metrics.settled(30_000, true), autocaptured]).then(() => undefined);
   };
 
   // ---- metrics and the rules fed by them ----
@@ -324,20 +324,42 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   // ---- autocapture ----
 
   const record = (metric: string, unit: string, value: number, attrs: Record<string, string>) => instruments.histogram(metric, { unit }).record(value, attrs);
-  const cleanups: (() => void)[] = installAutocapture(config.autocapture ?? {}, {
-    page,
-    track,
-    record,
-    count: (metric, attrs) => instruments.counter(metric).add(1, attrs),
-    webVitals: () => void link.parts().then((p) => p.observeWebVitals({ track, record }), () => {}),
-    ownEndpoints: [endpoint ?? '', otlpEndpoint ?? ''].map((e) => {
-      try {
-        return e && typeof location !== 'undefined' ? new URL(e, location.href).href : e;
-      } catch {
-        return e;
-      }
-    }),
-  });
+  const cleanups: (() => void)[] = [];
+  /** Set by shutdown(): code arriving later installs nothing. */
+  let closed = false;
+  /** Resolves once autocapture is installed (its code is deferred). */
+  let autocaptured: Promise<void> = Promise.resolve();
+  const auto: AutocaptureOptions = config.autocapture ?? {};
+  if (typeof window !== 'undefined' && typeof window.addEventListener === 'function' && (auto.pageviews || auto.errors || auto.network || auto.webVitals)) {
+    // Its code is deferred: errors thrown while it loads are kept for it.
+    const early: Event[] = [];
+    const keep = (e: Event) => void (early.length < 100 && early.push(e));
+    const types = auto.errors ? ['error', 'unhandledrejection'] : [];
+    for (const t of types) window.addEventListener(t, keep);
+    const stopKeeping = () => types.forEach((t) => window.removeEventListener(t, keep));
+    cleanups.push(stopKeeping);
+    const install = (m: DeferredModule) => {
+      stopKeeping();
+      if (closed) return;
+      const hooks: AutocaptureHooks = {
+        page,
+        track,
+        record,
+        count: (metric, attrs) => instruments.counter(metric).add(1, attrs),
+        webVitals: () => void link.parts().then((p) => p.observeWebVitals({ track, record }), () => {}),
+        ownEndpoints: [endpoint ?? '', otlpEndpoint ?? ''].map((e) => {
+          try {
+            return e && typeof location !== 'undefined' ? new URL(e, location.href).href : e;
+          } catch {
+            return e;
+          }
+        }),
+      };
+      cleanups.push(...m.installAutocapture(auto, hooks, early));
+    };
+    if (host.deferred) install(host.deferred);
+    else autocaptured = deferred().then(install, stopKeeping);
+  }
 
   // ---- privacy, lifecycle ----
 
@@ -377,6 +399,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   });
 
   const shutdown = guardAsync(async () => {
+    closed = true;
     for (const t of timers) clearInterval(t);
     for (const c of cleanups.splice(0)) c();
     await metrics.settled(5000);

@@ -142,9 +142,10 @@ export interface Client {
   flush(timeoutMs?: number): Promise<void>;
   shutdown(): Promise<void>;
   /**
-   * Resolves when the kernels and workers are up (watch, histogram quantiles) and the values
+   * Resolves when the kernels and workers are up (watch, histogram quantiles), the values
    * recorded so far are aggregated (metricsSnapshot(), metricsText(): the aggregation loads on
-   * the first value, and values recorded before it arrives are in them from then on).
+   * the first value, and values recorded before it arrives are in them from then on) and
+   * autocapture, if asked for, is installed (its code loads as the client starts).
    */
   readonly ready: Promise<void>;
   readonly anonymousId: string;

@@ -77,6 +77,7 @@ describe.skipIf(!hasChromium)('client in Chromium', () => {
     context = await browser.newContext();
     const page = await open({ ...config(), autocapture: { network: true, errors: true, webVitals: true } });
     await page.evaluate(async () => {
+      await (window as any).client.ready; // its code is deferred: requests before it arrives are not seen
       await fetch('/test/pages/favicon.svg');
       await fetch('/no-such-file');
       await fetch('http://127.0.0.1:9/').catch(() => {});
@@ -110,6 +111,41 @@ describe.skipIf(!hasChromium)('client in Chromium', () => {
     await page.evaluate(() => (window as any).client.flush());
     await until(() => named('$exception').length === 1 && named('$web_vitals').length >= 3, 10_000, 'exception and web vitals events');
     expect(named('$exception')[0]!.properties.message).toMatch(/boom from the page/);
+  });
+
+  it('keeps the errors a page raises while the autocapture code loads, and sends each once', async () => {
+    collector = await startCollector();
+    context = await browser.newContext();
+    const page = await context.newPage();
+    // The deferred chunk arrives late: the errors come first.
+    let held = 0;
+    await page.route('**/deferred.min.mjs', async (route) => {
+      held++;
+      await sleep(400);
+      await route.continue();
+    });
+    await page.goto(`${server.url}/test/pages/client.html`);
+    await page.evaluate((c) => {
+      const w = window as any;
+      w.client = w.Avila.init({ ...c, autocapture: { errors: true } });
+      setTimeout(() => {
+        throw new Error('early boom');
+      });
+      void Promise.reject(new Error('early rejection'));
+    }, config());
+    await page.evaluate(() => (window as any).client.ready);
+    expect(held).toBe(1);
+    await page.evaluate(() => {
+      setTimeout(() => {
+        throw new Error('late boom');
+      });
+    });
+    await sleep(100);
+    await page.evaluate(() => (window as any).client.flush());
+    await until(() => named('$exception').length === 3, 10_000, 'three exceptions');
+    await sleep(300);
+    // Chromium prefixes an uncaught error's message with 'Uncaught Error: '.
+    expect(named('$exception').map((e) => String(e.properties.message).replace(/^Uncaught Error: /, '')).sort()).toEqual(['early boom', 'early rejection', 'late boom']);
   });
 
   it('sends nothing before consent when requireConsent, then everything', async () => {

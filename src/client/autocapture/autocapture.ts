@@ -1,6 +1,8 @@
 // Opt-in automatic capture in browsers: page views on history navigation, uncaught errors and
 // unhandled rejections, fetch/XHR latency and status, and Web Vitals (through `web-vitals`,
-// loaded with the on-demand code: see web-vitals.ts).
+// loaded with the on-demand code: see web-vitals.ts). This code is deferred (deferred.ts),
+// fetched as the client starts when an option asks for it; errors raised meanwhile are kept for it
+// (client.ts), while navigations and requests before it arrives are not seen.
 import { scrubUrl } from '../scrub.js';
 
 const OWN_REQUEST = Symbol.for('avila-telemetry.own-request');
@@ -31,12 +33,15 @@ export interface AutocaptureHooks {
   webVitals(): void;
 }
 
-/** Installs what `options` asks for; returns the functions that undo it. */
-export function installAutocapture(options: AutocaptureOptions, hooks: AutocaptureHooks): (() => void)[] {
+/**
+ * Installs what `options` asks for; returns the functions that undo it. `early`: error events the
+ * page raised while this code was loading, captured first.
+ */
+export function installAutocapture(options: AutocaptureOptions, hooks: AutocaptureHooks, early: Event[] = []): (() => void)[] {
   const cleanups: (() => void)[] = [];
   if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return cleanups;
   if (options.pageviews) pageviews(hooks, cleanups);
-  if (options.errors) errors(hooks, cleanups);
+  if (options.errors) errors(hooks, cleanups, early);
   if (options.network) network(hooks, cleanups);
   if (options.webVitals) hooks.webVitals();
   return cleanups;
@@ -55,11 +60,15 @@ function pageviews(hooks: AutocaptureHooks, cleanups: (() => void)[]): void {
   cleanups.push(() => window.removeEventListener('popstate', onNav));
 }
 
-function errors(hooks: AutocaptureHooks, cleanups: (() => void)[]): void {
+function errors(hooks: AutocaptureHooks, cleanups: (() => void)[], early: Event[]): void {
   const onError = (e: ErrorEvent) =>
     hooks.track('$exception', { message: e.message, source: e.filename ? scrubUrl(e.filename) : undefined, line: e.lineno, column: e.colno, stack: e.error?.stack });
   const onRejection = (e: PromiseRejectionEvent) =>
     hooks.track('$exception', { message: String(e.reason?.message ?? e.reason), stack: e.reason?.stack, unhandledRejection: true });
+  for (const e of early) {
+    if (e.type === 'error') onError(e as ErrorEvent);
+    else onRejection(e as PromiseRejectionEvent);
+  }
   window.addEventListener('error', onError);
   window.addEventListener('unhandledrejection', onRejection);
   cleanups.push(() => window.removeEventListener('error', onError), () => window.removeEventListener('unhandledrejection', onRejection));
