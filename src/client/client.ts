@@ -3,12 +3,10 @@
 // first use (parts.ts → on-demand.ts).
 import { Delivery, type DeliveryOptions } from '../delivery/delivery.js';
 import type { Health, RuntimeOptions } from '../runtime/index.js';
-import { Alerts } from './alerts/alerts.js';
 import type { AutocaptureHooks, AutocaptureOptions } from './autocapture/autocapture.js';
 import { clock } from './context.js';
 import { Emitter } from './emitter.js';
 import { EventPipeline } from './events.js';
-import { History } from './forecast/history.js';
 import { emptyDeliveryStats } from './noop.js';
 import type { ClientForecast, ClientForecastOptions } from './forecast/types.js';
 import { Identity } from './identity.js';
@@ -20,15 +18,15 @@ import { loadParts } from './load-parts.js';
 import { PartsLink } from './parts.js';
 import { DEFAULT_SANITIZE, sanitizeName, type SanitizeLimits } from './sanitize.js';
 import { Sessions } from './session.js';
-import { emptyStatus, trackSlo } from './slo/slos.js';
+import { emptyStatus } from './slo/status.js';
+import type { SloStatus } from './slo/types.js';
+import type { Rules } from './rules.js';
 import { createSpan, GuardedSpan, noopSpan, type Span, type SpanOptions } from './spans.js';
 import type { SpanRecord } from '../delivery/encode/otlp.js';
 import { browserStore } from './storage.js';
 import { idSource, sharedIds } from '../delivery/ids.js';
 import type { Client, ClientConfig, ClientDiagnostics, ClientEvents, ClientHost, DeliveryPort, HostedClient } from './types.js';
-import { Taps } from './watch/taps.js';
 import type { WatchOptions } from './watch/types.js';
-import { watchMetric, type RuleDeps } from './watch/watch.js';
 
 export type * from './types.js';
 
@@ -187,30 +185,27 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
 
   // ---- metrics and the rules fed by them ----
 
-  const taps = new Taps();
-  const recent = new History(Math.max(20, Math.min(100_000, Math.floor(Number(config.metrics?.historySize) || 1000))), 50);
-  /** The deferred chunk (metric aggregation), loaded on the first value. */
-  const deferred = lazily(loadDeferred, (cause) => link.reportOnce(chunkError('metrics', cause)));
-  metrics = new Recording(
-    { maxSeriesPerMetric: config.metrics?.maxSeriesPerMetric ?? 100, maxMetrics: config.metrics?.maxMetrics ?? 1000, maxPending: 65_536 },
-    now,
-    (metric, v) => {
-      recent.push(metric, v);
-      taps.push(metric, v, now());
-    },
-    deferred,
-    fail,
-    host.deferred,
-  );
-  const instruments = createInstruments({ metrics, limits, report: events.report, diag, delivery, fail, onHistogram: wantKernels });
-  const rules: RuleDeps = {
-    taps,
+  /** The rules fed by each value (deferred code, set up when its chunk arrives). */
+  let rules: Rules | null = null;
+  /** The deferred chunk (metric aggregation, rules, autocapture), loaded on first use. */
+  const deferred = lazily(loadDeferred, (cause) => link.reportOnce(chunkError('metrics, watch, alerts, SLOs', cause)));
+  const historySize = Math.max(20, Math.min(100_000, Math.floor(Number(config.metrics?.historySize) || 1000)));
+  const ruleDeps = {
     link,
     fail,
     maxPending: Math.max(1, Math.floor(Number(config.maxPendingValues) || 10_000)),
-    onPendingDrop: () => diag.pendingDropped++,
+    onPendingDrop: () => void diag.pendingDropped++,
   };
-  const alerts = new Alerts(rules, () => link.current?.kernels ?? null);
+  metrics = new Recording(
+    { maxSeriesPerMetric: config.metrics?.maxSeriesPerMetric ?? 100, maxMetrics: config.metrics?.maxMetrics ?? 1000, maxPending: 65_536 },
+    now,
+    (metric, v, t) => rules!.push(metric, v, t),
+    deferred,
+    fail,
+    (m) => (rules = new m.Rules(ruleDeps, historySize, () => link.current?.kernels ?? null)),
+    host.deferred,
+  );
+  const instruments = createInstruments({ metrics, limits, report: events.report, diag, delivery, fail, onHistogram: wantKernels });
 
   const exportMetrics = () => {
     const t = now();
@@ -221,7 +216,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   const exportIntervalMs = config.metrics?.exportIntervalMs ?? 10_000;
   const evaluateAlerts = () => {
     const t = now();
-    for (const transition of alerts.evaluate(t)) {
+    for (const transition of rules?.evaluate(t) ?? []) {
       emitter.emit('alert', transition);
       events.emit(events.make('alert', transition.name, { ...transition }, t));
     }
@@ -242,15 +237,30 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     }
   }, undefined);
 
+  /** Adds a rule once the deferred code is there (in order with the values recorded meanwhile); the function that removes it. */
+  const rule = (add: (r: Rules) => () => void): (() => void) => {
+    let remove: (() => void) | null = null;
+    let removed = false;
+    metrics.later(() => {
+      if (!removed) remove = add(rules!);
+    });
+    return () => {
+      removed = true;
+      remove?.();
+    };
+  };
+
   /** Stops every watcher on shutdown: their detectors live in the page's runtime, which may outlive this client. */
   const watching = new Set<() => void>();
   const watch = guard((metric: string, options: WatchOptions = {}): (() => void) => {
     wantKernels();
     const o: WatchOptions = options && typeof options === 'object' ? options : {};
-    const stop = watchMetric(rules, String(metric), o, (a) => {
-      emitter.emit('anomaly', a);
-      events.emit(events.make('anomaly', 'anomaly', { ...a, timestamp: new Date(a.timestamp).toISOString() }, now()));
-    });
+    const stop = rule((r) =>
+      r.watch(String(metric), o, (a) => {
+        emitter.emit('anomaly', a);
+        events.emit(events.make('anomaly', 'anomaly', { ...a, timestamp: new Date(a.timestamp).toISOString() }, now()));
+      }),
+    );
     const unwatch = () => {
       watching.delete(unwatch);
       stop();
@@ -262,13 +272,12 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   const forecast = (metric: string, options: ClientForecastOptions = {}): Promise<ClientForecast | null> => {
     try {
       const name = String(metric);
-      const values = recent.values(name);
       const o = options && typeof options === 'object' ? options : {};
       wantKernels();
-      return link
-        .runtime()
-        .then(() => link.parts())
-        .then((p) => p.forecastMetric(name, values, o))
+      // The values recorded so far: in the rules' history once the deferred code holds them.
+      const values = metrics.settled(10_000, true).then(() => rules?.values(name) ?? new Float64Array(0));
+      return Promise.all([values, link.runtime(), link.parts()])
+        .then(([v, , p]) => p.forecastMetric(name, v, o))
         .catch((e: unknown) => {
           fail(e);
           return null;
@@ -423,8 +432,12 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     startSpan,
     injectTraceHeaders,
     watch,
-    alert: guard((name: string, options: AlertOptionsArg) => alerts.add(String(name), options), () => {}),
-    slo: guard((name: string, options: SloOptionsArg) => trackSlo(rules, String(name), options, now), () => emptyStatus('', 0)),
+    alert: guard((name: string, options: AlertOptionsArg) => rule((r) => r.alert(String(name), options)), () => {}),
+    slo: guard((name: string, options: SloOptionsArg) => {
+      let status: (() => SloStatus) | null = null;
+      rule((r) => ((status = r.slo(String(name), options, now)), () => {}));
+      return () => status?.() ?? emptyStatus(String(name), Number(options?.objective) || 0);
+    }, () => emptyStatus('', 0)),
     forecast,
     on: (type, listener) => {
       try {

@@ -6,3 +6,4 @@
 // on-demand.ts.
 export { Metrics } from './instruments/metrics.js';
 export { installAutocapture } from './autocapture/autocapture.js';
+export { Rules } from './rules.js';

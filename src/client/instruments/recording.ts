@@ -1,9 +1,9 @@
-// Metric recording, in what the page loads first. Names and kinds are checked here, and every
-// value goes at once to the rules fed by it (watch, alerts, SLOs, forecasts' history). Their
+// Metric recording, in what the page loads first: names, kinds and values are checked here. Their
 // aggregation per interval and attribute set (Metrics, metrics.ts: sketches, Prometheus text,
-// quality scores) loads with the deferred code on the first value. Values recorded before it
-// arrives are held in order with their times (at most maxPending; beyond that they are counted
-// in droppedMetricValues) and replayed into it.
+// quality scores) and the rules fed by each value (rules.ts: watch, alerts, SLOs, forecasts'
+// history) are deferred code, loaded on the first value or rule. Values recorded before it
+// arrives are held in order with their times, and so are the calls into it (a rule asked for),
+// at most maxPending of them (values beyond are counted in droppedMetricValues); then replayed.
 import type { Kernels } from '../../kernels/index.js';
 import type { MetricPoint } from '../../delivery/encode/otlp.js';
 import type { DeferredModule } from '../load-deferred.js';
@@ -18,11 +18,14 @@ interface Held {
   t: number;
 }
 
+/** A call into the deferred code, made before it arrived: run in order with the values around it. */
+type Call = () => void;
+
 export class Recording {
   private agg: Metrics | null = null;
   private kernels: Kernels | null = null;
   private readonly kinds = new Map<string, { kind: MetricKind; options: MetricOptions }>();
-  private held: Held[] = [];
+  private held: (Held | Call)[] = [];
   private loading: Promise<void> | null = null;
   /** Names refused beyond maxMetrics, and the values recorded to them since (or not held while loading). */
   refusedMetrics = 0;
@@ -31,13 +34,19 @@ export class Recording {
   constructor(
     private readonly options: MetricsOptions,
     private readonly now: () => number,
-    private readonly onValue: (metric: string, value: number) => void,
+    /** Every accepted value, in order, with its time (held values as they are replayed). */
+    private readonly onValue: (metric: string, value: number, time: number) => void,
     private readonly load: () => Promise<DeferredModule>,
     private readonly fail: (e: unknown) => void,
+    /** Sets up the rest of the deferred code when it arrives, before anything held is replayed. */
+    private readonly setup: (m: DeferredModule) => void,
     /** The module at hand already (the edge imports it): no holding, no loading. */
     loaded?: DeferredModule,
   ) {
-    if (loaded) this.agg = new loaded.Metrics(options, now);
+    if (loaded) {
+      setup(loaded);
+      this.agg = new loaded.Metrics(options, now);
+    }
   }
 
   /**
@@ -61,27 +70,41 @@ export class Recording {
     const def = this.kinds.get(name)!;
     if (attrs !== undefined && attrs !== null && typeof attrs !== 'object') throw new TypeError(`${name}: attributes must be an object, got a ${typeof attrs}`);
     if (op === 'invalid' && !def.options.quality) return;
-    if (this.agg) this.agg.observe(op, name, def.kind, def.options, v, attrs, this.now());
-    else if (this.held.length < this.options.maxPending) {
+    const t = this.now();
+    if (this.agg) {
+      this.agg.observe(op, name, def.kind, def.options, v, attrs, t);
+      if (op !== 'invalid') this.onValue(name, v, t);
+    } else if (this.held.length < this.options.maxPending) {
       // A copy: the caller may change its attributes object before the aggregation arrives.
-      this.held.push({ op, name, v, attrs: attrs && !Object.isFrozen(attrs) ? { ...attrs } : attrs, t: this.now() });
+      this.held.push({ op, name, v, attrs: attrs && !Object.isFrozen(attrs) ? { ...attrs } : attrs, t });
       void this.start();
     } else this.droppedMetricValues++;
-    if (op !== 'invalid') this.onValue(name, v);
+  }
+
+  /** Runs `f` once the deferred code is set up: now, or in order with the values held meanwhile. */
+  later(f: Call): void {
+    if (this.agg) return f();
+    this.held.push(f);
+    void this.start();
   }
 
   /** Loads the aggregation (once; after a failed load, again on a later value) and replays what was held. */
   private start(): Promise<void> {
     return (this.loading ??= this.load().then(
       (m) => {
+        this.setup(m);
         const agg = new m.Metrics(this.options, this.now);
         if (this.kernels) agg.attach(this.kernels);
         for (const h of this.held.splice(0)) {
-          const def = this.kinds.get(h.name)!;
           try {
-            agg.observe(h.op, h.name, def.kind, def.options, h.v, h.attrs, h.t);
+            if (typeof h === 'function') h();
+            else {
+              const def = this.kinds.get(h.name)!;
+              agg.observe(h.op, h.name, def.kind, def.options, h.v, h.attrs, h.t);
+              if (h.op !== 'invalid') this.onValue(h.name, h.v, h.t);
+            }
           } catch (e) {
-            // A frozen attributes object whose getter throws: that value, reported as at record time.
+            // A frozen attributes object whose getter throws, a rule's bad options: reported as at the call.
             this.fail(e);
           }
         }

@@ -4,10 +4,7 @@ import type { RuleDeps } from '../watch/watch.js';
 import { PendingTap } from '../watch/taps.js';
 import type { Slo } from './slo.js';
 import type { SloOptions, SloStatus } from './types.js';
-
-export function emptyStatus(name: string, objective: number): SloStatus {
-  return { name, objective, sli: 1, total: 0, good: 0, errorBudgetRemaining: 1, burnRate: 0 };
-}
+import { emptyStatus } from './status.js';
 
 export function trackSlo(d: RuleDeps, name: string, options: SloOptions, now: () => number): () => SloStatus {
   const pending = new PendingTap(d.maxPending, d.onPendingDrop);
