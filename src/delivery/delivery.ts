@@ -14,6 +14,7 @@ import { DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueItem, type
 import type { SenderOptions } from './sender.js';
 import type { Sending } from './sending.js';
 import { EventSerializer, notify } from './serializer.js';
+import { within } from './within.js';
 import type { DropReason, Drops, WireEvent } from './types.js';
 
 export interface DeliveryOptions {
@@ -141,24 +142,7 @@ export class Delivery {
     return (this.o.loadSending ?? loadSending)().then(
       (m) => {
         if (this.closed) return null;
-        this.sending = m.startSending(
-          host,
-          this.queueReady,
-          this.limits,
-          {
-            name: this.name,
-            endpoint: this.o.endpoint,
-            headers: this.o.headers,
-            fetch: this.fetchFn,
-            concurrency: this.o.concurrency,
-            batch: this.batch,
-            retry: this.retry,
-            onFlush: this.o.onFlush,
-            circuit: { failures: 5, cooldownMs: 30_000, ...this.o.circuit },
-            sender: { ...this.o, compression: this.o.compression, fetch: this.fetchFn },
-          },
-          this.counters,
-        );
+        this.sending = m.startSending(host, this.queueReady, this.limits, { ...this.o, name: this.name, batch: this.batch, retry: this.retry, fetch: this.fetchFn }, this.counters);
         void this.sending.queue.then((q) => (this.full = q), () => {});
         return this.sending;
       },
@@ -238,13 +222,6 @@ export class Delivery {
       this.sending?.drain.wake();
     });
     on(window, 'offline', () => (this.online = false));
-    // Another tab of this origin sent events on its way out: check on them after the hold.
-    const onStorage = (e: StorageEvent) => {
-      if (!(e.key?.startsWith(`${this.name}:exit:`) || e.key?.startsWith(`${this.name}:spill:`)) || !e.newValue) return;
-      this.sending?.drain.otherTabExited(e.key.includes(':spill:'));
-    };
-    window.addEventListener('storage', onStorage);
-    this.removeListeners.push(() => window.removeEventListener('storage', onStorage));
     if (this.o.exitFlush !== false) {
       on(window, 'pagehide', () => this.flushOnExit());
       if (typeof document !== 'undefined') {
@@ -333,30 +310,10 @@ export class Delivery {
   /** Writes buffered events and sends everything queued now, ignoring the batch interval. */
   async flush(timeoutMs = 10_000): Promise<void> {
     const until = now() + timeoutMs;
-    /** `p`, or null once the time is up; the timer is cleared either way (a pending one would keep Node alive). */
-    const inTime = async <T>(p: Promise<T>): Promise<T | null> => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        return await Promise.race([p, new Promise<null>((r) => (timer = setTimeout(() => r(null), Math.max(0, until - now()))))]);
-      } finally {
-        clearTimeout(timer);
-      }
-    };
     await this.persist();
     // The sending side may still be loading (the client's first moments): wait for it, in time.
-    const sending = await inTime(this.sendingReady);
-    if (!sending) return;
-    const drain = sending.drain;
-    drain.flushWanted = true;
-    drain.wake();
-    const q = await this.queueReady;
-    // A pending Web Lock election is not "another tab leads": wait for its outcome first.
-    await inTime(sending.leadership.settled);
-    while (now() < until && !this.closed) {
-      const s = await q.stats();
-      if (s.count === 0 || !drain.canSend()) return;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const sending = await within(this.sendingReady, until);
+    if (sending) await sending.flush(until);
   }
 
   /** Stops or resumes sending (consent). Events keep being queued while paused. */
@@ -383,13 +340,14 @@ export class Delivery {
       buffered: this.buffer.length,
       queued: s.count,
       queuedBytes: s.bytes,
-      inFlight: this.sending?.drain.flight.inFlightSeqs.size ?? 0,
+      inFlight: 0,
+      circuit: 'closed',
+      leader: false,
+      ...this.sending?.state(),
       ...this.counters,
       drops: q ? await q.drops() : {},
-      circuit: this.sending?.policy.circuitState ?? 'closed',
       online: this.online,
       paused: this.paused,
-      leader: this.sending?.leadership.isLeader ?? false,
       storage: q ? q.kind : 'pending',
       storageProblem: this.storageProblem,
       exitSends: { ...this.exit.sends },
@@ -401,12 +359,7 @@ export class Delivery {
     await this.flush(timeoutMs).catch(() => {});
     this.closed = true;
     for (const off of this.removeListeners.splice(0)) off();
-    const sending = this.sending;
-    if (sending) {
-      sending.leadership.release();
-      sending.drain.wake();
-      await sending.drain.loop.catch(() => {});
-    }
+    await this.sending?.stop();
     this.queue?.close();
   }
 }
