@@ -21,7 +21,7 @@ import { Sessions } from './session.js';
 import { emptyStatus } from './slo/status.js';
 import type { SloStatus } from './slo/types.js';
 import type { Rules } from './rules.js';
-import { createSpan, GuardedSpan, noopSpan, type Span, type SpanOptions } from './spans.js';
+import { createSpan, noopSpan, type Span, type SpanOptions } from './spans.js';
 import type { SpanRecord } from '../delivery/encode/otlp.js';
 import { browserStore } from './storage.js';
 import { idSource, sharedIds } from '../delivery/ids.js';
@@ -311,11 +311,11 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
       e.traceId = s.traceId;
       e.spanId = s.spanId;
       events.emit(e, 'traces');
-    }, ids);
+    }, fail, ids);
     openSpans.push(span);
     if (openSpans.length > 1000) openSpans.shift(); // spans never ended must not pile up
-    // The span's methods are public API too: guarded like every other.
-    return new GuardedSpan(span, fail);
+    // The span's methods are public API too: they report what fails, never throw.
+    return span;
   }, NOOP_SPAN);
 
   const injectTraceHeaders = <H extends Headers | Record<string, string>>(headers: H, span?: Span): H => {

@@ -49,7 +49,11 @@ const KINDS = [1, 2, 3, 4, 5];
 /** What an unsampled span reports when it ends (nothing of it is sent). */
 const UNRECORDED: SpanRecord = Object.freeze({ kind: 1, startTime: '', endTime: '', attributes: {}, events: [], status: { code: 0 } }) as SpanRecord;
 
-/** A span as recorded: plain fields and prototype methods (spans are made on every request at the edge). */
+/**
+ * A span as recorded: plain fields and prototype methods (spans are made on every request at the
+ * edge). It is handed to user code, so its methods never throw: what user values make fail
+ * (a throwing toString or getter) goes to `fail`.
+ */
 class RecordingSpan implements Span {
   private readonly attributes: Record<string, unknown>;
   private events: SpanRecord['events'] | null = null;
@@ -67,6 +71,7 @@ class RecordingSpan implements Span {
     attributes: Record<string, unknown> | undefined,
     private readonly now: () => number,
     private readonly onEnd: (span: Span, record: SpanRecord, endMs: number) => void,
+    private readonly fail: (e: unknown) => void,
   ) {
     this.start = now();
     // A span that is not recorded keeps nothing: only its ids matter (for propagation).
@@ -79,16 +84,32 @@ class RecordingSpan implements Span {
   }
 
   addEvent(eventName: string, attrs?: Record<string, unknown>): Span {
-    if (!this.ended && this.sampled) (this.events ??= []).push({ name: String(eventName), time: isoTime(this.now()), ...(attrs ? { attributes: attrs } : {}) });
+    try {
+      if (!this.ended && this.sampled) (this.events ??= []).push({ name: String(eventName), time: isoTime(this.now()), ...(attrs ? { attributes: attrs } : {}) });
+    } catch (e) {
+      this.fail(e);
+    }
     return this;
   }
 
   setStatus(s: SpanStatus, message?: string): Span {
-    if (!this.ended && this.sampled) this.status = { code: s === 'ok' ? 1 : s === 'error' ? 2 : 0, ...(message ? { message: String(message) } : {}) };
+    try {
+      if (!this.ended && this.sampled) this.status = { code: s === 'ok' ? 1 : s === 'error' ? 2 : 0, ...(message ? { message: String(message) } : {}) };
+    } catch (e) {
+      this.fail(e);
+    }
     return this;
   }
 
   end(endTime?: number): void {
+    try {
+      this.finish(endTime);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private finish(endTime?: number): void {
     if (this.ended) return;
     this.ended = true;
     if (!this.sampled) {
@@ -126,6 +147,7 @@ export function createSpan(
   sampleRatio: number,
   now: () => number,
   onEnd: (span: Span, record: SpanRecord, endMs: number) => void,
+  fail: (e: unknown) => void,
   ids: IdSource = sharedIds,
 ): Span {
   let traceId: string;
@@ -146,74 +168,7 @@ export function createSpan(
     sampled = sampledByRatio(traceId, sampleRatio);
   }
   const kind = KINDS.includes(options.kind as number) ? options.kind! : 1;
-  return new RecordingSpan(name, traceId, ids.randomHex(8), parentSpanId, sampled, kind, options.attributes, now, onEnd);
-}
-
-/**
- * A span handed to user code: every method catches and reports instead of throwing (the client's
- * rule), without a closure per method per span — spans are created on every request at the edge.
- */
-export class GuardedSpan implements Span {
-  readonly name: string;
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId: string | undefined;
-  readonly sampled: boolean;
-
-  constructor(
-    private readonly span: Span,
-    private readonly fail: (e: unknown) => void,
-  ) {
-    this.name = span.name;
-    this.traceId = span.traceId;
-    this.spanId = span.spanId;
-    this.parentSpanId = span.parentSpanId;
-    this.sampled = span.sampled;
-  }
-
-  setAttribute(key: string, value: unknown): Span {
-    try {
-      this.span.setAttribute(key, value);
-    } catch (e) {
-      this.fail(e);
-    }
-    return this;
-  }
-
-  addEvent(name: string, attributes?: Record<string, unknown>): Span {
-    try {
-      this.span.addEvent(name, attributes);
-    } catch (e) {
-      this.fail(e);
-    }
-    return this;
-  }
-
-  setStatus(status: SpanStatus, message?: string): Span {
-    try {
-      this.span.setStatus(status, message);
-    } catch (e) {
-      this.fail(e);
-    }
-    return this;
-  }
-
-  end(endTime?: number): void {
-    try {
-      this.span.end(endTime);
-    } catch (e) {
-      this.fail(e);
-    }
-  }
-
-  traceparent(): string {
-    try {
-      return this.span.traceparent();
-    } catch (e) {
-      this.fail(e);
-      return `00-${'0'.repeat(32)}-${'0'.repeat(16)}-00`;
-    }
-  }
+  return new RecordingSpan(name, traceId, ids.randomHex(8), parentSpanId, sampled, kind, options.attributes, now, onEnd, fail);
 }
 
 /** A span that records nothing (unsampled, or from a client that could not start). */
