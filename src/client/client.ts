@@ -400,11 +400,11 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   });
 
   const flush = guardAsync(async (timeoutMs?: number) => {
-    const ms = typeof timeoutMs === 'number' && timeoutMs >= 0 ? timeoutMs : 10_000;
-    // Values recorded before the aggregation arrived are exported with it.
-    await metrics.settled(ms);
+    const until = Date.now() + (typeof timeoutMs === 'number' && timeoutMs >= 0 ? timeoutMs : 10_000);
+    // Values recorded before the aggregation arrived are exported with it (within the same time).
+    await metrics.settled(until - Date.now());
     exportMetrics();
-    await delivery.flush(ms);
+    await delivery.flush(Math.max(0, until - Date.now()));
   });
 
   const shutdown = guardAsync(async () => {
