@@ -157,11 +157,17 @@ describe.skipIf(!hasChromium)('worker runtime in Chromium', () => {
     const r = await page.evaluate(async () => {
       const A = (window as any).Avila.analysis;
       const q = await A.quantiles([4, 1, 3, 2], [0.5]);
-      return { q, mode: (await A.runtimeMetrics()).mode, violations: (window as any).violations };
+      // The client too: its sending side as it starts, the deferred chunk on the first value.
+      const c = (window as any).Avila.init({ endpoint: '/collect', delivery: { storage: 'memory', exitFlush: false, fetch: async () => new Response('{}') } });
+      c.histogram('latency', { unit: 'ms' }).record(12);
+      await c.ready;
+      const snapshot = c.metricsSnapshot();
+      await c.shutdown();
+      return { q, mode: (await A.runtimeMetrics()).mode, count: snapshot[0]?.count, violations: (window as any).violations };
     });
-    expect(r).toEqual({ q: [2.5], mode: "workers", violations: [] });
-    // The script tag's on-demand chunk (an ES module imported by the classic script) loaded under the policy.
-    expect(loaded).toContain('/dist/on-demand.mjs');
+    expect(r).toEqual({ q: [2.5], mode: "workers", count: 1, violations: [] });
+    // The script tag's chunks (ES modules imported by the classic script) loaded under the policy.
+    for (const chunk of ['/dist/on-demand.mjs', '/dist/sending.min.mjs', '/dist/deferred.min.mjs']) expect(loaded).toContain(chunk);
     expect(problems).toEqual([]);
     await page.close();
   });
