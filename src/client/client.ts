@@ -3,7 +3,7 @@
 // first use (parts.ts → on-demand.ts).
 import { Delivery, type DeliveryOptions } from '../delivery/delivery.js';
 import type { Health, RuntimeOptions } from '../runtime/index.js';
-import type { AutocaptureHooks, AutocaptureOptions } from './autocapture/autocapture.js';
+import { startAutocapture } from './autocapture/start.js';
 import { clock } from './context.js';
 import { Emitter } from './emitter.js';
 import { EventPipeline } from './events.js';
@@ -13,7 +13,7 @@ import { Identity } from './identity.js';
 import { createInstruments } from './instruments/instruments.js';
 import { Recording } from './instruments/recording.js';
 import { lazily, chunkError } from './lazy.js';
-import { loadDeferred, type DeferredModule } from './load-deferred.js';
+import { loadDeferred } from './load-deferred.js';
 import { loadParts } from './load-parts.js';
 import { PartsLink } from './parts.js';
 import { DEFAULT_SANITIZE, sanitizeName, type SanitizeLimits } from './sanitize.js';
@@ -21,8 +21,8 @@ import { Sessions } from './session.js';
 import { emptyStatus } from './slo/status.js';
 import type { SloStatus } from './slo/types.js';
 import type { Rules } from './rules.js';
-import { createSpan, noopSpan, type Span, type SpanOptions } from './spans.js';
-import type { SpanRecord } from '../delivery/encode/otlp.js';
+import { noopSpan } from './spans.js';
+import { createTracing } from './tracing.js';
 import { browserStore } from './storage.js';
 import { idSource, sharedIds } from '../delivery/ids.js';
 import type { Client, ClientConfig, ClientDiagnostics, ClientEvents, ClientHost, DeliveryPort, HostedClient } from './types.js';
@@ -180,7 +180,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   };
   const ready = (): Promise<void> => {
     wantKernels();
-    return Promise.all([link.runtime().catch(() => {}), metrics.settled(30_000, true), autocaptured]).then(() => undefined);
+    return Promise.all([link.runtime().catch(() => {}), metrics.settled(30_000, true), autocapture.ready]).then(() => undefined);
   };
 
   // ---- metrics and the rules fed by them ----
@@ -290,85 +290,34 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
 
   // ---- spans ----
 
-  const openSpans: Span[] = [];
-  const startSpan = guard((name: string, options: SpanOptions = {}): Span => {
-    const span = createSpan(sanitizeName(name, limits, events.report) ?? 'span', options && typeof options === 'object' ? options : {}, config.tracesSampleRate ?? 1, now, (s, record, endMs) => {
-      const i = openSpans.indexOf(s);
-      if (i >= 0) openSpans.splice(i, 1);
-      if (!s.sampled) {
-        diag.sampled++;
-        delivery.countDrop('sampled');
-        return;
-      }
-      // Only what user code could set needs sanitizing; the rest of the record is ours.
-      const clean: SpanRecord = {
-        ...record,
-        attributes: events.properties(record.attributes),
-        events: record.events.length ? (events.properties({ events: record.events }).events as SpanRecord['events']) : record.events,
-        status: record.status.message === undefined ? record.status : (events.properties({ status: record.status }).status as SpanRecord['status']),
-      };
-      const e = events.base('span', s.name, clean as unknown as Record<string, unknown>, endMs, events.sessionId);
-      e.traceId = s.traceId;
-      e.spanId = s.spanId;
-      events.emit(e, 'traces');
-    }, fail, ids);
-    openSpans.push(span);
-    if (openSpans.length > 1000) openSpans.shift(); // spans never ended must not pile up
-    // The span's methods are public API too: they report what fails, never throw.
-    return span;
-  }, NOOP_SPAN);
-
-  const injectTraceHeaders = <H extends Headers | Record<string, string>>(headers: H, span?: Span): H => {
-    try {
-      const s = span ?? openSpans[openSpans.length - 1];
-      if (!s) return headers;
-      if (typeof Headers !== 'undefined' && headers instanceof Headers) headers.set('traceparent', s.traceparent());
-      else (headers as Record<string, string>).traceparent = s.traceparent();
-    } catch (e) {
-      fail(e);
-    }
-    return headers;
-  };
+  const tracing = createTracing({
+    events,
+    limits,
+    sampleRate: config.tracesSampleRate ?? 1,
+    now,
+    ids,
+    fail,
+    sampledOut: () => {
+      diag.sampled++;
+      delivery.countDrop('sampled');
+    },
+  });
 
   // ---- autocapture ----
 
   const record = (metric: string, unit: string, value: number, attrs: Record<string, string>) => instruments.histogram(metric, { unit }).record(value, attrs);
-  const cleanups: (() => void)[] = [];
-  /** Set by shutdown(): code arriving later installs nothing. */
-  let closed = false;
-  /** Resolves once autocapture is installed (its code is deferred). */
-  let autocaptured: Promise<void> = Promise.resolve();
-  const auto: AutocaptureOptions = config.autocapture ?? {};
-  if (typeof window !== 'undefined' && typeof window.addEventListener === 'function' && (auto.pageviews || auto.errors || auto.network || auto.webVitals)) {
-    // Its code is deferred: errors thrown while it loads are kept for it.
-    const early: Event[] = [];
-    const keep = (e: Event) => void (early.length < 100 && early.push(e));
-    const types = auto.errors ? ['error', 'unhandledrejection'] : [];
-    for (const t of types) window.addEventListener(t, keep);
-    const stopKeeping = () => types.forEach((t) => window.removeEventListener(t, keep));
-    cleanups.push(stopKeeping);
-    const install = (m: DeferredModule) => {
-      stopKeeping();
-      if (closed) return;
-      const hooks: AutocaptureHooks = {
-        page,
-        track,
-        record,
-        count: (metric, attrs) => instruments.counter(metric).add(1, attrs),
-        webVitals: () => void link.parts().then((p) => p.observeWebVitals({ track, record }), () => {}),
-        ownEndpoints: [endpoint ?? '', otlpEndpoint ?? ''].map((e) => {
-          try {
-            return e && typeof location !== 'undefined' ? new URL(e, location.href).href : e;
-          } catch {
-            return e;
-          }
-        }),
-      };
-      cleanups.push(...m.installAutocapture(auto, hooks, early));
-    };
-    if (host.deferred) install(host.deferred);
-    else autocaptured = deferred().then(install, stopKeeping);
-  }
+  const autocapture = startAutocapture(
+    config.autocapture ?? {},
+    {
+      page,
+      track,
+      record,
+      count: (metric, attrs) => instruments.counter(metric).add(1, attrs),
+      webVitals: () => void link.parts().then((p) => p.observeWebVitals({ track, record }), () => {}),
+    },
+    [endpoint, otlpEndpoint],
+    host.deferred ?? deferred,
+  );
 
   // ---- privacy, lifecycle ----
 
@@ -408,9 +357,8 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   });
 
   const shutdown = guardAsync(async () => {
-    closed = true;
     for (const t of timers) clearInterval(t);
-    for (const c of cleanups.splice(0)) c();
+    autocapture.stop();
     await metrics.settled(5000);
     exportMetrics();
     await delivery.shutdown();
@@ -429,8 +377,8 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     gauge: guard(instruments.gauge, { set() {} }),
     histogram: guard(instruments.histogram, { record() {} }),
     timer: instruments.timer,
-    startSpan,
-    injectTraceHeaders,
+    startSpan: guard(tracing.startSpan, NOOP_SPAN),
+    injectTraceHeaders: tracing.injectTraceHeaders,
     watch,
     alert: guard((name: string, options: AlertOptionsArg) => rule((r) => r.alert(String(name), options)), () => {}),
     slo: guard((name: string, options: SloOptionsArg) => {

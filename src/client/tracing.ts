@@ -1,0 +1,61 @@
+// startSpan() and injectTraceHeaders(): spans from the client, shipped through the event pipeline
+// (the 'traces' signal) when they end. The most recent open span is the default parent of
+// outgoing requests; spans never ended are forgotten after 1,000 more.
+import type { IdSource } from '../delivery/ids.js';
+import type { SpanRecord } from '../delivery/encode/otlp.js';
+import type { EventPipeline } from './events.js';
+import { sanitizeName, type SanitizeLimits } from './sanitize.js';
+import { createSpan, type Span, type SpanOptions } from './spans.js';
+
+export interface TracingDeps {
+  events: EventPipeline;
+  limits: SanitizeLimits;
+  /** Head sampling ratio of new traces (ClientConfig.tracesSampleRate). */
+  sampleRate: number;
+  now: () => number;
+  ids: IdSource;
+  fail: (e: unknown) => void;
+  /** A span ended that was not sampled (counted). */
+  sampledOut: () => void;
+}
+
+export function createTracing(d: TracingDeps) {
+  const open: Span[] = [];
+  const { events } = d;
+  const ended = (s: Span, record: SpanRecord, endMs: number) => {
+    const i = open.indexOf(s);
+    if (i >= 0) open.splice(i, 1);
+    if (!s.sampled) return d.sampledOut();
+    // Only what user code could set needs sanitizing; the rest of the record is ours.
+    const clean: SpanRecord = {
+      ...record,
+      attributes: events.properties(record.attributes),
+      events: record.events.length ? (events.properties({ events: record.events }).events as SpanRecord['events']) : record.events,
+      status: record.status.message === undefined ? record.status : (events.properties({ status: record.status }).status as SpanRecord['status']),
+    };
+    const e = events.base('span', s.name, clean as unknown as Record<string, unknown>, endMs, events.sessionId);
+    e.traceId = s.traceId;
+    e.spanId = s.spanId;
+    events.emit(e, 'traces');
+  };
+  return {
+    /** The span's methods are public API too: they report what fails, never throw. */
+    startSpan(name: string, options: SpanOptions = {}): Span {
+      const span = createSpan(sanitizeName(name, d.limits, events.report) ?? 'span', options && typeof options === 'object' ? options : {}, d.sampleRate, d.now, ended, d.fail, d.ids);
+      open.push(span);
+      if (open.length > 1000) open.shift(); // spans never ended must not pile up
+      return span;
+    },
+    injectTraceHeaders<H extends Headers | Record<string, string>>(headers: H, span?: Span): H {
+      try {
+        const s = span ?? open[open.length - 1];
+        if (!s) return headers;
+        if (typeof Headers !== 'undefined' && headers instanceof Headers) headers.set('traceparent', s.traceparent());
+        else (headers as Record<string, string>).traceparent = s.traceparent();
+      } catch (e) {
+        d.fail(e);
+      }
+      return headers;
+    },
+  };
+}
