@@ -188,7 +188,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   /** The rules fed by each value (deferred code, set up when its chunk arrives). */
   let rules: Rules | null = null;
   /** The deferred chunk (metric aggregation, rules, autocapture), loaded on first use. */
-  const deferred = lazily(loadDeferred, (cause) => link.reportOnce(chunkError('metrics, watch, alerts, SLOs', cause)));
+  const deferred = lazily(loadDeferred, (cause) => link.reportOnce(chunkError('metrics, watch, alerts, SLOs, autocapture', cause)));
   const historySize = Math.max(20, Math.min(100_000, Math.floor(Number(config.metrics?.historySize) || 1000)));
   const ruleDeps = {
     link,

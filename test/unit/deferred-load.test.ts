@@ -49,7 +49,7 @@ describe('the deferred chunk', () => {
     expect(t.sent).toEqual(['before', 'after']);
     expect(loads).toBe(1);
     expect(t.errors).toHaveLength(1);
-    expect(t.errors[0]).toMatch(/could not load its on-demand code \(metrics, watch, alerts, SLOs\): Failed to fetch dynamically imported module: https:\/\/cdn\.example\/dist\/deferred\.min\.mjs\./);
+    expect(t.errors[0]).toMatch(/could not load its on-demand code \(metrics, watch, alerts, SLOs, autocapture\): Failed to fetch dynamically imported module: https:\/\/cdn\.example\/dist\/deferred\.min\.mjs\./);
     expect(t.errors[0]).toMatch(/dist\/ folder next to the script .* Tracking and delivery are not affected/);
     expect(c.metricsSnapshot()).toEqual([]);
     expect(c.metricsText()).not.toMatch(/latency/); // the runtime's own metrics only

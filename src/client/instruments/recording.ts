@@ -95,6 +95,9 @@ export class Recording {
         this.setup(m);
         const agg = new m.Metrics(this.options, this.now);
         if (this.kernels) agg.attach(this.kernels);
+        // Set first: a value recorded while the held ones replay (an SLO's good() that records
+        // one) goes straight in rather than into a list nobody replays.
+        this.agg = agg;
         for (const h of this.held.splice(0)) {
           try {
             if (typeof h === 'function') h();
@@ -108,7 +111,6 @@ export class Recording {
             this.fail(e);
           }
         }
-        this.agg = agg;
       },
       () => {
         // Reported by the loader; the values stay held (bounded) for the next attempt.
