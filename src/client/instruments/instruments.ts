@@ -3,7 +3,7 @@
 import { sanitizeName, type SanitizeLimits, type SanitizeReport } from '../sanitize.js';
 import type { ClientDiagnostics, Counter, DeliveryPort, Gauge, Histogram } from '../types.js';
 import type { MetricKind, MetricOp, MetricOptions } from './metrics.js';
-import type { Recording } from './recording.js';
+import type { MetricDef, Recording } from './recording.js';
 
 export interface InstrumentDeps {
   metrics: Recording;
@@ -41,7 +41,7 @@ export function createInstruments(d: InstrumentDeps): Instruments {
       d.fail(new TypeError(`${kind}(name): name must be a non-empty string, got a ${typeof name}`));
       return () => {};
     }
-    let accepted: boolean;
+    let def: MetricDef | null;
     const q = options?.quality;
     if (q !== undefined && !(q && q.expectedIntervalMs > 0 && (!q.range || q.range[0] <= q.range[1]))) {
       d.fail(new TypeError(`${kind}('${metric}'): options.quality needs expectedIntervalMs > 0 and range [min ≤ max]; kept without it`));
@@ -49,19 +49,20 @@ export function createInstruments(d: InstrumentDeps): Instruments {
       options = rest;
     }
     try {
-      accepted = d.metrics.instrument(metric, kind, options);
+      def = d.metrics.instrument(metric, kind, options);
     } catch (e) {
       d.fail(e);
       return () => {};
     }
-    if (!accepted) {
+    if (!def) {
       // Over metrics.maxMetrics names: this one keeps nothing; its values are counted.
       return () => void d.metrics.droppedMetricValues++;
     }
+    const live = def;
     return (value: unknown, attrs?: Record<string, unknown>) => {
       try {
         const v = finite(value, `${kind}('${metric}').${verb}()`);
-        d.metrics.write(v === null ? 'invalid' : op, metric, v ?? NaN, attrs);
+        d.metrics.write(v === null ? 'invalid' : op, live, v ?? NaN, attrs);
         if (v !== null) after?.();
       } catch (e) {
         d.fail(e);

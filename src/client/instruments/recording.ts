@@ -5,14 +5,22 @@
 // arrives are held in order with their times, and so are the calls into it (a rule asked for),
 // at most maxPending of them (values beyond are counted in droppedMetricValues); then replayed.
 import type { Kernels } from '../../kernels/index.js';
+import { within } from '../../delivery/within.js';
 import type { MetricPoint } from '../../delivery/encode/otlp.js';
 import type { DeferredModule } from '../load-deferred.js';
 import type { Family } from '../../runtime/prometheus.js';
 import type { MetricKind, MetricOp, MetricOptions, Metrics, MetricSnapshot, MetricsOptions } from './metrics.js';
 
+/** An accepted metric: its name, kind and first options. */
+export interface MetricDef {
+  name: string;
+  kind: MetricKind;
+  options: MetricOptions;
+}
+
 interface Held {
   op: MetricOp;
-  name: string;
+  def: MetricDef;
   v: number;
   attrs: Record<string, unknown> | undefined;
   t: number;
@@ -24,7 +32,7 @@ type Call = () => void;
 export class Recording {
   private agg: Metrics | null = null;
   private kernels: Kernels | null = null;
-  private readonly kinds = new Map<string, { kind: MetricKind; options: MetricOptions }>();
+  private readonly kinds = new Map<string, MetricDef>();
   private held: (Held | Call)[] = [];
   private loading: Promise<void> | null = null;
   /** Names refused beyond maxMetrics, and the values recorded to them since (or not held while loading). */
@@ -50,33 +58,33 @@ export class Recording {
   }
 
   /**
-   * Accepts metric `name` as a `kind` (its first options are kept): false beyond maxMetrics names
+   * Accepts metric `name` as a `kind` (its first options are kept): null beyond maxMetrics names
    * (counted); throws when the name is already another kind.
    */
-  instrument(name: string, kind: MetricKind, options: MetricOptions = {}): boolean {
+  instrument(name: string, kind: MetricKind, options: MetricOptions = {}): MetricDef | null {
     const known = this.kinds.get(name);
     if (known && known.kind !== kind) throw new TypeError(`metric '${name}' is a ${known.kind}, not a ${kind}`);
-    if (known) return true;
+    if (known) return known;
     if (this.kinds.size >= (this.options.maxMetrics ?? 1000)) {
       this.refusedMetrics++;
-      return false;
+      return null;
     }
-    this.kinds.set(name, { kind, options });
-    return true;
+    const def = { name, kind, options };
+    this.kinds.set(name, def);
+    return def;
   }
 
   /** A value of an accepted metric ('invalid': a refused value, which counts against its quality). */
-  write(op: MetricOp, name: string, v: number, attrs?: Record<string, unknown>): void {
-    const def = this.kinds.get(name)!;
-    if (attrs !== undefined && attrs !== null && typeof attrs !== 'object') throw new TypeError(`${name}: attributes must be an object, got a ${typeof attrs}`);
+  write(op: MetricOp, def: MetricDef, v: number, attrs?: Record<string, unknown>): void {
+    if (attrs !== undefined && attrs !== null && typeof attrs !== 'object') throw new TypeError(`${def.name}: attributes must be an object, got a ${typeof attrs}`);
     if (op === 'invalid' && !def.options.quality) return;
     const t = this.now();
     if (this.agg) {
-      this.agg.observe(op, name, def.kind, def.options, v, attrs, t);
-      if (op !== 'invalid') this.onValue(name, v, t);
+      this.agg.observe(op, def.name, def.kind, def.options, v, attrs, t);
+      if (op !== 'invalid') this.onValue(def.name, v, t);
     } else if (this.held.length < this.options.maxPending) {
       // A copy: the caller may change its attributes object before the aggregation arrives.
-      this.held.push({ op, name, v, attrs: attrs && !Object.isFrozen(attrs) ? { ...attrs } : attrs, t });
+      this.held.push({ op, def, v, attrs: attrs && !Object.isFrozen(attrs) ? { ...attrs } : attrs, t });
       void this.start();
     } else this.droppedMetricValues++;
   }
@@ -102,9 +110,8 @@ export class Recording {
           try {
             if (typeof h === 'function') h();
             else {
-              const def = this.kinds.get(h.name)!;
-              agg.observe(h.op, h.name, def.kind, def.options, h.v, h.attrs, h.t);
-              if (h.op !== 'invalid') this.onValue(h.name, h.v, h.t);
+              agg.observe(h.op, h.def.name, h.def.kind, h.def.options, h.v, h.attrs, h.t);
+              if (h.op !== 'invalid') this.onValue(h.def.name, h.v, h.t);
             }
           } catch (e) {
             // A frozen attributes object whose getter throws, a rule's bad options: reported as at the call.
@@ -125,14 +132,7 @@ export class Recording {
    */
   settled(ms: number, load = false): Promise<void> {
     if (this.agg || !(this.held.length || load)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      (timer as { unref?: () => void }).unref?.();
-      void this.start().then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return within(this.start(), Date.now() + ms).then(() => {});
   }
 
   attach(kernels: Kernels): void {
