@@ -27,18 +27,29 @@
 // learned range from 49 to 64 (bench/nab/): most telemetry drifts out of its first range.
 //
 // Memory is one block of BYTES (< 64 KB, so a snapshot is a copy of it): at most MAX_CONTEXTS
-// contexts, MAX_SEMIS left sets and POOL neuron ids. When full, nothing new is stored (novel
-// patterns still score through step 2). Where CAD's original breaks ties by Python's hash order,
+// contexts, MAX_SEMIS left sets and POOL neuron ids. CAD's memory grows without bound (63,000
+// contexts on a NAB file); this one forgets instead. Before a step that might not find room for
+// what it stores (65 contexts, 65 left sets, 65 × maxActive neuron ids), the eighth of the
+// contexts that predicted worst (lowest correct/total, 0 before any prediction; ties: the older)
+// are forgotten, with the left sets left without contexts, and the ids renumbered in order. A
+// left set that names a forgotten context keeps it as DEAD, which is never present: the set is
+// never wholly present again, but its other facts can still seed potential contexts. On NAB,
+// CAD's own context sizes (15/7) went from 63.6 (nothing new stored once full) to 66.7, and the
+// learned range from 64.6 to 65.2 (docs/anomalies.md). Where CAD's original breaks ties by Python's hash order,
 // this breaks them by id, so the detector is deterministic.
 
 export const CONTEXT = 8;
 
 const MAX_CONTEXTS = 2048;
 const MAX_SEMIS = 1024;
-const POOL = 3072;
+const POOL = 4096;
+/** A forgotten context's id where a left set still names it: its flag is never set. */
+const DEAD = MAX_CONTEXTS;
 const HASH = 2048; // open addressing over left sets, a power of two ≥ 2 × MAX_SEMIS
 const MAX_NEURONS = 15;
 const MAX_POT = 64;
+/** Room a step may need: the zero-level context and MAX_POT potential ones. */
+const STEP_ROOM = MAX_POT + 1;
 const POT_BYTES = 4 + 2 * MAX_NEURONS; // left mask, right mask, count, pad, ids
 const WARM_MAX = 600;
 const BASE = 0.75;
@@ -80,7 +91,7 @@ const O_CNEXT = O_ACT + MAX_CONTEXTS * 4;
 const O_RIGHT = O_CNEXT + MAX_CONTEXTS * 2;
 const O_ZERO = O_RIGHT + MAX_CONTEXTS;
 const O_FLAG = O_ZERO + MAX_CONTEXTS;
-const O_SMASK = O_FLAG + MAX_CONTEXTS;
+const O_SMASK = O_FLAG + MAX_CONTEXTS + 8; // + DEAD's flag
 const O_SN = O_SMASK + MAX_SEMIS;
 const O_SOFF = O_SN + MAX_SEMIS;
 const O_SFIRST = O_SOFF + MAX_SEMIS * 2;
@@ -334,8 +345,135 @@ function topOffer(d: Ctx, n: i32, c: i32, act: u32): i32 {
   return 0;
 }
 
+// ---- forgetting (see the header) ----
+
+@inline function nearlyFull(d: Ctx): bool {
+  return d.nCtx > MAX_CONTEXTS - STEP_ROOM || d.nSemi > MAX_SEMIS - STEP_ROOM || d.nPool > POOL - STEP_ROOM * d.maxActive;
+}
+
+@inline function ratioOf(d: Ctx, c: i32): f64 {
+  const total = u32at(d, O_TOTAL, c);
+  return total > 0 ? <f64>u32at(d, O_CORRECT, c) / <f64>total : 0.0;
+}
+
+/** Whether context a goes before b: the worse predictor, or the older of equals. */
+@inline function worse(d: Ctx, a: i32, b: i32): bool {
+  const ra = ratioOf(d, a), rb = ratioOf(d, b);
+  return ra < rb || (ra == rb && a < b);
+}
+
+/** Sifts entry i of the max-heap (by `worse`) of n context ids at O_HASH down. */
+function siftDown(d: Ctx, i: i32, n: i32): void {
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) return;
+    let big = l;
+    if (l + 1 < n && worse(d, u16at(d, O_HASH, l), u16at(d, O_HASH, l + 1))) big = l + 1;
+    const a = u16at(d, O_HASH, i), b = u16at(d, O_HASH, big);
+    if (!worse(d, a, b)) return;
+    u16set(d, O_HASH, i, b);
+    u16set(d, O_HASH, big, a);
+    i = big;
+  }
+}
+
+/** Whether left set s names a forgotten context. */
+function namesDead(d: Ctx, s: i32): bool {
+  const off = u16at(d, O_SOFF, s), n = u8at(d, O_SN, s);
+  for (let i = 0; i < n; i++) if (u16at(d, O_POOL, off + i) == DEAD) return true;
+  return false;
+}
+
+/** Forgets the worst eighth of the contexts and the left sets left empty; renumbers both in order. The hash table's space is the scratch. */
+function forget(d: Ctx): void {
+  const n = d.nCtx;
+  const k = (n + 7) >> 3;
+  // 1. the k worst, by a max-heap of the k worst so far; marked in O_FLAG (all 0 between steps)
+  for (let c = 0; c < k; c++) u16set(d, O_HASH, c, c);
+  for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(d, i, k);
+  for (let c = k; c < n; c++) {
+    if (worse(d, c, u16at(d, O_HASH, 0))) {
+      u16set(d, O_HASH, 0, c);
+      siftDown(d, 0, k);
+    }
+  }
+  for (let i = 0; i < k; i++) u8set(d, O_FLAG, u16at(d, O_HASH, i), 1);
+  // 2. each context's left set, in its list link (walked before it is overwritten)
+  for (let s = 0; s < d.nSemi; s++) {
+    let c = u16at(d, O_SFIRST, s) - 1;
+    while (c >= 0) {
+      const next = u16at(d, O_CNEXT, c) - 1;
+      u16set(d, O_CNEXT, c, s + 1);
+      c = next;
+    }
+    u16set(d, O_SFIRST, s, 0);
+    u16set(d, O_SBNEXT, s, 0); // the set's last context while the lists are rebuilt
+  }
+  // 3. new ids (O_HASH), then the survivors moved down and appended to their sets' lists
+  let kept = 0;
+  for (let c = 0; c < n; c++) u16set(d, O_HASH, c, u8at(d, O_FLAG, c) != 0 ? DEAD : kept++);
+  for (let c = 0; c < n; c++) {
+    if (u8at(d, O_FLAG, c) != 0) {
+      u8set(d, O_FLAG, c, 0);
+      continue;
+    }
+    const to = u16at(d, O_HASH, c), s = u16at(d, O_CNEXT, c) - 1;
+    u32set(d, O_TOTAL, to, u32at(d, O_TOTAL, c));
+    u32set(d, O_CORRECT, to, u32at(d, O_CORRECT, c));
+    u32set(d, O_ACT, to, u32at(d, O_ACT, c));
+    u8set(d, O_RIGHT, to, u8at(d, O_RIGHT, c));
+    u8set(d, O_ZERO, to, u8at(d, O_ZERO, c));
+    u16set(d, O_CNEXT, to, 0);
+    const last = u16at(d, O_SBNEXT, s) - 1;
+    if (last < 0) u16set(d, O_SFIRST, s, to + 1);
+    else u16set(d, O_CNEXT, last, to + 1);
+    u16set(d, O_SBNEXT, s, to + 1);
+  }
+  // 4. the sets that kept a context, moved down with their neuron ids renamed
+  let sets = 0, pool = 0;
+  for (let s = 0; s < d.nSemi; s++) {
+    if (u16at(d, O_SFIRST, s) == 0) continue;
+    const off = u16at(d, O_SOFF, s), m = u8at(d, O_SN, s);
+    for (let i = 0; i < m; i++) {
+      const id = u16at(d, O_POOL, off + i);
+      u16set(d, O_POOL, pool + i, id == DEAD ? DEAD : u16at(d, O_HASH, id));
+    }
+    u8set(d, O_SMASK, sets, u8at(d, O_SMASK, s));
+    u8set(d, O_SN, sets, m);
+    u16set(d, O_SOFF, sets, pool);
+    u16set(d, O_SFIRST, sets, u16at(d, O_SFIRST, s));
+    pool += m;
+    sets++;
+  }
+  // 5. the left group's neurons renamed; forgotten ones leave it
+  let left = 0;
+  for (let i = 0; i < d.leftN; i++) {
+    const id = u16at(d, O_HASH, u16at(d, O_LEFT, i));
+    if (id != DEAD) u16set(d, O_LEFT, left++, id);
+  }
+  d.leftN = left;
+  d.nCtx = kept;
+  d.nSemi = sets;
+  d.nPool = pool;
+  // 6. the hash table and the sensor-mask buckets again, without the sets that name a forgotten
+  //    context (never looked up, never wholly present)
+  memory.fill(changetype<usize>(d) + <usize>O_HASH, 0, <usize>(HASH * 2));
+  memory.fill(changetype<usize>(d) + <usize>O_BUCKET, 0, 64 * 2);
+  for (let s = 0; s < sets; s++) {
+    u16set(d, O_SBNEXT, s, 0);
+    if (namesDead(d, s)) continue;
+    const mask = u8at(d, O_SMASK, s);
+    let slot = <i32>(hashOf(mask, changetype<usize>(d) + <usize>(O_POOL + (u16at(d, O_SOFF, s) << 1)), u8at(d, O_SN, s)) & (HASH - 1));
+    while (u16at(d, O_HASH, slot) != 0) slot = (slot + 1) & (HASH - 1);
+    u16set(d, O_HASH, slot, s + 1);
+    u16set(d, O_SBNEXT, s, u16at(d, O_BUCKET, mask));
+    u16set(d, O_BUCKET, mask, s + 1);
+  }
+}
+
 /** Learns one level (0…7) and returns the raw score before the rest period; without `predict`, the next step's prediction is not made (a replay's points before its last: nothing reads it). */
 function learn(d: Ctx, level: i32, predict: bool = true): f64 {
+  for (let round = 0; round < 8 && d.nCtx > 0 && nearlyFull(d); round++) forget(d);
   const cur = (1 << (level & 1)) | (1 << (2 + ((level >> 1) & 1))) | (1 << (4 + ((level >> 2) & 1)));
   const err = cur & ~d.predicted;
   const leftIds = changetype<usize>(d) + <usize>O_LEFT;

@@ -156,7 +156,8 @@ async function main() {
     method === 'context'
       ? [
           // CAD OSE as NAB ran it: range and rest period from the whole file (not a streaming detector).
-          { method, label: 'context (NAB harness)', grid: [{ rest: 0, maxActive: CONTEXT_MAX_ACTIVE, maxLeft: CONTEXT_MAX_LEFT, learn: 0 }] },
+          // Its context sizes are chosen like every other setting (CAD OSE ran on NAB with its own 15/7).
+          { method, label: 'context (NAB harness)', grid: ([[3, 3], [5, 5], [15, 7]] as const).map(([maxActive, maxLeft]) => ({ rest: 0, maxActive, maxLeft, learn: 0 })) },
           { method, label: 'context (range given)', grid: CONTEXT_GRID },
           { method, label: 'context (range learned)', grid: CONTEXT_GRID.flatMap((c) => [300, 600].map((learn) => ({ ...c, learn }))) },
         ]
@@ -169,7 +170,7 @@ async function main() {
       for (const c of grid) {
         const all = series.map((s) => runDetector(method, s, 0, c).scores);
         configs.push({ name: contextName(c), scores: all });
-        if (c.rest === 0 || (contextDefault(c) && (c.learn === 0 || c.learn === CONTEXT_LEARN))) {
+        if (contextDefault({ ...c, rest: c.rest || CONTEXT_REST }) && (c.learn === 0 || c.learn === CONTEXT_LEARN)) {
           for (let rep = 0; rep < 3; rep++) {
             let t = 0;
             for (const s of series) t += runDetector(method, s, 0, c).ns;

@@ -1,7 +1,7 @@
 // The `context` detector (assembly/context.ts) written plainly, for the tests: fact sets as sorted
 // arrays keyed by their text, contexts and left sets in Maps and arrays, every left set scanned
-// every step. Same limits as the kernel (2,048 contexts, 1,024 left sets, 3,072 neuron ids, 64
-// potential contexts a step), same tie-breaks (by id).
+// every step. Same limits as the kernel (2,048 contexts, 1,024 left sets, 4,096 neuron ids, 64
+// potential contexts a step), same forgetting when the memory is nearly full, same tie-breaks (by id).
 
 export interface ContextReferenceOptions {
   rest: number;
@@ -27,6 +27,12 @@ interface Context {
 }
 
 const key = (sensors: number[], neurons: number[]) => `${sensors.join(',')}|${neurons.join(',')}`;
+
+const MAX_CONTEXTS = 2048;
+const MAX_SETS = 1024;
+const POOL = 4096;
+/** A forgotten context's id where a left set still names it: never present, so the set is never wholly present. */
+const DEAD = -1;
 
 export class ContextReference {
   readonly #o: Required<Omit<ContextReferenceOptions, 'range'>>;
@@ -54,7 +60,7 @@ export class ContextReference {
     const k = key(sensors, neurons);
     const found = this.#byKey.get(k);
     if (found !== undefined) return found;
-    if (this.#sets.length >= 1024 || this.#pool + neurons.length > 3072) return -1;
+    if (this.#sets.length >= MAX_SETS || this.#pool + neurons.length > POOL) return -1;
     this.#pool += neurons.length;
     this.#byKey.set(k, this.#sets.length);
     this.#sets.push({ sensors, neurons, contexts: [] });
@@ -70,13 +76,54 @@ export class ContextReference {
         return [c, false];
       }
     }
-    if (this.#contexts.length >= 2048) return [-1, false];
+    if (this.#contexts.length >= MAX_CONTEXTS) return [-1, false];
     this.#contexts.push({ right, zero, total: 0, correct: 0, fired: 0 });
     s.contexts.push(this.#contexts.length - 1);
     return [this.#contexts.length - 1, true];
   }
 
+  /** Whether a step may not find room for what it stores: 1 zero-level and 64 potential contexts, their left sets and neuron ids. */
+  #nearlyFull(): boolean {
+    return this.#contexts.length > MAX_CONTEXTS - 65 || this.#sets.length > MAX_SETS - 65 || this.#pool > POOL - 65 * this.#o.maxActive;
+  }
+
+  /**
+   * Forgets the eighth of the contexts that predicted worst (lowest correct/total, 0 before any
+   * prediction; ties: the older), then the left sets left without contexts. Ids are renumbered in
+   * order; a forgotten id where a left set names it becomes DEAD, and leaves the left group.
+   */
+  #forget(): void {
+    this.forgets++;
+    const n = this.#contexts.length;
+    const ratio = (c: number) => (this.#contexts[c]!.total > 0 ? this.#contexts[c]!.correct / this.#contexts[c]!.total : 0);
+    const order = Array.from({ length: n }, (_, c) => c).sort((a, b) => ratio(a) - ratio(b) || a - b);
+    const gone = new Set(order.slice(0, Math.ceil(n / 8)));
+    const renumber = new Map<number, number>();
+    const contexts: Context[] = [];
+    for (let c = 0; c < n; c++) {
+      if (gone.has(c)) continue;
+      renumber.set(c, contexts.length);
+      contexts.push(this.#contexts[c]!);
+    }
+    const sets: LeftSet[] = [];
+    this.#byKey.clear();
+    this.#pool = 0;
+    for (const s of this.#sets) {
+      const kept = s.contexts.filter((c) => !gone.has(c)).map((c) => renumber.get(c)!);
+      if (kept.length === 0) continue;
+      const neurons = s.neurons.map((id) => renumber.get(id) ?? DEAD);
+      // a set naming a forgotten context is never looked up again: the left group names live ones only
+      if (!neurons.includes(DEAD)) this.#byKey.set(key(s.sensors, neurons), sets.length);
+      sets.push({ sensors: s.sensors, neurons, contexts: kept });
+      this.#pool += neurons.length;
+    }
+    this.#contexts = contexts;
+    this.#sets = sets;
+    if (this.#left) this.#left = { sensors: this.#left.sensors, neurons: this.#left.neurons.filter((id) => renumber.has(id)).map((id) => renumber.get(id)!) };
+  }
+
   #step(level: number): number {
+    for (let round = 0; round < 8 && this.#contexts.length > 0 && this.#nearlyFull(); round++) this.#forget();
     const cur = [0, 1, 2].map((s) => 2 * s + ((level >> s) & 1));
     const error = cur.some((f) => !this.#predicted.has(f));
     const prev = this.#left;
@@ -210,7 +257,15 @@ export class ContextReference {
     return { score, expected, flag: score > this.#o.threshold ? 1 : 0 };
   }
 
+  /** Times the memory forgot its worst eighth. */
+  forgets = 0;
+
   get contexts(): number {
     return this.#contexts.length;
+  }
+
+  /** Left sets that name a forgotten context. */
+  get deadSets(): number {
+    return this.#sets.filter((s) => s.neurons.includes(DEAD)).length;
   }
 }

@@ -75,18 +75,28 @@ describe('context detector (kernel)', () => {
     );
   });
 
-  it('equals the reference when its memory is full (20,000 random levels: contexts and left sets at their caps)', () => {
+  it('forgets as the reference does when its memory fills (20,000 points: random levels, and a drifting pattern at CAD\'s sizes 15/7)', () => {
     const r = rng(7);
-    const xs = Array.from({ length: 20_000 }, () => Math.floor(r() * 8));
-    const o: Setup = { rest: 10, threshold: 0.5, minSamples: 0, range: [0, 7], maxActive: 3, maxLeft: 3 };
-    const ref = new ContextReference(o);
-    const got = kernelScores(o, xs);
-    let differ = 0;
-    xs.forEach((x, i) => {
-      if (ref.push(x).score !== got.score[i]) differ++;
-    });
-    expect(ref.contexts).toBe(2048);
-    expect(differ).toBe(0);
+    const random = Array.from({ length: 20_000 }, () => Math.floor(r() * 8));
+    // a pattern that keeps changing: the period grows, noise and shifts break it
+    const drifting = Array.from({ length: 20_000 }, (_, i) => Math.round(3.5 + 3 * Math.sin((2 * Math.PI * i) / (20 + Math.floor(i / 2000))) + (r() < 0.05 ? 2 * normal(r) : 0)));
+    for (const [xs, maxActive, maxLeft] of [[random, 3, 3], [drifting, 15, 7]] as const) {
+      const o: Setup = { rest: 10, threshold: 0.5, minSamples: 0, range: [0, 7], maxActive, maxLeft };
+      const ref = new ContextReference(o);
+      const got = kernelScores(o, xs);
+      let differ = 0;
+      let most = 0;
+      xs.forEach((x, i) => {
+        if (ref.push(x).score !== got.score[i]) differ++;
+        most = Math.max(most, ref.contexts);
+      });
+      expect(ref.forgets).toBeGreaterThan(10);
+      // it forgets before a step could run out of room (2,048 contexts, 1,024 left sets, 4,096 neuron ids)
+      expect(most).toBeLessThanOrEqual(2048);
+      expect(most).toBeGreaterThan(1500);
+      expect(ref.deadSets).toBeGreaterThan(0);
+      expect(differ).toBe(0);
+    }
   });
 
   it('property: no look-ahead — changing later points never changes earlier scores', () => {
