@@ -13,7 +13,7 @@ import { Identity } from './identity.js';
 import { createInstruments } from './instruments/instruments.js';
 import { Recording } from './instruments/recording.js';
 import { lazily, chunkError } from './lazy.js';
-import { loadDeferred } from './load-deferred.js';
+import { loadDeferred, type DeferredModule } from './load-deferred.js';
 import { loadParts } from './load-parts.js';
 import { PartsLink } from './parts.js';
 import { DEFAULT_SANITIZE, sanitizeName, type SanitizeLimits } from './sanitize.js';
@@ -79,7 +79,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   const random = typeof config.random === 'function' ? config.random : Math.random;
   const ids = typeof config.random === 'function' ? idSource(config.random) : sharedIds;
   const limits: SanitizeLimits = { ...DEFAULT_SANITIZE, ...config.limits };
-  const diag: ClientDiagnostics = { errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0, refusedMetrics: 0, droppedMetricValues: 0 };
+  const diag: ClientDiagnostics = { errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0, refusedMetrics: 0, droppedMetricValues: 0, droppedSpans: 0 };
   const emitter = new Emitter<ClientEvents>(() => diag.errors++);
   const fail = (e: unknown) => {
     diag.errors++;
@@ -185,8 +185,9 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
 
   // ---- metrics and the rules fed by them ----
 
-  /** The rules fed by each value (deferred code, set up when its chunk arrives). */
+  /** The rules fed by each value, and the deferred code they come from, once its chunk arrives. */
   let rules: Rules | null = null;
+  let module: DeferredModule | null = null;
   /** The deferred chunk (metric aggregation, rules, autocapture), loaded on first use. */
   const deferred = lazily(loadDeferred, (cause) => link.reportOnce(chunkError('metrics, watch, alerts, SLOs, autocapture', cause)));
   const historySize = Math.max(20, Math.min(100_000, Math.floor(Number(config.metrics?.historySize) || 1000)));
@@ -202,7 +203,10 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     (metric, v, t) => rules!.push(metric, v, t),
     deferred,
     fail,
-    (m) => (rules = new m.Rules(ruleDeps, historySize, () => link.current?.kernels ?? null)),
+    (m) => {
+      module = m;
+      rules = new m.Rules(ruleDeps, historySize, () => link.current?.kernels ?? null);
+    },
     host.deferred,
   );
   const instruments = createInstruments({ metrics, limits, report: events.report, diag, delivery, fail, onHistogram: wantKernels });
@@ -301,6 +305,8 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
       diag.sampled++;
       delivery.countDrop('sampled');
     },
+    later: (f) => metrics.later(() => f(module!), true),
+    dropped: () => void diag.droppedSpans++,
   });
 
   // ---- autocapture ----

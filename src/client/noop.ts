@@ -34,7 +34,7 @@ export function noopClient(): Client {
     health: () => null,
     runtimeMetrics: () => null,
     deliveryStats: () => Promise.resolve(emptyDeliveryStats()),
-    diagnostics: () => ({ errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0, refusedMetrics: 0, droppedMetricValues: 0 }),
+    diagnostics: () => ({ errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0, refusedMetrics: 0, droppedMetricValues: 0, droppedSpans: 0 }),
     consent: none,
     optOut: none,
     forget: resolved,

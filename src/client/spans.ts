@@ -1,6 +1,7 @@
+// Spans in the page's first script: ids, sampling and W3C trace context are decided at once (they
+// go into headers), and what a span records is logged until it ends (span-record.ts turns the log
+// into the OTLP record, in the deferred code).
 import { sharedIds, type IdSource } from '../delivery/ids.js';
-import { isoTime } from './context.js';
-import type { SpanRecord } from '../delivery/encode/otlp.js';
 
 export type SpanStatus = 'unset' | 'ok' | 'error';
 
@@ -46,20 +47,33 @@ export function sampledByRatio(traceId: string, ratio: number): boolean {
 
 const KINDS = [1, 2, 3, 4, 5];
 
-/** What an unsampled span reports when it ends (nothing of it is sent). */
-const UNRECORDED: SpanRecord = Object.freeze({ kind: 1, startTime: '', endTime: '', attributes: {}, events: [], status: { code: 0 } }) as SpanRecord;
+/**
+ * What a span's methods did, in order: the record is built from it when the span ends, by the
+ * deferred code (span-record.ts), so the page's first script carries only this log.
+ */
+export type SpanOp =
+  | [op: 0, key: string, value: unknown] // setAttribute
+  | [op: 1, name: unknown, attributes: Record<string, unknown> | undefined, time: number] // addEvent
+  | [op: 2, status: SpanStatus, message: unknown]; // setStatus
+
+/** A span as it ended: its fields, what its methods did, and its end time (ms). */
+export interface EndedSpan {
+  readonly kind: number;
+  readonly parentSpanId: string | undefined;
+  readonly start: number;
+  readonly attributes: Record<string, unknown>;
+}
 
 /**
  * A span as recorded: plain fields and prototype methods (spans are made on every request at the
- * edge). It is handed to user code, so its methods never throw: what user values make fail
- * (a throwing toString or getter) goes to `fail`.
+ * edge). It is handed to user code, so its methods never throw: they only log what they were
+ * given; what user values make fail (a throwing toString) is found when the record is built.
  */
-class RecordingSpan implements Span {
-  private readonly attributes: Record<string, unknown>;
-  private events: SpanRecord['events'] | null = null;
-  private status: SpanRecord['status'] = { code: 0 };
-  private ended = false;
-  private readonly start: number;
+class LoggedSpan implements Span, EndedSpan {
+  private ops: SpanOp[] | null = [];
+  readonly start: number;
+  /** A span that is not recorded keeps nothing: only its ids matter (for propagation). */
+  readonly attributes: Record<string, unknown>;
 
   constructor(
     readonly name: string,
@@ -67,70 +81,47 @@ class RecordingSpan implements Span {
     readonly spanId: string,
     readonly parentSpanId: string | undefined,
     readonly sampled: boolean,
-    private readonly kind: number,
+    readonly kind: number,
     attributes: Record<string, unknown> | undefined,
     private readonly now: () => number,
-    private readonly onEnd: (span: Span, record: SpanRecord, endMs: number) => void,
+    private readonly onEnd: (span: LoggedSpan, ops: SpanOp[], endMs: number) => void,
     private readonly fail: (e: unknown) => void,
   ) {
     this.start = now();
-    // A span that is not recorded keeps nothing: only its ids matter (for propagation).
     this.attributes = sampled && attributes && typeof attributes === 'object' ? { ...attributes } : {};
   }
 
   setAttribute(key: string, value: unknown): Span {
-    if (!this.ended && this.sampled && typeof key === 'string') this.attributes[key] = value;
+    if (this.sampled && typeof key === 'string') this.ops?.push([0, key, value]);
     return this;
   }
 
   addEvent(eventName: string, attrs?: Record<string, unknown>): Span {
     try {
-      if (!this.ended && this.sampled) (this.events ??= []).push({ name: String(eventName), time: isoTime(this.now()), ...(attrs ? { attributes: attrs } : {}) });
+      if (this.sampled) this.ops?.push([1, eventName, attrs, this.now()]);
     } catch (e) {
-      this.fail(e);
+      this.fail(e); // a test clock that throws
     }
     return this;
   }
 
-  setStatus(s: SpanStatus, message?: string): Span {
-    try {
-      if (!this.ended && this.sampled) this.status = { code: s === 'ok' ? 1 : s === 'error' ? 2 : 0, ...(message ? { message: String(message) } : {}) };
-    } catch (e) {
-      this.fail(e);
-    }
+  setStatus(status: SpanStatus, message?: string): Span {
+    if (this.sampled) this.ops?.push([2, status, message]);
     return this;
   }
 
   end(endTime?: number): void {
+    const ops = this.ops;
+    if (!ops) return;
+    this.ops = null;
     try {
-      this.finish(endTime);
+      const start = this.start;
+      // Only a plausible wall-clock time in ms is taken; anything else means now.
+      const end = typeof endTime === 'number' && endTime > start - 86_400_000 && endTime < start + 365 * 86_400_000 ? endTime : this.now();
+      this.onEnd(this, ops, Math.max(end, start));
     } catch (e) {
       this.fail(e);
     }
-  }
-
-  private finish(endTime?: number): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (!this.sampled) {
-      // Nothing is recorded: the owner only needs to know it ended.
-      this.onEnd(this, UNRECORDED, this.start);
-      return;
-    }
-    const start = this.start;
-    // Only a plausible wall-clock time in ms is taken; anything else means now.
-    const end = typeof endTime === 'number' && endTime > start - 86_400_000 && endTime < start + 365 * 86_400_000 ? endTime : this.now();
-    const endMs = Math.max(end, start);
-    const record: SpanRecord = {
-      kind: this.kind,
-      startTime: isoTime(start),
-      endTime: isoTime(endMs),
-      attributes: this.attributes,
-      events: this.events ?? [],
-      status: this.status,
-    };
-    if (this.parentSpanId) record.parentSpanId = this.parentSpanId;
-    this.onEnd(this, record, endMs);
   }
 
   traceparent(): string {
@@ -146,10 +137,10 @@ export function createSpan(
   options: SpanOptions,
   sampleRatio: number,
   now: () => number,
-  onEnd: (span: Span, record: SpanRecord, endMs: number) => void,
+  onEnd: (span: Span & EndedSpan, ops: SpanOp[], endMs: number) => void,
   fail: (e: unknown) => void,
   ids: IdSource = sharedIds,
-): Span {
+): Span & EndedSpan {
   let traceId: string;
   let parentSpanId: string | undefined;
   let sampled: boolean;
@@ -168,7 +159,7 @@ export function createSpan(
     sampled = sampledByRatio(traceId, sampleRatio);
   }
   const kind = KINDS.includes(options.kind as number) ? options.kind! : 1;
-  return new RecordingSpan(name, traceId, ids.randomHex(8), parentSpanId, sampled, kind, options.attributes, now, onEnd, fail);
+  return new LoggedSpan(name, traceId, ids.randomHex(8), parentSpanId, sampled, kind, options.attributes, now, onEnd, fail);
 }
 
 /** A span that records nothing (unsampled, or from a client that could not start). */

@@ -1,11 +1,15 @@
 // startSpan() and injectTraceHeaders(): spans from the client, shipped through the event pipeline
 // (the 'traces' signal) when they end. The most recent open span is the default parent of
-// outgoing requests; spans never ended are forgotten after 1,000 more.
+// outgoing requests; spans never ended are forgotten after 1,000 more. A span's record is built by
+// the deferred code (span-record.ts): spans that end before it arrives wait for it, in order with
+// the metric values held meanwhile (instruments/recording.ts), and are counted in
+// `droppedSpans` beyond that bound.
 import type { IdSource } from '../delivery/ids.js';
 import type { SpanRecord } from '../delivery/encode/otlp.js';
 import type { EventPipeline } from './events.js';
+import type { DeferredModule } from './load-deferred.js';
 import { sanitizeName, type SanitizeLimits } from './sanitize.js';
-import { createSpan, type Span, type SpanOptions } from './spans.js';
+import { createSpan, type EndedSpan, type Span, type SpanOp, type SpanOptions } from './spans.js';
 
 export interface TracingDeps {
   events: EventPipeline;
@@ -17,26 +21,36 @@ export interface TracingDeps {
   fail: (e: unknown) => void;
   /** A span ended that was not sampled (counted). */
   sampledOut: () => void;
+  /** Runs `f` with the deferred code once it is there; false when too much is waiting for it already. */
+  later: (f: (m: DeferredModule) => void) => boolean;
+  /** A sampled span dropped because too much was waiting for the deferred code (counted). */
+  dropped: () => void;
 }
 
 export function createTracing(d: TracingDeps) {
   const open: Span[] = [];
   const { events } = d;
-  const ended = (s: Span, record: SpanRecord, endMs: number) => {
+  const ended = (s: Span & EndedSpan, ops: SpanOp[], endMs: number) => {
     const i = open.indexOf(s);
     if (i >= 0) open.splice(i, 1);
     if (!s.sampled) return d.sampledOut();
-    // Only what user code could set needs sanitizing; the rest of the record is ours.
-    const clean: SpanRecord = {
-      ...record,
-      attributes: events.properties(record.attributes),
-      events: record.events.length ? (events.properties({ events: record.events }).events as SpanRecord['events']) : record.events,
-      status: record.status.message === undefined ? record.status : (events.properties({ status: record.status }).status as SpanRecord['status']),
-    };
-    const e = events.base('span', s.name, clean as unknown as Record<string, unknown>, endMs, events.sessionId);
+    // The event as of the span's end (its session and identity); its properties once built.
+    const e = events.base('span', s.name, {}, endMs, events.sessionId);
     e.traceId = s.traceId;
     e.spanId = s.spanId;
-    events.emit(e, 'traces');
+    const queued = d.later((m) => {
+      const record = m.spanRecord(s, ops, endMs, d.fail);
+      // Only what user code could set needs sanitizing; the rest of the record is ours.
+      const clean: SpanRecord = {
+        ...record,
+        attributes: events.properties(record.attributes),
+        events: record.events.length ? (events.properties({ events: record.events }).events as SpanRecord['events']) : record.events,
+        status: record.status.message === undefined ? record.status : (events.properties({ status: record.status }).status as SpanRecord['status']),
+      };
+      e.properties = clean as unknown as Record<string, unknown>;
+      events.emit(e, 'traces');
+    });
+    if (!queued) d.dropped();
   };
   return {
     /** The span's methods are public API too: they report what fails, never throw. */

@@ -104,6 +104,8 @@ export interface ClientDiagnostics {
   /** Metric names refused beyond metrics.maxMetrics, and the values recorded to them. */
   refusedMetrics: number;
   droppedMetricValues: number;
+  /** Sampled spans that ended while 65,536 values and spans already waited for the deferred code (it did not load): not sent. */
+  droppedSpans: number;
   /** Histogram values kept out of the quantile sketch because the kernels were not loaded (count, sum, min and max stay exact). */
   unsketched: number;
 }

@@ -55,6 +55,23 @@ describe('the deferred chunk', () => {
     expect(c.metricsText()).not.toMatch(/latency/); // the runtime's own metrics only
   });
 
+  it('arriving late: a span that ended before is held, then sent with what it recorded', async () => {
+    let arrive!: () => void;
+    load.fn = () => new Promise((resolve) => (arrive = () => resolve(import('../../src/client/deferred.js') as never)));
+    const spans: string[] = [];
+    const fetch = (async (_url: string, init: RequestInit) => {
+      spans.push(...JSON.parse(String(init.body)).events.filter((e: { type: string }) => e.type === 'span').map((e: { name: string; properties: { attributes: { step: number } } }) => `${e.name}:${e.properties.attributes.step}`));
+      return new Response('{}', { status: 200 });
+    }) as unknown as typeof globalThis.fetch;
+    c = createClient({ endpoint: 'https://c.test/collect', worker: false, delivery: { fetch, storage: 'memory', compression: false, batch: { intervalMs: 10 } } });
+    c.startSpan('early').setAttribute('step', 1).end();
+    await c.flush(200);
+    expect(spans).toEqual([]);
+    arrive();
+    await c.flush(2000);
+    expect(spans).toEqual(['early:1']);
+  });
+
   it('never arriving: flush(timeout) keeps to its timeout and delivers the events', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     load.fn = () => new Promise(() => {});

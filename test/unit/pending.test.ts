@@ -158,3 +158,65 @@ describe("watch()'s default detector: 'context', the best cross-validated on NAB
     expect(String(errors[0])).toMatch(/options\.range must have min < max/);
   });
 });
+
+describe('spans that end before the deferred code arrives', () => {
+  type SpanEvent = { type: string; name: string; timestamp: string; traceId: string; spanId: string; properties: Record<string, any> };
+  const spansIn = (bodies: string[]) => bodies.flatMap((b) => (JSON.parse(b).events as SpanEvent[]).filter((e) => e.type === 'span'));
+
+  it('are sent once it does, as they were: times, attributes, events, status and parent', async () => {
+    let t = Date.UTC(2026, 0, 2, 3, 4, 5);
+    const t0 = t;
+    const { c, sent } = client({ clock: () => t });
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(e.message));
+    const attributes: Record<string, unknown> = { route: '/a' };
+    const parent = c.startSpan('load', { attributes });
+    attributes.route = '/changed'; // the span keeps what it was given
+    t += 5;
+    parent.setAttribute('items', 3).addEvent('first', { n: 1 });
+    const child = c.startSpan('fetch', { parent, kind: 3 });
+    t += 7;
+    child.addEvent({ toString: () => { throw new Error('bad name'); } } as unknown as string); // reported, skipped
+    child.setStatus('error', 'boom');
+    child.end();
+    t += 1;
+    parent.end(t0 + 20);
+    await c.flush(2000);
+    const spans = spansIn(sent);
+    expect(spans.map((s) => s.name)).toEqual(['fetch', 'load']);
+    const [f, l] = spans as [SpanEvent, SpanEvent];
+    expect(l.properties).toEqual({
+      kind: 1,
+      startTime: new Date(t0).toISOString(),
+      endTime: new Date(t0 + 20).toISOString(),
+      attributes: { route: '/a', items: 3 },
+      events: [{ name: 'first', time: new Date(t0 + 5).toISOString(), attributes: { n: 1 } }],
+      status: { code: 0 },
+    });
+    expect(l.timestamp).toBe(new Date(t0 + 20).toISOString());
+    expect(f.properties).toEqual({
+      kind: 3,
+      startTime: new Date(t0 + 5).toISOString(),
+      endTime: new Date(t0 + 12).toISOString(),
+      attributes: {},
+      events: [],
+      status: { code: 2, message: 'boom' },
+      parentSpanId: l.spanId,
+    });
+    expect([f.traceId, f.spanId]).toEqual([parent.traceId, child.spanId]);
+    expect(errors).toEqual(['bad name']);
+  });
+
+  it('wait with the metric values (65,536 in all); a span beyond that is counted in droppedSpans, not sent', async () => {
+    const { c, sent } = client();
+    const h = c.histogram('many');
+    for (let i = 0; i < 65_536; i++) h.record(i);
+    c.startSpan('late').end();
+    expect(c.diagnostics().droppedSpans).toBe(1);
+    await c.ready;
+    c.startSpan('after').end();
+    await c.flush(2000);
+    expect(spansIn(sent).map((s) => s.name)).toEqual(['after']);
+    expect(c.diagnostics().droppedSpans).toBe(1);
+  });
+});

@@ -89,11 +89,16 @@ export class Recording {
     } else this.droppedMetricValues++;
   }
 
-  /** Runs `f` once the deferred code is set up: now, or in order with the values held meanwhile. */
-  later(f: Call): void {
-    if (this.agg) return f();
+  /**
+   * Runs `f` once the deferred code is set up: now, or in order with the values held meanwhile.
+   * `bounded`: not when maxPending things wait already (then false, and `f` never runs).
+   */
+  later(f: Call, bounded = false): boolean {
+    if (this.agg) return f(), true;
+    if (bounded && this.held.length >= this.options.maxPending) return false;
     this.held.push(f);
     void this.start();
+    return true;
   }
 
   /** Loads the aggregation (once; after a failed load, again on a later value) and replays what was held. */
