@@ -27,29 +27,35 @@
 // learned range from 49 to 64 (bench/nab/): most telemetry drifts out of its first range.
 //
 // Memory is one block of BYTES (< 64 KB, so a snapshot is a copy of it): at most MAX_CONTEXTS
-// contexts, MAX_SEMIS left sets and POOL neuron ids. CAD's memory grows without bound (63,000
-// contexts on a NAB file); this one forgets instead. Before a step that might not find room for
-// what it stores (65 contexts, 65 left sets, 65 × maxActive neuron ids), the eighth of the
-// contexts that predicted worst (lowest correct/total, 0 before any prediction; ties: the older)
-// are forgotten, with the left sets left without contexts, and the ids renumbered in order. A
-// left set that names a forgotten context keeps it as DEAD, which is never present: the set is
-// never wholly present again, but its other facts can still seed potential contexts. On NAB,
-// CAD's own context sizes (15/7) went from 63.6 (nothing new stored once full) to 66.7, and the
-// learned range from 64.6 to 65.2 (docs/anomalies.md). Where CAD's original breaks ties by Python's hash order,
-// this breaks them by id, so the detector is deterministic.
+// contexts, MAX_SEMIS left sets and POOL neuron ids, split so that CAD's own context sizes (15/7)
+// have room for the left sets and ids their contexts need. A step's working space (up to MAX_POT
+// potential contexts) is shared by every detector, outside the block. CAD's memory grows without
+// bound (63,000 contexts on a NAB file); this one forgets instead. Before a step that might not
+// find room for what it usually stores (65 contexts, 65 left sets, 65 × maxActive neuron ids), the
+// eighth of the contexts that predicted worst (lowest correct/total, 0 before any prediction;
+// ties: the older) are forgotten, with the left sets left without contexts, and the ids renumbered
+// in order; a rare step that stores more finds no room for the rest. A left set that names a
+// forgotten context keeps it as DEAD, which is never present: the set is never wholly present
+// again, but its other facts can still seed potential contexts. On NAB (bench/nab/, docs/anomalies.md)
+// this took CAD's 15/7 from 63.6 (a full memory stored nothing new, and 64 potential contexts a
+// step) to 71.3, as NAB's harness ran CAD OSE. Where CAD's original breaks ties by Python's hash
+// order, this breaks them by id, so the detector is deterministic.
 
 export const CONTEXT = 8;
 
-const MAX_CONTEXTS = 2048;
-const MAX_SEMIS = 1024;
-const POOL = 4096;
+const MAX_CONTEXTS = 1536;
+const MAX_SEMIS = 1536;
+const POOL = 6144;
 /** A forgotten context's id where a left set still names it: its flag is never set. */
 const DEAD = MAX_CONTEXTS;
-const HASH = 2048; // open addressing over left sets, a power of two ≥ 2 × MAX_SEMIS
+const HASH = 4096; // open addressing over left sets, a power of two ≥ 2 × MAX_SEMIS
 const MAX_NEURONS = 15;
-const MAX_POT = 64;
-/** Room a step may need: the zero-level context and MAX_POT potential ones. */
-const STEP_ROOM = MAX_POT + 1;
+const MAX_POT = 512;
+/**
+ * Room kept free before a step: a step stores the zero-level context and its potential ones, 64 or
+ * fewer but for rare steps; what finds no room then is not stored.
+ */
+const STEP_ROOM = 65;
 const POT_BYTES = 4 + 2 * MAX_NEURONS; // left mask, right mask, count, pad, ids
 const WARM_MAX = 600;
 const BASE = 0.75;
@@ -100,11 +106,25 @@ const O_BUCKET = O_SBNEXT + MAX_SEMIS * 2;
 const O_HASH = O_BUCKET + 64 * 2;
 const O_POOL = O_HASH + HASH * 2;
 const O_LEFT = O_POOL + POOL * 2;
-const O_NEXT = O_LEFT + MAX_NEURONS * 2;
-const O_POT = O_NEXT + (MAX_NEURONS + 1) * 2;
-const O_TOPACT = O_POT + (MAX_POT + 1) * POT_BYTES;
-const O_TOPID = O_TOPACT + (MAX_NEURONS + 1) * 4;
-const BYTES: i32 = (O_TOPID + (MAX_NEURONS + 1) * 2 + 7) & ~7;
+const BYTES: i32 = (O_LEFT + MAX_NEURONS * 2 + 7) & ~7;
+
+// A step's working space, shared by every detector (a step runs start to end, never interleaved
+// with another's), kept out of the block so that a snapshot holds only state: the next left
+// group's neuron ids, the potential contexts, the fired contexts offered to the next left group.
+const S_NEXT = 0;
+const S_POT = S_NEXT + (MAX_NEURONS + 1) * 2;
+const S_TOPACT = (S_POT + (MAX_POT + 1) * POT_BYTES + 3) & ~3;
+const S_TOPID = S_TOPACT + (MAX_NEURONS + 1) * 4;
+const SEEN = 2048; // a hash set over the potential list (a power of two ≥ 2 × (MAX_POT + 1))
+const S_SEEN = S_TOPID + (MAX_NEURONS + 1) * 2;
+const SCRATCH_BYTES: i32 = S_SEEN + SEEN * 2;
+let scratch: usize = 0;
+
+/** The step's working space (allocated on the first step). */
+function work(): Ctx {
+  if (scratch == 0) scratch = heap.alloc(<usize>SCRATCH_BYTES);
+  return changetype<Ctx>(scratch);
+}
 
 // Typed access to the block's arrays.
 @inline function u8at(d: Ctx, o: i32, i: i32): i32 { return <i32>load<u8>(changetype<usize>(d) + <usize>(o + i)); }
@@ -273,7 +293,7 @@ function setFlags(d: Ctx, o: i32, n: i32, v: i32): void {
 /** Appends a potential context: left = facts of s present in the left group, right = `right`. */
 function potPush(d: Ctx, s: i32, m: i32, right: i32): void {
   if (d.nPot >= MAX_POT) return;
-  const e = changetype<usize>(d) + <usize>(O_POT + (d.nPot + 1) * POT_BYTES);
+  const e = scratch + <usize>(S_POT + (d.nPot + 1) * POT_BYTES);
   store<u8>(e, <u8>(u8at(d, O_SMASK, s) & m));
   store<u8>(e, <u8>right, 1);
   const off = u16at(d, O_SOFF, s), n = u8at(d, O_SN, s);
@@ -296,13 +316,66 @@ function potSame(a: usize, b: usize): bool {
   return true;
 }
 
+/** A potential pair's hash: its masks, count and neuron ids. */
+function potHash(e: usize): u32 {
+  const n = <i32>load<u8>(e, 2);
+  let h: u32 = 0x811c9dc5 ^ (<u32>load<u8>(e) | (<u32>load<u8>(e, 1) << 8) | (<u32>n << 16));
+  h *= 0x01000193;
+  for (let i = 0; i < n; i++) {
+    h ^= <u32>load<u16>(e + 4 + (<usize>i << 1));
+    h *= 0x01000193;
+  }
+  return h ^ (h >>> 15);
+}
+
+/** How many of the pairs first…last (potential list entries) are distinct: pairwise for a few, by a hash set for many. */
+function distinctPairs(pot0: usize, first: i32, last: i32): i32 {
+  let distinct = 0;
+  if (last - first < 16) {
+    for (let i = first; i <= last; i++) {
+      const e = pot0 + <usize>(i * POT_BYTES);
+      let dup = false;
+      for (let j = first; j < i && !dup; j++) dup = potSame(e, pot0 + <usize>(j * POT_BYTES));
+      if (!dup) distinct++;
+    }
+    return distinct;
+  }
+  const table = scratch + <usize>S_SEEN;
+  memory.fill(table, 0, <usize>(SEEN * 2));
+  for (let i = first; i <= last; i++) {
+    const e = pot0 + <usize>(i * POT_BYTES);
+    let slot = potHash(e) & (SEEN - 1);
+    let dup = false;
+    for (;;) {
+      const k = <i32>load<u16>(table + (<usize>slot << 1));
+      if (k == 0) break;
+      if (potSame(e, pot0 + <usize>((k - 1) * POT_BYTES))) {
+        dup = true;
+        break;
+      }
+      slot = (slot + 1) & (SEEN - 1);
+    }
+    if (!dup) {
+      store<u16>(table + (<usize>slot << 1), <u16>(i + 1));
+      distinct++;
+    }
+  }
+  return distinct;
+}
+
 /** Offers context c (fired `act` times) to the top-maxActive list, ordered by (act, id) ascending. */
 function topOffer(d: Ctx, n: i32, c: i32, act: u32): i32 {
   const k = d.maxActive;
+  const w = changetype<Ctx>(scratch);
+  if (n == k) {
+    // most fired contexts rank below every kept one: one comparison
+    const a0 = u32at(w, S_TOPACT, 0);
+    if (act < a0 || (act == a0 && c < u16at(w, S_TOPID, 0))) return n;
+  }
   // position: count of entries smaller than (act, c)
   let pos = n;
   while (pos > 0) {
-    const a = u32at(d, O_TOPACT, pos - 1), id = u16at(d, O_TOPID, pos - 1);
+    const a = u32at(w, S_TOPACT, pos - 1), id = u16at(w, S_TOPID, pos - 1);
     if (a < act || (a == act && id < c)) break;
     pos--;
   }
@@ -310,19 +383,19 @@ function topOffer(d: Ctx, n: i32, c: i32, act: u32): i32 {
     if (pos == 0) return n; // below every kept one
     // drop the smallest (index 0), shift [1, pos) down
     for (let i = 1; i < pos; i++) {
-      u32set(d, O_TOPACT, i - 1, u32at(d, O_TOPACT, i));
-      u16set(d, O_TOPID, i - 1, u16at(d, O_TOPID, i));
+      u32set(w, S_TOPACT, i - 1, u32at(w, S_TOPACT, i));
+      u16set(w, S_TOPID, i - 1, u16at(w, S_TOPID, i));
     }
-    u32set(d, O_TOPACT, pos - 1, act);
-    u16set(d, O_TOPID, pos - 1, c);
+    u32set(w, S_TOPACT, pos - 1, act);
+    u16set(w, S_TOPID, pos - 1, c);
     return n;
   }
   for (let i = n; i > pos; i--) {
-    u32set(d, O_TOPACT, i, u32at(d, O_TOPACT, i - 1));
-    u16set(d, O_TOPID, i, u16at(d, O_TOPID, i - 1));
+    u32set(w, S_TOPACT, i, u32at(w, S_TOPACT, i - 1));
+    u16set(w, S_TOPID, i, u16at(w, S_TOPID, i - 1));
   }
-  u32set(d, O_TOPACT, pos, act);
-  u16set(d, O_TOPID, pos, c);
+  u32set(w, S_TOPACT, pos, act);
+  u16set(w, S_TOPID, pos, c);
   return n + 1;
 }
 
@@ -480,7 +553,7 @@ function learn(d: Ctx, level: i32, predict: bool = true): f64 {
   // 1. the zero-level context (previous left group → current facts)
   let newFlag = false, newCtx = -1;
   d.nPot = 0;
-  const pot0 = changetype<usize>(d) + <usize>O_POT;
+  const pot0 = changetype<usize>(work()) + <usize>S_POT;
   if (d.hasLeft != 0) {
     const s = semiOf(d, d.leftMask, leftIds, d.leftN);
     if (s >= 0) {
@@ -536,18 +609,11 @@ function learn(d: Ctx, level: i32, predict: bool = true): f64 {
   }
   setFlags(d, O_LEFT, d.leftN, 0);
   // distinct pairs among the zero-level one and the potential ones
-  let distinct = 0;
-  const first = d.hasLeft != 0 ? 0 : 1;
-  for (let i = first; i <= d.nPot; i++) {
-    const e = pot0 + <usize>(i * POT_BYTES);
-    let dup = false;
-    for (let j = first; j < i && !dup; j++) dup = potSame(e, pot0 + <usize>(j * POT_BYTES));
-    if (!dup) distinct++;
-  }
+  const distinct = distinctPairs(pot0, d.hasLeft != 0 ? 0 : 1, d.nPot);
   // 3. the new left group: current facts + the top neurons, sorted by id
-  const nextIds = changetype<usize>(d) + <usize>O_NEXT;
+  const nextIds = scratch + <usize>S_NEXT;
   for (let i = 0; i < top; i++) {
-    const id = u16at(d, O_TOPID, i);
+    const id = u16at(changetype<Ctx>(scratch), S_TOPID, i);
     let j = i;
     while (j > 0 && <i32>load<u16>(nextIds + (<usize>(j - 1) << 1)) > id) {
       store<u16>(nextIds + (<usize>j << 1), load<u16>(nextIds + (<usize>(j - 1) << 1)));

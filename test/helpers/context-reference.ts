@@ -1,6 +1,6 @@
 // The `context` detector (assembly/context.ts) written plainly, for the tests: fact sets as sorted
 // arrays keyed by their text, contexts and left sets in Maps and arrays, every left set scanned
-// every step. Same limits as the kernel (2,048 contexts, 1,024 left sets, 4,096 neuron ids, 64
+// every step. Same limits as the kernel (1,536 contexts, 1,536 left sets, 6,144 neuron ids, 512
 // potential contexts a step), same forgetting when the memory is nearly full, same tie-breaks (by id).
 
 export interface ContextReferenceOptions {
@@ -28,9 +28,9 @@ interface Context {
 
 const key = (sensors: number[], neurons: number[]) => `${sensors.join(',')}|${neurons.join(',')}`;
 
-const MAX_CONTEXTS = 2048;
-const MAX_SETS = 1024;
-const POOL = 4096;
+const MAX_CONTEXTS = 1536;
+const MAX_SETS = 1536;
+const POOL = 6144;
 /** A forgotten context's id where a left set still names it: never present, so the set is never wholly present. */
 const DEAD = -1;
 
@@ -82,7 +82,7 @@ export class ContextReference {
     return [this.#contexts.length - 1, true];
   }
 
-  /** Whether a step may not find room for what it stores: 1 zero-level and 64 potential contexts, their left sets and neuron ids. */
+  /** Whether a step may not find room for what it usually stores: 65 contexts, their left sets and neuron ids. */
   #nearlyFull(): boolean {
     return this.#contexts.length > MAX_CONTEXTS - 65 || this.#sets.length > MAX_SETS - 65 || this.#pool > POOL - 65 * this.#o.maxActive;
   }
@@ -163,7 +163,7 @@ export class ContextReference {
               continue;
             }
           }
-          if (mayPropose && potential.length < 64) potential.push([sensors, neurons, hits]);
+          if (mayPropose && potential.length < 512) potential.push([sensors, neurons, hits]);
         }
       });
     }

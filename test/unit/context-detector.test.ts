@@ -91,9 +91,9 @@ describe('context detector (kernel)', () => {
         most = Math.max(most, ref.contexts);
       });
       expect(ref.forgets).toBeGreaterThan(10);
-      // it forgets before a step could run out of room (2,048 contexts, 1,024 left sets, 4,096 neuron ids)
-      expect(most).toBeLessThanOrEqual(2048);
-      expect(most).toBeGreaterThan(1500);
+      // it forgets before a step could run out of room (1,536 contexts, 1,536 left sets, 6,144 neuron ids)
+      expect(most).toBeLessThanOrEqual(1536);
+      expect(most).toBeGreaterThan(1400);
       expect(ref.deadSets).toBeGreaterThan(0);
       expect(differ).toBe(0);
     }
