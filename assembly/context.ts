@@ -286,6 +286,13 @@ function matchedCount(d: Ctx, s: i32, m: i32): i32 {
   return k;
 }
 
+/** Whether every neuron id of left set s is flagged (its sensor facts, its bucket's mask, are known present). */
+@inline function neuronsPresent(d: Ctx, s: i32): bool {
+  const off = u16at(d, O_SOFF, s), n = u8at(d, O_SN, s);
+  for (let i = 0; i < n; i++) if (u8at(d, O_FLAG, u16at(d, O_POOL, off + i)) == 0) return false;
+  return true;
+}
+
 function setFlags(d: Ctx, o: i32, n: i32, v: i32): void {
   for (let i = 0; i < n; i++) u8set(d, O_FLAG, u16at(d, o, i), v);
 }
@@ -576,10 +583,22 @@ function learn(d: Ctx, level: i32, predict: bool = true): f64 {
   if (d.hasLeft != 0) {
     if (newFlag) {
       // every left set with a fact present, in id order (the potential contexts' order)
+      const maxLeft = d.maxLeft;
       for (let s = 0; s < d.nSemi; s++) {
-        const k = matchedCount(d, s, m);
-        if (k == 0) continue;
-        const full = k == popcnt6(u8at(d, O_SMASK, s)) + u8at(d, O_SN, s);
+        // A set neither wholly present nor with at most maxLeft facts present does nothing: its
+        // count stops as soon as that is known.
+        const mask = u8at(d, O_SMASK, s);
+        let k = popcnt6(mask & m);
+        let missing = popcnt6(mask) - k;
+        if (missing > 0 && k > maxLeft) continue;
+        const off = u16at(d, O_SOFF, s), n = u8at(d, O_SN, s);
+        for (let i = 0; i < n; i++) {
+          if (u8at(d, O_FLAG, u16at(d, O_POOL, off + i)) != 0) k++;
+          else missing++;
+          if (missing > 0 && k > maxLeft) break;
+        }
+        if (k == 0 || (missing > 0 && k > maxLeft)) continue;
+        const full = missing == 0;
         for (let c = u16at(d, O_SFIRST, s) - 1; c >= 0; c = u16at(d, O_CNEXT, c) - 1) {
           if (c == newCtx) continue;
           if (full) selected++;
@@ -593,8 +612,7 @@ function learn(d: Ctx, level: i32, predict: bool = true): f64 {
       // only left sets wholly present matter: those whose sensor mask is within m
       for (let sub = m; ; sub = (sub - 1) & m) {
         for (let s = u16at(d, O_BUCKET, sub) - 1; s >= 0; s = u16at(d, O_SBNEXT, s) - 1) {
-          const n = u8at(d, O_SN, s);
-          if (matchedCount(d, s, m) != popcnt6(sub) + n) continue;
+          if (!neuronsPresent(d, s)) continue;
           for (let c = u16at(d, O_SFIRST, s) - 1; c >= 0; c = u16at(d, O_CNEXT, c) - 1) {
             selected++;
             if (visit(d, c, true, 0, cur, false, s, m)) {
@@ -637,7 +655,7 @@ function learn(d: Ctx, level: i32, predict: bool = true): f64 {
   let best = 0.0, predicted = 0;
   for (let sub = cur; ; sub = (sub - 1) & cur) {
     for (let s = u16at(d, O_BUCKET, sub) - 1; s >= 0; s = u16at(d, O_SBNEXT, s) - 1) {
-      if (matchedCount(d, s, cur) != popcnt6(sub) + u8at(d, O_SN, s)) continue;
+      if (!neuronsPresent(d, s)) continue;
       for (let c = u16at(d, O_SFIRST, s) - 1; c >= 0; c = u16at(d, O_CNEXT, c) - 1) {
         const total = u32at(d, O_TOTAL, c);
         const w = total > 0 ? <f64>u32at(d, O_CORRECT, c) / <f64>total : 0.0;
