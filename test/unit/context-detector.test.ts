@@ -111,6 +111,24 @@ describe('context detector (kernel)', () => {
     );
   });
 
+  it('property: detectors pushed in turn score as each alone (a step\'s working space is shared by all of them)', () => {
+    const k = kernelsNow('test');
+    fc.assert(
+      fc.property(seriesArb, seriesArb, setupArb, setupArb, (xa, xb, sa, sb) => {
+        const oa = withRange(sa, xa), ob = withRange(sb, xb);
+        const alone = [kernelScores(oa, xa).score, kernelScores(ob, xb).score];
+        const pa = create(oa), pb = create(ob);
+        for (let i = 0; i < Math.max(xa.length, xb.length); i++) {
+          if (i < xa.length) expect(k.detectorPush(pa, xa[i]!).score).toBe(alone[0]![i]);
+          if (i < xb.length) expect(k.detectorPush(pb, xb[i]!).score).toBe(alone[1]![i]);
+        }
+        k.detectorFree(pa);
+        k.detectorFree(pb);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('property: pushing one at a time equals the batch, and a snapshot taken anywhere continues exactly', () => {
     const k = kernelsNow('test');
     fc.assert(
