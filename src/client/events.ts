@@ -28,16 +28,16 @@ export interface PipelineDeps {
 export class EventPipeline {
   context: EventContext;
   readonly report: SanitizeReport = { changed: 0 };
-  private readonly scrubUrls: boolean;
+  readonly #scrubUrls: boolean;
 
   constructor(private readonly d: PipelineDeps) {
-    this.scrubUrls = d.config.scrub?.urls !== false;
-    this.context = buildContext(d.config.app ?? {}, this.scrubUrls);
+    this.#scrubUrls = d.config.scrub?.urls !== false;
+    this.context = buildContext(d.config.app ?? {}, this.#scrubUrls);
   }
 
   /** Re-reads the page (URL, title) into the context: on page(). */
   refreshContext(): EventContext {
-    return (this.context = buildContext(this.d.config.app ?? {}, this.scrubUrls));
+    return (this.context = buildContext(this.d.config.app ?? {}, this.#scrubUrls));
   }
 
   /** Consent, beforeSend, then delivery. Drops are counted with their reason, never thrown. */

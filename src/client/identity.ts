@@ -27,37 +27,42 @@ export class Identity {
   /** Consent explicitly refused (as opposed to not given yet, when events wait in the queue). */
   consentDenied = false;
 
+  readonly #store: KeyValueStore;
+  readonly #options: IdentityOptions;
+
   constructor(
-    private readonly store: KeyValueStore,
-    private readonly options: IdentityOptions,
+    store: KeyValueStore,
+    options: IdentityOptions,
   ) {
-    this.load();
+    this.#store = store;
+    this.#options = options;
+    this.#load();
   }
 
-  private key(name: string): string {
-    return `${this.options.prefix}:${name}`;
+  #key(name: string): string {
+    return `${this.#options.prefix}:${name}`;
   }
 
   /** Reads the persisted state, or starts a fresh install's. */
-  private load(): void {
-    const s = this.store;
-    const consent = s.get(this.key('consent'));
-    this.optedOut = s.get(this.key('optout')) === '1' || (this.options.respectDoNotTrack && doNotTrack());
-    this.consented = !this.options.requireConsent || consent === '1';
+  #load(): void {
+    const s = this.#store;
+    const consent = s.get(this.#key('consent'));
+    this.optedOut = s.get(this.#key('optout')) === '1' || (this.#options.respectDoNotTrack && doNotTrack());
+    this.consented = !this.#options.requireConsent || consent === '1';
     this.consentDenied = consent === '0';
-    this.anonymousId = s.get(this.key('anonymous_id')) ?? '';
-    if (!this.anonymousId) this.newAnonymousId();
-    this.userId = s.get(this.key('user_id'));
+    this.anonymousId = s.get(this.#key('anonymous_id')) ?? '';
+    if (!this.anonymousId) this.#newAnonymousId();
+    this.userId = s.get(this.#key('user_id'));
     try {
-      this.superProperties = JSON.parse(s.get(this.key('super')) ?? '{}');
+      this.superProperties = JSON.parse(s.get(this.#key('super')) ?? '{}');
     } catch {
       this.superProperties = {};
     }
   }
 
-  private newAnonymousId(): void {
-    this.anonymousId = this.options.ids.uuidv7(this.options.now());
-    this.store.set(this.key('anonymous_id'), this.anonymousId);
+  #newAnonymousId(): void {
+    this.anonymousId = this.#options.ids.uuidv7(this.#options.now());
+    this.#store.set(this.#key('anonymous_id'), this.anonymousId);
   }
 
   /** Whether delivery must hold back. */
@@ -67,37 +72,37 @@ export class Identity {
 
   identify(userId: string): void {
     this.userId = userId;
-    this.store.set(this.key('user_id'), userId);
+    this.#store.set(this.#key('user_id'), userId);
   }
 
   register(properties: Record<string, unknown>): void {
     this.superProperties = { ...this.superProperties, ...properties };
-    this.store.set(this.key('super'), JSON.stringify(this.superProperties));
+    this.#store.set(this.#key('super'), JSON.stringify(this.superProperties));
   }
 
   /** A new anonymous person (logout): user id and super properties go. */
   reset(): void {
     this.userId = null;
     this.superProperties = {};
-    this.store.remove(this.key('user_id'));
-    this.store.remove(this.key('super'));
-    this.newAnonymousId();
+    this.#store.remove(this.#key('user_id'));
+    this.#store.remove(this.#key('super'));
+    this.#newAnonymousId();
   }
 
   consent(granted: boolean): void {
     this.consented = granted;
     this.consentDenied = !granted;
-    this.store.set(this.key('consent'), granted ? '1' : '0');
+    this.#store.set(this.#key('consent'), granted ? '1' : '0');
   }
 
   optOut(): void {
     this.optedOut = true;
-    this.store.set(this.key('optout'), '1');
+    this.#store.set(this.#key('optout'), '1');
   }
 
   /** Everything persisted goes; in memory too, so the client behaves like a fresh install. */
   forget(): void {
-    for (const k of ['anonymous_id', 'user_id', 'super', 'consent', 'optout']) this.store.remove(this.key(k));
-    this.load();
+    for (const k of ['anonymous_id', 'user_id', 'super', 'consent', 'optout']) this.#store.remove(this.#key(k));
+    this.#load();
   }
 }

@@ -9,33 +9,40 @@ import type { OnDemandParts } from './on-demand.js';
 export class PartsLink {
   /** The on-demand chunk, loaded once (a failure reported once, retried after a back-off). */
   readonly parts: () => Promise<OnDemandParts>;
-  private starting: Promise<Runtime> | null = null;
-  private reported = new Set<string>();
+  #starting: Promise<Runtime> | null = null;
+  #reported = new Set<string>();
   /** The page's runtime once this client holds a lease on it. */
   current: Runtime | null = null;
   /** Waiting for the runtime: called once a start succeeds, even one after a failed start. */
-  private readonly waiting: ((rt: Runtime) => void)[] = [];
+  readonly #waiting: ((rt: Runtime) => void)[] = [];
   /** This client's lease on the page's runtime. */
-  private readonly lease = Object.freeze({ holder: 'avila-telemetry client' });
-  private closed = false;
+  readonly #lease = Object.freeze({ holder: 'avila-telemetry client' });
+  #closed = false;
   /** Whether this client asked for the runtime (and so may hold a lease to give back). */
-  private leasing = false;
+  #leasing = false;
+
+  readonly #options: RuntimeOptions;
+  readonly #workers: boolean;
+  readonly #report: (e: Error) => void;
 
   constructor(
     load: () => Promise<OnDemandParts>,
-    private readonly options: RuntimeOptions,
-    private readonly workers: boolean,
-    private readonly report: (e: Error) => void,
+    options: RuntimeOptions,
+    workers: boolean,
+    report: (e: Error) => void,
   ) {
+    this.#options = options;
+    this.#workers = workers;
+    this.#report = report;
     this.parts = lazily(load, (cause) => this.reportOnce(chunkError('watch, forecasts, analysis', cause)));
   }
 
   /** Reports an error once per distinct message (a failure repeats on every call that meets it). */
   reportOnce(e: unknown): Error {
     const error = e instanceof Error ? e : new Error(String(e));
-    if (!this.reported.has(error.message)) {
-      this.reported.add(error.message);
-      this.report(error);
+    if (!this.#reported.has(error.message)) {
+      this.#reported.add(error.message);
+      this.#report(error);
     }
     return error;
   }
@@ -43,19 +50,19 @@ export class PartsLink {
   /** The page's runtime (started with this client's options if nobody started it). */
   runtime(): Promise<Runtime> {
     if (this.current) return Promise.resolve(this.current);
-    if (this.starting) return this.starting;
-    this.leasing = true;
-    const attempt = this.parts().then((p) => p.acquireRuntime(this.lease, this.options, this.workers ? p.webWorkers : null));
-    this.starting = attempt;
+    if (this.#starting) return this.#starting;
+    this.#leasing = true;
+    const attempt = this.parts().then((p) => p.acquireRuntime(this.#lease, this.#options, this.#workers ? p.webWorkers : null));
+    this.#starting = attempt;
     attempt.then(
       (rt) => {
-        this.starting = null;
-        if (this.closed) return;
+        this.#starting = null;
+        if (this.#closed) return;
         this.current = rt;
-        for (const f of this.waiting.splice(0)) f(rt);
+        for (const f of this.#waiting.splice(0)) f(rt);
       },
       (e: unknown) => {
-        this.starting = null;
+        this.#starting = null;
         this.reportOnce(e);
       },
     );
@@ -69,15 +76,15 @@ export class PartsLink {
    */
   whenRuntime(f: (rt: Runtime) => void): void {
     if (this.current) return f(this.current);
-    this.waiting.push(f);
+    this.#waiting.push(f);
     void this.runtime().catch(() => {});
   }
 
   /** Gives up this client's lease (the runtime stays up while the analysis API or others use it). */
   close(): void {
-    this.closed = true;
+    this.#closed = true;
     this.current = null;
-    this.waiting.length = 0;
-    if (this.leasing) void this.parts().then((p) => p.releaseRuntime(this.lease), () => {});
+    this.#waiting.length = 0;
+    if (this.#leasing) void this.parts().then((p) => p.releaseRuntime(this.#lease), () => {});
   }
 }

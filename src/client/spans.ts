@@ -70,10 +70,14 @@ export interface EndedSpan {
  * given; what user values make fail (a throwing toString) is found when the record is built.
  */
 class LoggedSpan implements Span, EndedSpan {
-  private ops: SpanOp[] | null = [];
+  #ops: SpanOp[] | null = [];
   readonly start: number;
   /** A span that is not recorded keeps nothing: only its ids matter (for propagation). */
   readonly attributes: Record<string, unknown>;
+
+  readonly #now: () => number;
+  readonly #onEnd: (span: LoggedSpan, ops: SpanOp[], endMs: number) => void;
+  readonly #fail: (e: unknown) => void;
 
   constructor(
     readonly name: string,
@@ -83,44 +87,47 @@ class LoggedSpan implements Span, EndedSpan {
     readonly sampled: boolean,
     readonly kind: number,
     attributes: Record<string, unknown> | undefined,
-    private readonly now: () => number,
-    private readonly onEnd: (span: LoggedSpan, ops: SpanOp[], endMs: number) => void,
-    private readonly fail: (e: unknown) => void,
+    now: () => number,
+    onEnd: (span: LoggedSpan, ops: SpanOp[], endMs: number) => void,
+    fail: (e: unknown) => void,
   ) {
+    this.#now = now;
+    this.#onEnd = onEnd;
+    this.#fail = fail;
     this.start = now();
     this.attributes = sampled && attributes && typeof attributes === 'object' ? { ...attributes } : {};
   }
 
   setAttribute(key: string, value: unknown): Span {
-    if (this.sampled && typeof key === 'string') this.ops?.push([0, key, value]);
+    if (this.sampled && typeof key === 'string') this.#ops?.push([0, key, value]);
     return this;
   }
 
   addEvent(eventName: string, attrs?: Record<string, unknown>): Span {
     try {
-      if (this.sampled) this.ops?.push([1, eventName, attrs, this.now()]);
+      if (this.sampled) this.#ops?.push([1, eventName, attrs, this.#now()]);
     } catch (e) {
-      this.fail(e); // a test clock that throws
+      this.#fail(e); // a test clock that throws
     }
     return this;
   }
 
   setStatus(status: SpanStatus, message?: string): Span {
-    if (this.sampled) this.ops?.push([2, status, message]);
+    if (this.sampled) this.#ops?.push([2, status, message]);
     return this;
   }
 
   end(endTime?: number): void {
-    const ops = this.ops;
+    const ops = this.#ops;
     if (!ops) return;
-    this.ops = null;
+    this.#ops = null;
     try {
       const start = this.start;
       // Only a plausible wall-clock time in ms is taken; anything else means now.
-      const end = typeof endTime === 'number' && endTime > start - 86_400_000 && endTime < start + 365 * 86_400_000 ? endTime : this.now();
-      this.onEnd(this, ops, Math.max(end, start));
+      const end = typeof endTime === 'number' && endTime > start - 86_400_000 && endTime < start + 365 * 86_400_000 ? endTime : this.#now();
+      this.#onEnd(this, ops, Math.max(end, start));
     } catch (e) {
-      this.fail(e);
+      this.#fail(e);
     }
   }
 

@@ -84,120 +84,120 @@ const now = () => Date.now();
  * `enqueue()` is O(1) and never throws; everything else is asynchronous.
  */
 export class Delivery {
-  private readonly o: Required<Pick<DeliveryOptions, 'concurrency' | 'persistDelayMs' | 'compression'>> & DeliveryOptions;
-  private readonly batch: { maxEvents: number; maxBytes: number; intervalMs: number };
-  private readonly retry: { baseMs: number; maxMs: number };
-  private readonly fetchFn: typeof fetch;
+  readonly #o: Required<Pick<DeliveryOptions, 'concurrency' | 'persistDelayMs' | 'compression'>> & DeliveryOptions;
+  readonly #batch: { maxEvents: number; maxBytes: number; intervalMs: number };
+  readonly #retry: { baseMs: number; maxMs: number };
+  readonly #fetchFn: typeof fetch;
   /** Events not yet written to the queue; serialized only when they are written, off the hot path. */
-  private buffer: { event: WireEvent; signal: QueueItem['signal'] }[] = [];
+  #buffer: { event: WireEvent; signal: QueueItem['signal'] }[] = [];
   /** Events handed to the queue whose transaction has not committed yet (lost if the page dies now). */
   private readonly uncommitted = new Map<string, QueueItem>();
-  private persistTimer: ReturnType<typeof setTimeout> | null = null;
+  #persistTimer: ReturnType<typeof setTimeout> | null = null;
   /** The queue once open: its write side until the sending code completes it (`full`). */
-  private queue: QueueStore | null = null;
-  private readonly queueReady: Promise<QueueStore>;
+  #queue: QueueStore | null = null;
+  readonly #queueReady: Promise<QueueStore>;
   private full: EventQueue | null = null;
-  private readonly limits: QueueLimits;
+  readonly #limits: QueueLimits;
   private readonly exit: ExitFlush;
   /** The sending side once loaded (sending.ts); until then events wait in the queue. */
-  private sending: Sending | null = null;
-  private sendingReady: Promise<Sending | null>;
-  private loadDelay = 0;
-  private online = typeof navigator === 'undefined' || navigator.onLine !== false;
-  private paused = false;
-  private closed = false;
-  private readonly counters = { batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0 };
-  private readonly removeListeners: (() => void)[] = [];
+  #sending: Sending | null = null;
+  #sendingReady: Promise<Sending | null>;
+  #loadDelay = 0;
+  #online = typeof navigator === 'undefined' || navigator.onLine !== false;
+  #paused = false;
+  #closed = false;
+  readonly #counters = { batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0 };
+  readonly #removeListeners: (() => void)[] = [];
   /** Why events are kept in memory although IndexedDB was asked for, or null. */
   storageProblem: string | null = null;
 
   constructor(options: DeliveryOptions) {
-    this.o = { concurrency: 2, persistDelayMs: 50, compression: 'gzip', ...options };
-    this.batch = { maxEvents: 100, maxBytes: 64 * 1024, intervalMs: 5000, ...options.batch };
-    this.retry = { baseMs: 1000, maxMs: 60_000, ...options.retry };
-    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
-    this.exit = new ExitFlush({ name: this.name, endpoint: this.o.endpoint, apiKey: this.o.apiKey, fetch: this.fetchFn, maxEvents: this.batch.maxEvents, persistent: this.o.storage !== 'memory' });
-    this.limits = { ...DEFAULT_QUEUE_LIMITS, ...options.queue };
-    this.queueReady = this.openQueue();
-    this.sendingReady = this.startSending();
-    this.installListeners();
+    this.#o = { concurrency: 2, persistDelayMs: 50, compression: 'gzip', ...options };
+    this.#batch = { maxEvents: 100, maxBytes: 64 * 1024, intervalMs: 5000, ...options.batch };
+    this.#retry = { baseMs: 1000, maxMs: 60_000, ...options.retry };
+    this.#fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.exit = new ExitFlush({ name: this.#name, endpoint: this.#o.endpoint, apiKey: this.#o.apiKey, fetch: this.#fetchFn, maxEvents: this.#batch.maxEvents, persistent: this.#o.storage !== 'memory' });
+    this.#limits = { ...DEFAULT_QUEUE_LIMITS, ...options.queue };
+    this.#queueReady = this.#openQueue();
+    this.#sendingReady = this.#startSending();
+    this.#installListeners();
   }
 
   /** Loads the sending side and starts it; a failed load is reported once and tried again later. */
-  private startSending(): Promise<Sending | null> {
+  #startSending(): Promise<Sending | null> {
     const self = this;
     const host: Omit<DrainHost, 'leadership'> = {
       get paused() {
-        return self.paused;
+        return self.#paused;
       },
       get online() {
-        return self.online;
+        return self.#online;
       },
       get closed() {
-        return self.closed;
+        return self.#closed;
       },
-      wentOffline: () => (this.online = false),
-      report: (e) => this.report(e),
+      wentOffline: () => (this.#online = false),
+      report: (e) => this.#report(e),
     };
-    return (this.o.loadSending ?? loadSending)().then(
+    return (this.#o.loadSending ?? loadSending)().then(
       (m) => {
-        if (this.closed) return null;
-        this.sending = m.startSending(host, this.queueReady, this.limits, { ...this.o, name: this.name, batch: this.batch, retry: this.retry, fetch: this.fetchFn }, this.counters);
-        void this.sending.queue.then((q) => (this.full = q), () => {});
-        return this.sending;
+        if (this.#closed) return null;
+        this.#sending = m.startSending(host, this.#queueReady, this.#limits, { ...this.#o, name: this.#name, batch: this.#batch, retry: this.#retry, fetch: this.#fetchFn }, this.#counters);
+        void this.#sending.queue.then((q) => (this.full = q), () => {});
+        return this.#sending;
       },
       (cause: unknown) => {
-        if (this.loadDelay === 0) {
-          this.report(
+        if (this.#loadDelay === 0) {
+          this.#report(
             new Error(
               `avila-telemetry: could not load its sending code (${(cause as Error)?.message ?? cause}). Events are kept in the queue until it loads, on this page or a later one; serve the files of the package's dist/ folder next to the script, or see docs/bundlers.md.`,
               { cause },
             ),
           );
         }
-        this.loadDelay = this.loadDelay ? Math.min(5 * 60_000, this.loadDelay * 2) : LOAD_RETRY_MS;
+        this.#loadDelay = this.#loadDelay ? Math.min(5 * 60_000, this.#loadDelay * 2) : LOAD_RETRY_MS;
         const retry = setTimeout(() => {
-          if (!this.closed) this.sendingReady = this.startSending();
-        }, this.loadDelay);
+          if (!this.#closed) this.#sendingReady = this.#startSending();
+        }, this.#loadDelay);
         (retry as { unref?: () => void }).unref?.();
         return null;
       },
     );
   }
 
-  private get name(): string {
-    return this.o.queueName ?? `avila-telemetry:${this.o.endpoint ?? this.o.otlpEndpoint ?? 'default'}`;
+  get #name(): string {
+    return this.#o.queueName ?? `avila-telemetry:${this.#o.endpoint ?? this.#o.otlpEndpoint ?? 'default'}`;
   }
 
-  private async openQueue(): Promise<QueueStore> {
-    const limits = this.limits;
+  async #openQueue(): Promise<QueueStore> {
+    const limits = this.#limits;
     let q: QueueStore;
-    if (this.o.storage !== 'memory' && typeof indexedDB !== 'undefined') {
+    if (this.#o.storage !== 'memory' && typeof indexedDB !== 'undefined') {
       try {
-        q = await this.openIdb();
+        q = await this.#openIdb();
       } catch (e) {
         // Reported once, counted in stats().storageProblem; events stay in a bounded memory queue.
         this.storageProblem = `IndexedDB unusable (${(e as Error)?.message}); events are kept in memory`;
-        this.report(new Error(`avila-telemetry: ${this.storageProblem}`));
+        this.#report(new Error(`avila-telemetry: ${this.storageProblem}`));
         q = new MemoryQueue(limits);
       }
     } else {
       q = new MemoryQueue(limits);
     }
-    this.queue = q;
+    this.#queue = q;
     return q;
   }
 
   /** IdbWriter.open, bounded: a blocked upgrade or a hung open must not hold every event forever. */
-  private openIdb(): Promise<QueueStore> {
-    const ms = this.o.storageTimeoutMs ?? 5000;
+  #openIdb(): Promise<QueueStore> {
+    const ms = this.#o.storageTimeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
       let late = false;
       const timer = setTimeout(() => {
         late = true;
         reject(new Error(`no answer within ${ms} ms`));
       }, ms);
-      IdbWriter.open(this.name).then(
+      IdbWriter.open(this.#name).then(
         (q) => {
           clearTimeout(timer);
           if (late) q.close(); // opened after we gave up: the memory queue has taken over
@@ -211,18 +211,18 @@ export class Delivery {
     });
   }
 
-  private installListeners(): void {
+  #installListeners(): void {
     if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return;
     const on = (target: EventTarget, type: string, fn: () => void) => {
       target.addEventListener(type, fn);
-      this.removeListeners.push(() => target.removeEventListener(type, fn));
+      this.#removeListeners.push(() => target.removeEventListener(type, fn));
     };
     on(window, 'online', () => {
-      this.online = true;
-      this.sending?.drain.wake();
+      this.#online = true;
+      this.#sending?.drain.wake();
     });
-    on(window, 'offline', () => (this.online = false));
-    if (this.o.exitFlush !== false) {
+    on(window, 'offline', () => (this.#online = false));
+    if (this.#o.exitFlush !== false) {
       on(window, 'pagehide', () => this.flushOnExit());
       if (typeof document !== 'undefined') {
         on(document, 'visibilitychange', () => {
@@ -232,77 +232,77 @@ export class Delivery {
     }
   }
 
-  private report(e: Error): void {
-    notify(this.o.onError, e);
+  #report(e: Error): void {
+    notify(this.#o.onError, e);
   }
 
   // ---- intake ----
 
   /** Adds an event. O(1): the write to the queue happens a moment later, in bulk. */
   enqueue(event: WireEvent, signal: QueueItem['signal'] = 'logs'): void {
-    if (this.closed) return;
-    this.buffer.push({ event, signal });
+    if (this.#closed) return;
+    this.#buffer.push({ event, signal });
     // Writes are batched: IndexedDB costs milliseconds per transaction, microseconds per event.
-    if (this.buffer.length >= PERSIST_EVENTS) this.persistSoon(0);
-    else this.persistSoon(this.o.persistDelayMs);
+    if (this.#buffer.length >= PERSIST_EVENTS) this.#persistSoon(0);
+    else this.#persistSoon(this.#o.persistDelayMs);
   }
 
   /** Counts events the client dropped before they reached the queue (consent, sampling, invalid). */
   countDrop(reason: DropReason, n = 1): void {
-    void this.queueReady.then((q) => q.addDrops(reason, n)).catch(() => {});
+    void this.#queueReady.then((q) => q.addDrops(reason, n)).catch(() => {});
   }
 
-  private persistSoon(delay: number): void {
-    if (this.persistTimer !== null) {
+  #persistSoon(delay: number): void {
+    if (this.#persistTimer !== null) {
       // Already due at least this soon: nothing to do (re-arming per event costs more than track()).
-      if (delay > 0 || this.persistImmediate) return;
-      clearTimeout(this.persistTimer);
+      if (delay > 0 || this.#persistImmediate) return;
+      clearTimeout(this.#persistTimer);
     }
-    this.persistImmediate = delay === 0;
-    this.persistTimer = setTimeout(() => {
-      this.persistTimer = null;
-      this.persistImmediate = false;
-      void this.persist();
+    this.#persistImmediate = delay === 0;
+    this.#persistTimer = setTimeout(() => {
+      this.#persistTimer = null;
+      this.#persistImmediate = false;
+      void this.#persist();
     }, delay);
   }
 
-  private persistImmediate = false;
+  #persistImmediate = false;
 
-  private readonly serializer = new EventSerializer((e) => {
+  readonly #serializer = new EventSerializer((e) => {
     this.countDrop('invalid');
-    this.report(e);
+    this.#report(e);
   });
-  private serialize(buffered: { event: WireEvent; signal: QueueItem['signal'] }[]): QueueItem[] {
-    return this.serializer.serialize(buffered);
+  #serialize(buffered: { event: WireEvent; signal: QueueItem['signal'] }[]): QueueItem[] {
+    return this.#serializer.serialize(buffered);
   }
 
-  private async persist(): Promise<void> {
-    if (this.buffer.length === 0) return;
-    const items = this.serialize(this.buffer);
-    this.buffer = [];
+  async #persist(): Promise<void> {
+    if (this.#buffer.length === 0) return;
+    const items = this.#serialize(this.#buffer);
+    this.#buffer = [];
     for (const i of items) this.uncommitted.set(i.id, i);
     try {
-      await (this.full ?? (await this.queueReady)).append(items);
+      await (this.full ?? (await this.#queueReady)).append(items);
     } catch (e) {
-      this.report(new Error(`avila-telemetry: could not store ${items.length} events: ${(e as Error)?.message}`));
-      await this.queue?.addDrops('storage_full', items.length).catch(() => {});
+      this.#report(new Error(`avila-telemetry: could not store ${items.length} events: ${(e as Error)?.message}`));
+      await this.#queue?.addDrops('storage_full', items.length).catch(() => {});
     } finally {
       for (const i of items) this.uncommitted.delete(i.id);
     }
-    this.sending?.drain.wake();
+    this.#sending?.drain.wake();
   }
 
   // ---- page exit ----
 
   /** On pagehide / hidden (see exit-flush.ts). */
   flushOnExit(): void {
-    if (this.closed) return;
-    if (this.persistTimer !== null) clearTimeout(this.persistTimer);
-    this.persistTimer = null;
-    const fresh = this.serialize(this.buffer);
-    this.buffer = [];
+    if (this.#closed) return;
+    if (this.#persistTimer !== null) clearTimeout(this.#persistTimer);
+    this.#persistTimer = null;
+    const fresh = this.#serialize(this.#buffer);
+    this.#buffer = [];
     for (const i of fresh) this.uncommitted.set(i.id, i);
-    this.exit.run(this.queue, fresh, this.uncommitted, this.paused);
+    this.exit.run(this.#queue, fresh, this.uncommitted, this.#paused);
   }
 
   // ---- control ----
@@ -310,16 +310,16 @@ export class Delivery {
   /** Writes buffered events and sends everything queued now, ignoring the batch interval. */
   async flush(timeoutMs = 10_000): Promise<void> {
     const until = now() + timeoutMs;
-    await this.persist();
+    await this.#persist();
     // The sending side may still be loading (the client's first moments): wait for it, in time.
-    const sending = await within(this.sendingReady, until);
+    const sending = await within(this.#sendingReady, until);
     if (sending) await sending.flush(until);
   }
 
   /** Stops or resumes sending (consent). Events keep being queued while paused. */
   setPaused(paused: boolean): void {
-    this.paused = paused;
-    if (!paused) this.sending?.drain.wake();
+    this.#paused = paused;
+    if (!paused) this.#sending?.drain.wake();
   }
 
   /**
@@ -327,27 +327,27 @@ export class Delivery {
    * many events that was. The deletion is ordered before any event added after this call.
    */
   clear(): Promise<number> {
-    const buffered = this.buffer.length + this.uncommitted.size;
-    this.buffer = [];
-    const cleared = this.queue ? this.queue.clear() : this.queueReady.then((q) => q.clear());
+    const buffered = this.#buffer.length + this.uncommitted.size;
+    this.#buffer = [];
+    const cleared = this.#queue ? this.#queue.clear() : this.#queueReady.then((q) => q.clear());
     return cleared.then((n) => n + buffered);
   }
 
   async stats(): Promise<DeliveryStats> {
-    const q = this.queue;
+    const q = this.#queue;
     const s = q ? await q.stats() : { count: 0, bytes: 0 };
     return {
-      buffered: this.buffer.length,
+      buffered: this.#buffer.length,
       queued: s.count,
       queuedBytes: s.bytes,
       inFlight: 0,
       circuit: 'closed',
       leader: false,
-      ...this.sending?.state(),
-      ...this.counters,
+      ...this.#sending?.state(),
+      ...this.#counters,
       drops: q ? await q.drops() : {},
-      online: this.online,
-      paused: this.paused,
+      online: this.#online,
+      paused: this.#paused,
       storage: q ? q.kind : 'pending',
       storageProblem: this.storageProblem,
       exitSends: { ...this.exit.sends },
@@ -357,10 +357,10 @@ export class Delivery {
   /** Flushes, then stops: no timers, listeners or lock left behind. */
   async shutdown(timeoutMs = 5000): Promise<void> {
     await this.flush(timeoutMs).catch(() => {});
-    this.closed = true;
-    for (const off of this.removeListeners.splice(0)) off();
-    await this.sending?.stop();
-    this.queue?.close();
+    this.#closed = true;
+    for (const off of this.#removeListeners.splice(0)) off();
+    await this.#sending?.stop();
+    this.#queue?.close();
   }
 }
 

@@ -27,7 +27,7 @@ export interface ExitContext {
 export class ExitFlush {
   /** Events already sent by this page's exit flush (pagehide and visibilitychange both call it). */
   private readonly sent = new Set<string>();
-  private keepaliveInFlight = 0;
+  #keepaliveInFlight = 0;
   readonly sends = { keepalive: 0, beacon: 0, plain: 0 };
 
   constructor(private readonly c: ExitContext) {}
@@ -63,16 +63,16 @@ export class ExitFlush {
       return;
     }
     const holdUntil = Date.now() + EXIT_HOLD_MS;
-    let budget = EXIT_BUDGET - this.keepaliveInFlight;
+    let budget = EXIT_BUDGET - this.#keepaliveInFlight;
     const sent = new Set<string>();
-    for (const chunk of this.chunks(items)) {
+    for (const chunk of this.#chunks(items)) {
       const batchId = uuidv7();
       const body = encodeJsonBatch(batchId, chunk.map((i, k) => ({ ...i, seq: -k - 1, bytes: 0 })), { apiKey: this.c.apiKey });
       const size = byteLength(body);
       if (size > budget) break; // the rest waits in the queue, if its write commits
       budget -= size;
       recordExit(this.c.name, { batchId, ids: chunk.map((c) => c.id), at: Date.now() });
-      if (!this.send(body, size, () => forgetExit(this.c.name, batchId))) break;
+      if (!this.#send(body, size, () => forgetExit(this.c.name, batchId))) break;
       for (const c of chunk) {
         sent.add(c.id);
         this.sent.add(c.id);
@@ -85,18 +85,18 @@ export class ExitFlush {
   }
 
   /** One exit request: fetch keepalive, else sendBeacon, else a plain fetch. False when nothing could be sent. */
-  private send(body: string, size: number, confirm: () => void): boolean {
+  #send(body: string, size: number, confirm: () => void): boolean {
     const url = this.c.endpoint!;
     const headers = { 'content-type': 'text/plain' }; // a simple request: no CORS preflight
-    this.keepaliveInFlight += size;
+    this.#keepaliveInFlight += size;
     try {
       const request = this.c.fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit', headers });
       this.sends.keepalive++;
-      request.then((r) => void (r.ok && confirm()), () => {}).finally(() => (this.keepaliveInFlight -= size));
+      request.then((r) => void (r.ok && confirm()), () => {}).finally(() => (this.#keepaliveInFlight -= size));
       return true;
     } catch {
       // Over the browser's keepalive quota: fetch throws a TypeError synchronously.
-      this.keepaliveInFlight -= size;
+      this.#keepaliveInFlight -= size;
     }
     try {
       if (typeof navigator !== 'undefined' && typeof navigator.sendBeacon === 'function' && navigator.sendBeacon(url, new Blob([body], { type: 'text/plain' }))) {
@@ -113,7 +113,7 @@ export class ExitFlush {
     }
   }
 
-  private *chunks(items: QueueItem[]): Generator<QueueItem[]> {
+  *#chunks(items: QueueItem[]): Generator<QueueItem[]> {
     let chunk: QueueItem[] = [];
     let bytes = 0;
     for (const i of items) {

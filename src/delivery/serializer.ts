@@ -5,14 +5,14 @@ import type { WireEvent } from './types.js';
 
 /** Serializes events for a queue or a batch; the shared context objects are serialized once each. */
 export class EventSerializer {
-  private readonly contexts = new WeakMap<object, string>();
+  readonly #contexts = new WeakMap<object, string>();
 
   /** `onInvalid` gets the error for an event that cannot be serialized (dropped, the others go on). */
   constructor(private readonly onInvalid: (error: Error) => void) {}
 
-  private contextJson(context: object): string {
-    let s = this.contexts.get(context);
-    if (s === undefined) this.contexts.set(context, (s = JSON.stringify(context)));
+  #contextJson(context: object): string {
+    let s = this.#contexts.get(context);
+    if (s === undefined) this.#contexts.set(context, (s = JSON.stringify(context)));
     return s;
   }
 
@@ -22,7 +22,7 @@ export class EventSerializer {
       try {
         const { context, ...rest } = event;
         const item: QueueItem = { id: event.id, json: JSON.stringify(rest), signal };
-        if (context) item.ctx = this.contextJson(context);
+        if (context) item.ctx = this.#contextJson(context);
         items.push(item);
       } catch (e) {
         // An event beforeSend made unserializable: dropped and counted, the others go on.
