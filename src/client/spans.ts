@@ -56,7 +56,7 @@ export type SpanOp =
   | [op: 1, name: unknown, attributes: Record<string, unknown> | undefined, time: number] // addEvent
   | [op: 2, status: SpanStatus, message: unknown]; // setStatus
 
-/** A span as it ended: its fields, what its methods did, and its end time (ms). */
+/** What the record of an ended span is built from, besides its log: the span's own fields. */
 export interface EndedSpan {
   readonly kind: number;
   readonly parentSpanId: string | undefined;
