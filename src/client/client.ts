@@ -1,26 +1,25 @@
-// The client: composes identity and consent, the event pipeline, instruments, spans and the rules
-// (watch, alerts, SLOs) over one delivery stage. What every page needs is here; the rest loads on
-// first use (parts.ts → on-demand.ts).
+// The client's first script: identity and consent, the event pipeline, instruments and spans over
+// one delivery stage. What every page needs at once is here; the rest (the rules fed by
+// metric values, forecasts, autocapture, the page's runtime) is deferred code (extras.ts), set up
+// when its chunk arrives, and the calls made before then wait for it in order.
 import { Delivery, type DeliveryOptions } from '../delivery/delivery.js';
-import type { Health, RuntimeOptions } from '../runtime/index.js';
-import { startAutocapture } from './autocapture/start.js';
+import type { Health } from '../runtime/index.js';
 import { clock } from './context.js';
 import { Emitter } from './emitter.js';
 import { EventPipeline } from './events.js';
+import type { ClientExtras } from './extras.js';
 import { emptyDeliveryStats } from './noop.js';
 import type { ClientForecast, ClientForecastOptions } from './forecast/types.js';
 import { Identity } from './identity.js';
 import { createInstruments } from './instruments/instruments.js';
 import { Recording } from './instruments/recording.js';
 import { lazily, chunkError } from './lazy.js';
-import { loadDeferred, type DeferredModule } from './load-deferred.js';
+import { loadDeferred } from './load-deferred.js';
 import { loadParts } from './load-parts.js';
-import { PartsLink } from './parts.js';
 import { DEFAULT_SANITIZE, sanitizeName, type SanitizeLimits } from './sanitize.js';
 import { Sessions } from './session.js';
 import { emptyStatus } from './slo/status.js';
 import type { SloStatus } from './slo/types.js';
-import type { Rules } from './rules.js';
 import { noopSpan } from './spans.js';
 import { createTracing } from './tracing.js';
 import { browserStore } from './storage.js';
@@ -45,15 +44,6 @@ function endpointUrl(value: unknown, option: string): string | undefined {
     throw new TypeError(`init(): ${option} must be an absolute http(s) URL or a path starting with '/', got '${text}'`);
   }
   return text;
-}
-
-/** The runtime options: `runtime`, with the top-level shorthands `wasm`/`wasmUrl` and `worker`. */
-function runtimeOptionsOf(config: ClientConfig): RuntimeOptions {
-  const options: RuntimeOptions = { ...config.runtime };
-  const wasm = config.wasm ?? config.wasmUrl;
-  if (wasm !== undefined) options.wasm = wasm;
-  if (config.worker !== undefined) options.worker = config.worker;
-  return options;
 }
 
 /**
@@ -112,12 +102,22 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
       ? null
       : new Sessions(store, `${config.storageKey ?? 'avila'}:session`, { timeoutMs: config.session?.timeoutMs ?? 30 * 60_000, maxLengthMs: config.session?.maxLengthMs ?? 24 * 3_600_000, ids });
 
-  const link = new PartsLink(host.parts ?? loadParts, runtimeOptionsOf(config), host.workers !== false, fail);
+  const reported = new Set<string>();
+  const reportOnce = (e: unknown): Error => {
+    const error = e instanceof Error ? e : new Error(String(e));
+    if (!reported.has(error.message)) {
+      reported.add(error.message);
+      fail(error);
+    }
+    return error;
+  };
+  /** The on-demand code (the page's runtime, detectors, forecasts, OTLP encoding), loaded on first use. */
+  const parts = lazily(host.parts ?? loadParts, (cause) => reportOnce(chunkError('watch, forecasts, analysis', cause)));
   const delivery: DeliveryPort = (host.delivery ?? ((o: DeliveryOptions) => new Delivery(o)))({
     ...config.delivery,
     endpoint,
     otlpEndpoint,
-    otlp: () => link.parts().then((p) => p.otlpBodies),
+    otlp: () => parts().then((p) => p.otlpBodies),
     apiKey: config.apiKey,
     resource: { serviceName: config.app?.name ?? 'web', serviceVersion: config.app?.version, environment: config.app?.env },
     onError: fail,
@@ -168,48 +168,42 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     identity.reset();
   }, undefined);
 
-  // ---- on-demand code, the page's runtime ----
+  // ---- metrics, and the deferred code they bring ----
 
-  let metrics: Recording;
+  /** The deferred code's part of the client (extras.ts), once its chunk arrived. */
+  let x: ClientExtras | null = null;
   let kernelsWanted = false;
-  /** Starts loading the kernels (once); histograms fold into sketches when they arrive. */
-  const wantKernels = () => {
-    if (kernelsWanted) return;
-    kernelsWanted = true;
-    link.whenRuntime((rt) => metrics.attach(rt.kernels));
-  };
-  const ready = (): Promise<void> => {
-    wantKernels();
-    return Promise.all([link.runtime().catch(() => {}), metrics.settled(30_000, true), autocapture.ready]).then(() => undefined);
-  };
-
-  // ---- metrics and the rules fed by them ----
-
-  /** The rules fed by each value, and the deferred code they come from, once its chunk arrives. */
-  let rules: Rules | null = null;
-  let module: DeferredModule | null = null;
-  /** The deferred chunk (metric aggregation, rules, autocapture), loaded on first use. */
-  const deferred = lazily(loadDeferred, (cause) => link.reportOnce(chunkError('metrics, watch, alerts, SLOs, autocapture', cause)));
-  const historySize = Math.max(20, Math.min(100_000, Math.floor(Number(config.metrics?.historySize) || 1000)));
-  const ruleDeps = {
-    link,
-    fail,
-    maxPending: Math.max(1, Math.floor(Number(config.maxPendingValues) || 10_000)),
-    onPendingDrop: () => void diag.pendingDropped++,
-  };
-  metrics = new Recording(
+  /** The deferred chunk (metric aggregation, rules, autocapture, span records), loaded on first use. */
+  const deferred = lazily(loadDeferred, (cause) => reportOnce(chunkError('metrics, watch, alerts, SLOs, autocapture', cause)));
+  const metrics: Recording = new Recording(
     { maxSeriesPerMetric: config.metrics?.maxSeriesPerMetric ?? 100, maxMetrics: config.metrics?.maxMetrics ?? 1000, maxPending: 65_536 },
     now,
-    (metric, v, t) => rules!.push(metric, v, t),
+    (metric, v, t) => x!.rules.push(metric, v, t),
     deferred,
     fail,
     (m) => {
-      module = m;
-      rules = new m.Rules(ruleDeps, historySize, () => link.current?.kernels ?? null);
+      x = m.clientExtras({ config, host, emitter, events, attach: (k) => metrics.attach(k), diag, now, fail, reportOnce, parts, track, page, record, count, endpoints: [endpoint, otlpEndpoint] });
+      if (kernelsWanted) x.wantKernels();
     },
     host.deferred,
   );
+  /** Runs `f` with the deferred code once it is there: now, or in order with the values recorded meanwhile. */
+  const later = (f: (x: ClientExtras) => void, bounded?: boolean) => metrics.later(() => f(x!), bounded);
+  /** Starts the page's runtime (once the deferred code is there) and fetches the on-demand code meanwhile. */
+  const wantKernels = () => {
+    if (kernelsWanted) return;
+    kernelsWanted = true;
+    void parts().catch(() => {});
+    if (x) x.wantKernels();
+    else metrics.load(); // then set up (below), without taking a held value's place
+  };
   const instruments = createInstruments({ metrics, limits, report: events.report, diag, delivery, fail, onHistogram: wantKernels });
+  function record(metric: string, unit: string, value: number, attrs: Record<string, string>) {
+    instruments.histogram(metric, { unit }).record(value, attrs);
+  }
+  function count(metric: string, attrs: Record<string, string>) {
+    instruments.counter(metric).add(1, attrs);
+  }
 
   const exportMetrics = () => {
     const t = now();
@@ -218,13 +212,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     }
   };
   const exportIntervalMs = config.metrics?.exportIntervalMs ?? 10_000;
-  const evaluateAlerts = () => {
-    const t = now();
-    for (const transition of rules?.evaluate(t) ?? []) {
-      emitter.emit('alert', transition);
-      events.emit(events.make('alert', transition.name, { ...transition }, t));
-    }
-  };
+  const evaluateAlerts = () => x?.evaluateAlerts(now());
   const timers = host.timers === false ? [] : [setInterval(guard(exportMetrics, undefined), exportIntervalMs), setInterval(guard(evaluateAlerts, undefined), 1000)];
   for (const t of timers) (t as { unref?: () => void }).unref?.();
   let lastExport = now();
@@ -242,11 +230,11 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   }, undefined);
 
   /** Adds a rule once the deferred code is there (in order with the values recorded meanwhile); the function that removes it. */
-  const rule = (add: (r: Rules) => () => void): (() => void) => {
+  const rule = (add: (x: ClientExtras) => () => void): (() => void) => {
     let remove: (() => void) | null = null;
     let removed = false;
-    metrics.later(() => {
-      if (!removed) remove = add(rules!);
+    later((x) => {
+      if (!removed) remove = add(x);
     });
     return () => {
       removed = true;
@@ -254,34 +242,15 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     };
   };
 
-  /** Stops every watcher on shutdown: their detectors live in the page's runtime, which may outlive this client. */
-  const watching = new Set<() => void>();
-  const watch = guard((metric: string, options: WatchOptions = {}): (() => void) => {
-    wantKernels();
-    const o: WatchOptions = options && typeof options === 'object' ? options : {};
-    const stop = rule((r) =>
-      r.watch(String(metric), o, (a) => {
-        emitter.emit('anomaly', a);
-        events.emit(events.make('anomaly', 'anomaly', { ...a, timestamp: new Date(a.timestamp).toISOString() }, now()));
-      }),
-    );
-    const unwatch = () => {
-      watching.delete(unwatch);
-      stop();
-    };
-    watching.add(unwatch);
-    return unwatch;
-  }, () => {});
-
   const forecast = (metric: string, options: ClientForecastOptions = {}): Promise<ClientForecast | null> => {
     try {
       const name = String(metric);
       const o = options && typeof options === 'object' ? options : {};
       wantKernels();
       // The values recorded so far: in the rules' history once the deferred code holds them.
-      const values = metrics.settled(10_000, true).then(() => rules?.values(name) ?? new Float64Array(0));
-      return Promise.all([values, link.runtime(), link.parts()])
-        .then(([v, , p]) => p.forecastMetric(name, v, o))
+      return metrics
+        .settled(10_000, true)
+        .then(() => x?.forecast(name, o) ?? null)
         .catch((e: unknown) => {
           fail(e);
           return null;
@@ -305,25 +274,25 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
       diag.sampled++;
       delivery.countDrop('sampled');
     },
-    later: (f) => metrics.later(() => f(module!), true),
+    later: (f) => later(f, true),
     dropped: () => void diag.droppedSpans++,
   });
 
-  // ---- autocapture ----
+  // ---- autocapture: its code is deferred; errors the page raises meanwhile are kept for it (at most 100) ----
 
-  const record = (metric: string, unit: string, value: number, attrs: Record<string, string>) => instruments.histogram(metric, { unit }).record(value, attrs);
-  const autocapture = startAutocapture(
-    config.autocapture ?? {},
-    {
-      page,
-      track,
-      record,
-      count: (metric, attrs) => instruments.counter(metric).add(1, attrs),
-      webVitals: () => void link.parts().then((p) => p.observeWebVitals({ track, record }), () => {}),
-    },
-    [endpoint, otlpEndpoint],
-    host.deferred ?? deferred,
-  );
+  const ac = config.autocapture ?? {};
+  let stopKeeping = () => {};
+  if (typeof window !== 'undefined' && typeof window.addEventListener === 'function' && (ac.pageviews || ac.errors || ac.network || ac.webVitals)) {
+    const early: Event[] = [];
+    const keep = (e: Event) => void (early.length < 100 && early.push(e));
+    const types = ac.errors ? ['error', 'unhandledrejection'] : [];
+    for (const t of types) window.addEventListener(t, keep);
+    stopKeeping = () => types.forEach((t) => window.removeEventListener(t, keep));
+    later((x) => {
+      stopKeeping();
+      x.autocapture(ac, early);
+    });
+  }
 
   // ---- privacy, lifecycle ----
 
@@ -364,13 +333,13 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
 
   const shutdown = guardAsync(async () => {
     for (const t of timers) clearInterval(t);
-    autocapture.stop();
+    stopKeeping();
+    x?.stopAutocapture();
     await metrics.settled(5000);
     exportMetrics();
     await delivery.shutdown();
-    for (const unwatch of [...watching]) unwatch();
+    x?.close();
     metrics.dispose();
-    link.close();
   });
 
   const client: Client = {
@@ -385,11 +354,15 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     timer: instruments.timer,
     startSpan: guard(tracing.startSpan, NOOP_SPAN),
     injectTraceHeaders: tracing.injectTraceHeaders,
-    watch,
-    alert: guard((name: string, options: AlertOptionsArg) => rule((r) => r.alert(String(name), options)), () => {}),
+    watch: guard((metric: string, options: WatchOptions = {}) => {
+      wantKernels();
+      const o: WatchOptions = options && typeof options === 'object' ? options : {};
+      return rule((x) => x.watch(String(metric), o));
+    }, () => {}),
+    alert: guard((name: string, options: AlertOptionsArg) => rule((x) => x.alert(String(name), options)), () => {}),
     slo: guard((name: string, options: SloOptionsArg) => {
       let status: (() => SloStatus) | null = null;
-      rule((r) => ((status = r.slo(String(name), options, now)), () => {}));
+      rule((x) => ((status = x.slo(String(name), options)), () => {}));
       return () => status?.() ?? emptyStatus(String(name), Number(options?.objective) || 0);
     }, () => emptyStatus('', 0)),
     forecast,
@@ -400,17 +373,17 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
         return () => {};
       }
     },
-    metricsText: guard(() => metrics.text() + (link.current ? link.current.metricsText() : ''), ''),
+    metricsText: guard(() => metrics.text() + (x?.runtimeText() ?? ''), ''),
     metricsSnapshot: guard(() => metrics.snapshot(), []),
     health: guard((): Health | null => {
-      const h = link.current?.health() ?? null;
+      const h = x?.health() ?? null;
       const problem = (delivery as { storageProblem?: string | null }).storageProblem;
       if (!problem) return h;
       // Events kept in memory (IndexedDB never opened): degraded, said once here and in on('error').
       const storage = { name: 'storage', status: 'degraded' as const, detail: problem, ageMs: 0 };
       return { status: h?.status === 'unhealthy' ? 'unhealthy' : 'degraded', checks: [...(h?.checks ?? []), storage] };
     }, null),
-    runtimeMetrics: guard(() => link.current?.metrics() ?? null, null),
+    runtimeMetrics: guard(() => x?.runtimeMetrics() ?? null, null),
     // Never rejects (after shutdown, or with storage gone): reported, and an empty answer.
     deliveryStats: () => {
       try {
@@ -427,7 +400,8 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     flush,
     shutdown,
     get ready() {
-      return ready();
+      wantKernels();
+      return metrics.settled(30_000, true).then(() => x?.ready());
     },
     get anonymousId() {
       return identity.anonymousId;

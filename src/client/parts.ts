@@ -3,14 +3,10 @@
 // A failure is reported once through on('error') and not retried before a back-off has passed
 // (lazy.ts), so a missing file costs one request, not one per call.
 import type { Runtime, RuntimeOptions } from '../runtime/index.js';
-import { chunkError, lazily } from './lazy.js';
 import type { OnDemandParts } from './on-demand.js';
 
 export class PartsLink {
-  /** The on-demand chunk, loaded once (a failure reported once, retried after a back-off). */
-  readonly parts: () => Promise<OnDemandParts>;
   #starting: Promise<Runtime> | null = null;
-  #reported = new Set<string>();
   /** The page's runtime once this client holds a lease on it. */
   current: Runtime | null = null;
   /** Waiting for the runtime: called once a start succeeds, even one after a failed start. */
@@ -23,28 +19,21 @@ export class PartsLink {
 
   readonly #options: RuntimeOptions;
   readonly #workers: boolean;
-  readonly #report: (e: Error) => void;
+  readonly #reportOnce: (e: unknown) => void;
 
+  /**
+   * `parts`: the on-demand chunk, loaded once (a failure reported once, retried after a back-off).
+   * `reportOnce`: reports an error once per distinct message (a failure repeats on every call that meets it).
+   */
   constructor(
-    load: () => Promise<OnDemandParts>,
+    readonly parts: () => Promise<OnDemandParts>,
     options: RuntimeOptions,
     workers: boolean,
-    report: (e: Error) => void,
+    reportOnce: (e: unknown) => void,
   ) {
     this.#options = options;
     this.#workers = workers;
-    this.#report = report;
-    this.parts = lazily(load, (cause) => this.reportOnce(chunkError('watch, forecasts, analysis', cause)));
-  }
-
-  /** Reports an error once per distinct message (a failure repeats on every call that meets it). */
-  reportOnce(e: unknown): Error {
-    const error = e instanceof Error ? e : new Error(String(e));
-    if (!this.#reported.has(error.message)) {
-      this.#reported.add(error.message);
-      this.#report(error);
-    }
-    return error;
+    this.#reportOnce = reportOnce;
   }
 
   /** The page's runtime (started with this client's options if nobody started it). */
@@ -63,7 +52,7 @@ export class PartsLink {
       },
       (e: unknown) => {
         this.#starting = null;
-        this.reportOnce(e);
+        this.#reportOnce(e);
       },
     );
     return attempt;

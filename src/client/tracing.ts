@@ -5,9 +5,8 @@
 // the metric values held meanwhile (instruments/recording.ts), and are counted in
 // `droppedSpans` beyond that bound.
 import type { IdSource } from '../delivery/ids.js';
-import type { SpanRecord } from '../delivery/encode/otlp.js';
 import type { EventPipeline } from './events.js';
-import type { DeferredModule } from './load-deferred.js';
+import type { ClientExtras } from './extras.js';
 import { sanitizeName, type SanitizeLimits } from './sanitize.js';
 import { createSpan, type EndedSpan, type Span, type SpanOp, type SpanOptions } from './spans.js';
 
@@ -22,7 +21,7 @@ export interface TracingDeps {
   /** A span ended that was not sampled (counted). */
   sampledOut: () => void;
   /** Runs `f` with the deferred code once it is there; false when too much is waiting for it already. */
-  later: (f: (m: DeferredModule) => void) => boolean;
+  later: (f: (x: ClientExtras) => void) => boolean;
   /** A sampled span dropped because too much was waiting for the deferred code (counted). */
   dropped: () => void;
 }
@@ -38,18 +37,7 @@ export function createTracing(d: TracingDeps) {
     const e = events.base('span', s.name, {}, endMs, events.sessionId);
     e.traceId = s.traceId;
     e.spanId = s.spanId;
-    const queued = d.later((m) => {
-      const record = m.spanRecord(s, ops, endMs, d.fail);
-      // Only what user code could set needs sanitizing; the rest of the record is ours.
-      const clean: SpanRecord = {
-        ...record,
-        attributes: events.properties(record.attributes),
-        events: record.events.length ? (events.properties({ events: record.events }).events as SpanRecord['events']) : record.events,
-        status: record.status.message === undefined ? record.status : (events.properties({ status: record.status }).status as SpanRecord['status']),
-      };
-      e.properties = clean as unknown as Record<string, unknown>;
-      events.emit(e, 'traces');
-    });
+    const queued = d.later((x) => x.spanEnded(e, s, ops, endMs));
     if (!queued) d.dropped();
   };
   return {

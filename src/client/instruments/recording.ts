@@ -114,6 +114,11 @@ export class Recording {
     return true;
   }
 
+  /** Loads the deferred code now (once), with nothing to hold. */
+  load(): void {
+    void this.#start();
+  }
+
   /** Loads the aggregation (once; after a failed load, again on a later value) and replays what was held. */
   #start(): Promise<void> {
     return (this.#loading ??= this.#load().then(

@@ -1,0 +1,160 @@
+// What the client defers besides the aggregation of metric values, set up when the deferred chunk
+// arrives (deferred.ts): the link to the on-demand code and to the page's one runtime, the rules
+// fed by each value (watch, alerts, SLOs), forecasts, autocapture, the records of ended spans and
+// the runtime's health. The page's first script (client.ts) holds the calls made before the chunk
+// arrives, in order with the values recorded around them (instruments/recording.ts), and answers
+// the synchronous ones (health, runtimeMetrics, an SLO's status) without it until then.
+import type { SpanRecord } from '../delivery/encode/otlp.js';
+import type { WireEvent } from '../delivery/types.js';
+import type { Health, RuntimeOptions } from '../runtime/index.js';
+import { installAutocapture, type AutocaptureOptions } from './autocapture/autocapture.js';
+import type { Emitter } from './emitter.js';
+import type { EventPipeline } from './events.js';
+import type { ClientForecast, ClientForecastOptions } from './forecast/types.js';
+import type { Kernels } from '../kernels/index.js';
+import type { OnDemandParts } from './on-demand.js';
+import { PartsLink } from './parts.js';
+import { Rules } from './rules.js';
+import type { SloOptions, SloStatus } from './slo/types.js';
+import { spanRecord } from './span-record.js';
+import type { EndedSpan, SpanOp } from './spans.js';
+import type { ClientConfig, ClientDiagnostics, ClientEvents, ClientHost } from './types.js';
+import type { AlertOptions } from './alerts/types.js';
+import type { WatchOptions } from './watch/types.js';
+
+/** What the client's first script hands to its deferred part. */
+export interface ClientCore {
+  config: ClientConfig;
+  host: ClientHost;
+  emitter: Emitter<ClientEvents>;
+  events: EventPipeline;
+  /** Hands the page's kernels to metric recording (histograms fold into sketches). */
+  attach: (kernels: Kernels) => void;
+  diag: ClientDiagnostics;
+  now: () => number;
+  fail: (e: unknown) => void;
+  /** Reports an error once per distinct message (a missing file fails every call that needs it). */
+  reportOnce: (e: unknown) => Error;
+  /** The on-demand chunk (loaded once; a failure reported once, retried after a back-off). */
+  parts: () => Promise<OnDemandParts>;
+  track: (name: string, props?: Record<string, unknown>) => void;
+  page: (props?: Record<string, unknown>) => void;
+  record: (metric: string, unit: string, value: number, attrs: Record<string, string>) => void;
+  count: (metric: string, attrs: Record<string, string>) => void;
+  /** The SDK's own endpoints (their requests are not the page's traffic). */
+  endpoints: (string | undefined)[];
+}
+
+export type ClientExtras = ReturnType<typeof clientExtras>;
+
+/** The runtime options: `runtime`, with the top-level shorthands `wasm`/`wasmUrl` and `worker`. */
+function runtimeOptionsOf(config: ClientConfig): RuntimeOptions {
+  const options: RuntimeOptions = { ...config.runtime };
+  const wasm = config.wasm ?? config.wasmUrl;
+  if (wasm !== undefined) options.wasm = wasm;
+  if (config.worker !== undefined) options.worker = config.worker;
+  return options;
+}
+
+export function clientExtras(c: ClientCore) {
+  const { config, events, emitter, now, fail } = c;
+  const link = new PartsLink(c.parts, runtimeOptionsOf(config), c.host.workers !== false, c.reportOnce);
+  const historySize = Math.max(20, Math.min(100_000, Math.floor(Number(config.metrics?.historySize) || 1000)));
+  const rules = new Rules(
+    { link, fail, maxPending: Math.max(1, Math.floor(Number(config.maxPendingValues) || 10_000)), onPendingDrop: () => void c.diag.pendingDropped++ },
+    historySize,
+    () => link.current?.kernels ?? null,
+  );
+  let kernelsWanted = false;
+  /** Stops every watcher on close: their detectors live in the page's runtime, which may outlive this client. */
+  const watching = new Set<() => void>();
+  const cleanups: (() => void)[] = [];
+  let closed = false;
+
+  const x = {
+    rules,
+    link,
+    /** Starts the page's runtime (once); histograms fold into sketches when its kernels arrive. */
+    wantKernels(): void {
+      if (kernelsWanted) return;
+      kernelsWanted = true;
+      link.whenRuntime((rt) => c.attach(rt.kernels));
+    },
+    ready(): Promise<void> {
+      x.wantKernels();
+      return link.runtime().then(
+        () => {},
+        () => {},
+      );
+    },
+    watch(metric: string, options: WatchOptions): () => void {
+      x.wantKernels();
+      const stop = rules.watch(metric, options, (a) => {
+        emitter.emit('anomaly', a);
+        events.emit(events.make('anomaly', 'anomaly', { ...a, timestamp: new Date(a.timestamp).toISOString() }, now()));
+      });
+      const unwatch = () => {
+        watching.delete(unwatch);
+        stop();
+      };
+      watching.add(unwatch);
+      return unwatch;
+    },
+    alert: (name: string, options: AlertOptions) => rules.alert(name, options),
+    slo: (name: string, options: SloOptions): (() => SloStatus) => rules.slo(name, options, now),
+    /** Evaluates the alert rules at `t`: each transition goes to on('alert') and out as an event. */
+    evaluateAlerts(t: number): void {
+      for (const transition of rules.evaluate(t)) {
+        emitter.emit('alert', transition);
+        events.emit(events.make('alert', transition.name, { ...transition }, t));
+      }
+    },
+    forecast(metric: string, options: ClientForecastOptions): Promise<ClientForecast | null> {
+      x.wantKernels();
+      const values = rules.values(metric);
+      return Promise.all([link.runtime(), link.parts()]).then(([, p]) => p.forecastMetric(metric, values, options));
+    },
+    health: (): Health | null => link.current?.health() ?? null,
+    runtimeMetrics: () => link.current?.metrics() ?? null,
+    runtimeText: () => link.current?.metricsText() ?? '',
+    /** Installs autocapture with the errors the page raised before this code arrived. */
+    autocapture(options: AutocaptureOptions, early: Event[]): void {
+      if (closed) return;
+      const ownEndpoints = c.endpoints.map((e) => {
+        try {
+          return e && typeof location !== 'undefined' ? new URL(e, location.href).href : (e ?? '');
+        } catch {
+          return e ?? '';
+        }
+      });
+      const { track, record } = c;
+      const webVitals = () => void link.parts().then((p) => p.observeWebVitals({ track, record }), () => {});
+      cleanups.push(...installAutocapture(options, { page: c.page, track, record, count: c.count, webVitals, ownEndpoints }, early));
+    },
+    /** Sends an ended span's record (`e`: its event, as of its end). */
+    spanEnded(e: WireEvent, span: EndedSpan, ops: SpanOp[], endMs: number): void {
+      const record = spanRecord(span, ops, endMs, fail);
+      // Only what user code could set needs sanitizing; the rest of the record is ours.
+      const clean: SpanRecord = {
+        ...record,
+        attributes: events.properties(record.attributes),
+        events: record.events.length ? (events.properties({ events: record.events }).events as SpanRecord['events']) : record.events,
+        status: record.status.message === undefined ? record.status : (events.properties({ status: record.status }).status as SpanRecord['status']),
+      };
+      e.properties = clean as unknown as Record<string, unknown>;
+      events.emit(e, 'traces');
+    },
+    /** Undoes autocapture (code arriving later installs nothing). */
+    stopAutocapture(): void {
+      closed = true;
+      for (const f of cleanups.splice(0)) f();
+    },
+    /** Stops the watchers and gives back this client's lease on the runtime. */
+    close(): void {
+      x.stopAutocapture();
+      for (const unwatch of [...watching]) unwatch();
+      link.close();
+    },
+  };
+  return x;
+}
