@@ -29,4 +29,4 @@ function lazyAnalysis(): AnalysisApi {
   }) as unknown as AnalysisApi;
 }
 
-export const analysis: AnalysisApi = lazyAnalysis();
+export const analysis: AnalysisApi = /* @__PURE__ */ lazyAnalysis();

@@ -8,12 +8,12 @@ import { clock } from './context.js';
 import { Emitter } from './emitter.js';
 import { EventPipeline } from './events.js';
 import type { ClientExtras } from './extras.js';
-import { emptyDeliveryStats } from './noop.js';
+import { emptyDeliveryStats, noDiagnostics } from './noop.js';
 import type { ClientForecast, ClientForecastOptions } from './forecast/types.js';
 import { Identity } from './identity.js';
 import { createInstruments } from './instruments/instruments.js';
 import { Recording } from './instruments/recording.js';
-import { lazily, chunkError } from './lazy.js';
+import { lazily, chunkError } from '../chunks.js';
 import { loadDeferred } from './load-deferred.js';
 import { loadParts } from './load-parts.js';
 import { DEFAULT_SANITIZE, sanitizeName, type SanitizeLimits } from './sanitize.js';
@@ -69,7 +69,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   const random = typeof config.random === 'function' ? config.random : Math.random;
   const ids = typeof config.random === 'function' ? idSource(config.random) : sharedIds;
   const limits: SanitizeLimits = { ...DEFAULT_SANITIZE, ...config.limits };
-  const diag: ClientDiagnostics = { errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0, refusedMetrics: 0, droppedMetricValues: 0, droppedSpans: 0 };
+  const diag: ClientDiagnostics = noDiagnostics();
   const emitter = new Emitter<ClientEvents>(() => diag.errors++);
   const fail = (e: unknown) => {
     diag.errors++;
@@ -112,7 +112,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     return error;
   };
   /** The on-demand code (the page's runtime, detectors, forecasts, OTLP encoding), loaded on first use. */
-  const parts = lazily(host.parts ?? loadParts, (cause) => reportOnce(chunkError('watch, forecasts, analysis', cause)));
+  const parts = lazily(host.parts ?? loadParts, (cause) => reportOnce(chunkError('on-demand code (watch, forecasts, analysis)', cause)));
   const delivery: DeliveryPort = (host.delivery ?? ((o: DeliveryOptions) => new Delivery(o)))({
     ...config.delivery,
     endpoint,
@@ -174,7 +174,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   let x: ClientExtras | null = null;
   let kernelsWanted = false;
   /** The deferred chunk (metric aggregation, rules, autocapture, span records), loaded on first use. */
-  const deferred = lazily(loadDeferred, (cause) => reportOnce(chunkError('metrics, watch, alerts, SLOs, autocapture', cause)));
+  const deferred = lazily(loadDeferred, (cause) => reportOnce(chunkError('on-demand code (metrics, watch, alerts, SLOs, autocapture)', cause)));
   const metrics: Recording = new Recording(
     { maxSeriesPerMetric: config.metrics?.maxSeriesPerMetric ?? 100, maxMetrics: config.metrics?.maxMetrics ?? 1000, maxPending: 65_536 },
     now,

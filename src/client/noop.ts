@@ -1,6 +1,10 @@
 import type { DeliveryStats } from '../delivery/delivery.js';
+import { emptyStatus } from './slo/status.js';
 import { noopSpan } from './spans.js';
-import type { Client } from './types.js';
+import type { Client, ClientDiagnostics } from './types.js';
+
+/** Diagnostics before anything happened. */
+export const noDiagnostics = (): ClientDiagnostics => ({ errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0, refusedMetrics: 0, droppedMetricValues: 0, droppedSpans: 0 });
 
 /** Delivery stats of a client that has nothing (a no-op client, or one whose stats failed). */
 export function emptyDeliveryStats(): DeliveryStats {
@@ -26,7 +30,7 @@ export function noopClient(): Client {
     injectTraceHeaders: (h) => h,
     watch: () => none,
     alert: () => none,
-    slo: () => () => ({ name: '', objective: 0, sli: 1, total: 0, good: 0, errorBudgetRemaining: 1, burnRate: 0 }),
+    slo: () => () => emptyStatus('', 0),
     forecast: () => Promise.resolve(null),
     on: () => none,
     metricsText: () => '',
@@ -34,7 +38,7 @@ export function noopClient(): Client {
     health: () => null,
     runtimeMetrics: () => null,
     deliveryStats: () => Promise.resolve(emptyDeliveryStats()),
-    diagnostics: () => ({ errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0, refusedMetrics: 0, droppedMetricValues: 0, droppedSpans: 0 }),
+    diagnostics: noDiagnostics,
     consent: none,
     optOut: none,
     forget: resolved,

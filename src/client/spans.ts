@@ -169,19 +169,8 @@ export function createSpan(
   return new LoggedSpan(name, traceId, ids.randomHex(8), parentSpanId, sampled, kind, options.attributes, now, onEnd, fail);
 }
 
-/** A span that records nothing (unsampled, or from a client that could not start). */
+/** A span that records nothing (unsampled, all-zero ids: from a client that could not start). */
 export function noopSpan(): Span {
-  const span: Span = {
-    name: '',
-    traceId: '0'.repeat(32),
-    spanId: '0'.repeat(16),
-    parentSpanId: undefined,
-    sampled: false,
-    setAttribute: () => span,
-    addEvent: () => span,
-    setStatus: () => span,
-    end() {},
-    traceparent: () => `00-${'0'.repeat(32)}-${'0'.repeat(16)}-00`,
-  };
-  return span;
+  const none = () => {};
+  return new LoggedSpan('', '0'.repeat(32), '0'.repeat(16), undefined, false, 1, undefined, () => 0, none, none);
 }

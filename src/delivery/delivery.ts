@@ -5,11 +5,12 @@
 // (reconcile.ts) — is sending.ts, loaded as the stage starts (load-sending.ts): the script tag
 // and an app's entry chunk carry only what must run at once.
 import type { OtlpResource } from './encode/otlp.js';
+import { chunkError } from '../chunks.js';
 import { ExitFlush } from './exit-flush.js';
 import type { DrainHost } from './drain.js';
 import { loadSending } from './load-sending.js';
 import { IdbWriter } from './queue/idb-writer.js';
-import { MemoryQueue } from './queue/memory.js';
+import { MemoryStore } from './queue/memory.js';
 import { DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueItem, type QueueLimits, type QueueStore } from './queue/types.js';
 import type { SenderOptions } from './sender.js';
 import type { Sending } from './sending.js';
@@ -148,12 +149,7 @@ export class Delivery {
       },
       (cause: unknown) => {
         if (this.#loadDelay === 0) {
-          this.#report(
-            new Error(
-              `avila-telemetry: could not load its sending code (${(cause as Error)?.message ?? cause}). Events are kept in the queue until it loads, on this page or a later one; serve the files of the package's dist/ folder next to the script, or see docs/bundlers.md.`,
-              { cause },
-            ),
-          );
+          this.#report(chunkError('sending code', cause, 'Events are kept in the queue until it loads, on this page or a later one.'));
         }
         this.#loadDelay = this.#loadDelay ? Math.min(5 * 60_000, this.#loadDelay * 2) : LOAD_RETRY_MS;
         const retry = setTimeout(() => {
@@ -179,10 +175,10 @@ export class Delivery {
         // Reported once, counted in stats().storageProblem; events stay in a bounded memory queue.
         this.storageProblem = `IndexedDB unusable (${(e as Error)?.message}); events are kept in memory`;
         this.#report(new Error(`avila-telemetry: ${this.storageProblem}`));
-        q = new MemoryQueue(limits);
+        q = new MemoryStore(limits);
       }
     } else {
-      q = new MemoryQueue(limits);
+      q = new MemoryStore(limits);
     }
     this.#queue = q;
     return q;

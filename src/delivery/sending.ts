@@ -10,6 +10,8 @@ import type { FlightCounters } from './flight.js';
 import { alwaysLeader, electLeader, type Leadership } from './leader.js';
 import { IdbQueue } from './queue/idb.js';
 import type { IdbWriter } from './queue/idb-writer.js';
+import type { MemoryStore } from './queue/memory.js';
+import { memoryQueue } from './queue/memory-read.js';
 import type { EventQueue, QueueLimits, QueueStore } from './queue/types.js';
 import { SendPolicy } from './send-policy.js';
 import { BatchSender, type SenderOptions } from './sender.js';
@@ -51,8 +53,7 @@ function pending(until: Promise<unknown>): Leadership {
 }
 
 export function startSending(host: SendingHost, store: Promise<QueueStore>, limits: QueueLimits, c: SendingConfig, counters: FlightCounters): Sending {
-  // The memory queue is complete as it is.
-  const queue = store.then((s) => (s.kind === 'indexeddb' ? new IdbQueue(s as IdbWriter, limits) : (s as EventQueue)));
+  const queue = store.then((s) => (s.kind === 'indexeddb' ? new IdbQueue(s as IdbWriter, limits) : memoryQueue(s as MemoryStore)));
   const o: SendingOptions = {
     name: c.name,
     endpoint: c.endpoint,

@@ -1,6 +1,7 @@
-// Code the client loads on first use (the deferred chunk, the on-demand chunk): loaded once; a
-// failure is reported and not tried again before a back-off has passed (5 s, doubling up to
-// 5 minutes), so a missing file costs one request per back-off, not one per call.
+// The SDK's own chunks (the sending side, the deferred code, the on-demand code): how they load and
+// what a page that cannot load one is told. Loaded once; a failure is reported and not tried again
+// before a back-off has passed (5 s, doubling up to 5 minutes), so a missing file costs one request
+// per back-off, not one per call.
 const RETRY_FIRST_MS = 5_000;
 const RETRY_MAX_MS = 5 * 60_000;
 
@@ -28,12 +29,15 @@ export function lazily<T>(load: () => Promise<T>, failure: (cause: unknown) => E
   };
 }
 
-/** What to tell a user whose page could not load a chunk of the client (`what` it holds). */
-export function chunkError(what: string, cause: unknown): Error {
+/**
+ * What to tell a user whose page could not load a chunk (`what` it holds), and what that means
+ * for the page (`meaning`).
+ */
+export function chunkError(what: string, cause: unknown, meaning = 'Tracking and delivery are not affected.'): Error {
   const reason = (cause as Error)?.message ?? String(cause);
   const fileHint =
     typeof location !== 'undefined' && location.protocol === 'file:'
       ? ' Pages opened from file:// cannot load modules: serve the page over http(s) (for example `npx serve`).'
       : " Serve the files of the package's dist/ folder next to the script (the script tag), or see docs/bundlers.md.";
-  return new Error(`avila-telemetry: could not load its on-demand code (${what}): ${reason}.${fileHint} Tracking and delivery are not affected.`, { cause });
+  return new Error(`avila-telemetry: could not load its ${what}: ${reason}.${fileHint} ${meaning}`, { cause });
 }
