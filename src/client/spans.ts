@@ -64,81 +64,14 @@ export interface EndedSpan {
   readonly attributes: Record<string, unknown>;
 }
 
-/**
- * A span as recorded: plain fields and prototype methods (spans are made on every request at the
- * edge). It is handed to user code, so its methods never throw: they only log what they were
- * given; what user values make fail (a throwing toString) is found when the record is built.
- */
-class LoggedSpan implements Span, EndedSpan {
-  #ops: SpanOp[] | null = [];
-  readonly start: number;
-  /** A span that is not recorded keeps nothing: only its ids matter (for propagation). */
-  readonly attributes: Record<string, unknown>;
-
-  readonly #now: () => number;
-  readonly #onEnd: (span: LoggedSpan, ops: SpanOp[], endMs: number) => void;
-  readonly #fail: (e: unknown) => void;
-
-  constructor(
-    readonly name: string,
-    readonly traceId: string,
-    readonly spanId: string,
-    readonly parentSpanId: string | undefined,
-    readonly sampled: boolean,
-    readonly kind: number,
-    attributes: Record<string, unknown> | undefined,
-    now: () => number,
-    onEnd: (span: LoggedSpan, ops: SpanOp[], endMs: number) => void,
-    fail: (e: unknown) => void,
-  ) {
-    this.#now = now;
-    this.#onEnd = onEnd;
-    this.#fail = fail;
-    this.start = now();
-    this.attributes = sampled && attributes && typeof attributes === 'object' ? { ...attributes } : {};
-  }
-
-  setAttribute(key: string, value: unknown): Span {
-    if (this.sampled && typeof key === 'string') this.#ops?.push([0, key, value]);
-    return this;
-  }
-
-  addEvent(eventName: string, attrs?: Record<string, unknown>): Span {
-    try {
-      if (this.sampled) this.#ops?.push([1, eventName, attrs, this.#now()]);
-    } catch (e) {
-      this.#fail(e); // a test clock that throws
-    }
-    return this;
-  }
-
-  setStatus(status: SpanStatus, message?: string): Span {
-    if (this.sampled) this.#ops?.push([2, status, message]);
-    return this;
-  }
-
-  end(endTime?: number): void {
-    const ops = this.#ops;
-    if (!ops) return;
-    this.#ops = null;
-    try {
-      const start = this.start;
-      // Only a plausible wall-clock time in ms is taken; anything else means now.
-      const end = typeof endTime === 'number' && endTime > start - 86_400_000 && endTime < start + 365 * 86_400_000 ? endTime : this.#now();
-      this.#onEnd(this, ops, Math.max(end, start));
-    } catch (e) {
-      this.#fail(e);
-    }
-  }
-
-  traceparent(): string {
-    return `00-${this.traceId}-${this.spanId}-${this.sampled ? '01' : '00'}`;
-  }
-}
-
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 
+/**
+ * A span as recorded. It is handed to user code, so its methods never throw: they only log what
+ * they were given (SpanOp), and what user values make fail (a throwing toString) is found when the
+ * record is built. A span that is not sampled keeps nothing: only its ids matter (propagation).
+ */
 export function createSpan(
   name: string,
   options: SpanOptions,
@@ -146,31 +79,59 @@ export function createSpan(
   now: () => number,
   onEnd: (span: Span & EndedSpan, ops: SpanOp[], endMs: number) => void,
   fail: (e: unknown) => void,
-  ids: IdSource = sharedIds,
+  ids: Pick<IdSource, 'randomHex'> = sharedIds,
 ): Span & EndedSpan {
-  let traceId: string;
-  let parentSpanId: string | undefined;
-  let sampled: boolean;
-  const parent = options.parent;
-  const incoming = typeof parent === 'string' ? parseTraceparent(parent) : null;
-  if (parent && typeof parent === 'object' && HEX32.test(String(parent.traceId)) && HEX16.test(String(parent.spanId))) {
-    traceId = parent.traceId;
-    parentSpanId = parent.spanId;
-    sampled = parent.sampled === true;
-  } else if (incoming) {
-    traceId = incoming.traceId;
-    parentSpanId = incoming.spanId;
-    sampled = incoming.sampled;
-  } else {
-    traceId = ids.randomHex(16);
-    sampled = sampledByRatio(traceId, sampleRatio);
-  }
-  const kind = KINDS.includes(options.kind as number) ? options.kind! : 1;
-  return new LoggedSpan(name, traceId, ids.randomHex(8), parentSpanId, sampled, kind, options.attributes, now, onEnd, fail);
+  const p = options.parent;
+  // The parent: a span (its ids checked), or an incoming traceparent header.
+  const parent = typeof p === 'string' ? parseTraceparent(p) : p && typeof p === 'object' && HEX32.test(String(p.traceId)) && HEX16.test(String(p.spanId)) ? p : null;
+  const traceId = parent?.traceId ?? ids.randomHex(16);
+  const sampled = parent ? parent.sampled === true : sampledByRatio(traceId, sampleRatio);
+  const spanId = ids.randomHex(8);
+  const start = now();
+  let ops: SpanOp[] | null = [];
+  const log = (op: SpanOp) => {
+    ops?.push(op);
+    return span;
+  };
+  const attributes = options.attributes;
+  const span: Span & EndedSpan = {
+    name,
+    traceId,
+    spanId,
+    parentSpanId: parent?.spanId,
+    sampled,
+    kind: KINDS.includes(options.kind as number) ? options.kind! : 1,
+    start,
+    attributes: sampled && attributes && typeof attributes === 'object' ? { ...attributes } : {},
+    setAttribute: (key, value) => (sampled && typeof key === 'string' ? log([0, key, value]) : span),
+    addEvent(eventName, attrs) {
+      try {
+        if (sampled) log([1, eventName, attrs, now()]);
+      } catch (e) {
+        fail(e); // a test clock that throws
+      }
+      return span;
+    },
+    setStatus: (status, message) => (sampled ? log([2, status, message]) : span),
+    end(endTime) {
+      const o = ops;
+      if (!o) return;
+      ops = null;
+      try {
+        // Only a plausible wall-clock time in ms is taken; anything else means now.
+        const end = typeof endTime === 'number' && endTime > start - 86_400_000 && endTime < start + 365 * 86_400_000 ? endTime : now();
+        onEnd(span, o, Math.max(end, start));
+      } catch (e) {
+        fail(e);
+      }
+    },
+    traceparent: () => `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`,
+  };
+  return span;
 }
 
 /** A span that records nothing (unsampled, all-zero ids: from a client that could not start). */
 export function noopSpan(): Span {
   const none = () => {};
-  return new LoggedSpan('', '0'.repeat(32), '0'.repeat(16), undefined, false, 1, undefined, () => 0, none, none);
+  return createSpan('', {}, 0, () => 0, none, none, { randomHex: (bytes) => '0'.repeat(2 * bytes) });
 }
