@@ -12,7 +12,7 @@ import { emptyDeliveryStats, noDiagnostics } from './noop.js';
 import type { ClientForecast, ClientForecastOptions } from './forecast/types.js';
 import { Identity } from './identity.js';
 import { createInstruments } from './instruments/instruments.js';
-import { Recording } from './instruments/recording.js';
+import { Later } from './later.js';
 import { lazily, chunkError } from '../chunks.js';
 import { loadDeferred } from './load-deferred.js';
 import { loadParts } from './load-parts.js';
@@ -175,29 +175,28 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   let kernelsWanted = false;
   /** The deferred chunk (metric aggregation, rules, autocapture, span records), loaded on first use. */
   const deferred = lazily(loadDeferred, (cause) => reportOnce(chunkError('on-demand code (metrics, watch, alerts, SLOs, autocapture)', cause)));
-  const metrics: Recording = new Recording(
-    { maxSeriesPerMetric: config.metrics?.maxSeriesPerMetric ?? 100, maxMetrics: config.metrics?.maxMetrics ?? 1000, maxPending: 65_536 },
-    now,
-    (metric, v, t) => x!.rules.push(metric, v, t),
+  /** Calls waiting for the deferred code: metric values, rules, ended spans (65,536 at most). */
+  const later = new Later(
+    65_536,
     deferred,
-    fail,
     (m) => {
-      x = m.clientExtras({ config, host, emitter, events, attach: (k) => metrics.attach(k), diag, now, fail, reportOnce, parts, track, page, record, count, endpoints: [endpoint, otlpEndpoint] });
+      x = m.clientExtras({ config, host, emitter, events, countDrop: (r) => delivery.countDrop(r), diag, now, fail, reportOnce, parts, track, page, record, count, endpoints: [endpoint, otlpEndpoint] });
       if (kernelsWanted) x.wantKernels();
     },
+    fail,
     host.deferred,
   );
   /** Runs `f` with the deferred code once it is there: now, or in order with the values recorded meanwhile. */
-  const later = (f: (x: ClientExtras) => void, bounded?: boolean) => metrics.later(() => f(x!), bounded);
+  const run = (f: (x: ClientExtras) => void, bounded?: boolean) => later.run(() => f(x!), bounded);
   /** Starts the page's runtime (once the deferred code is there) and fetches the on-demand code meanwhile. */
   const wantKernels = () => {
     if (kernelsWanted) return;
     kernelsWanted = true;
     void parts().catch(() => {});
     if (x) x.wantKernels();
-    else metrics.load(); // then set up (below), without taking a held value's place
+    else void later.load(); // then set up (above), without taking a held value's place
   };
-  const instruments = createInstruments({ metrics, limits, report: events.report, diag, delivery, fail, onHistogram: wantKernels });
+  const instruments = createInstruments({ limits, report: events.report, diag, now, fail, writer: () => x?.writer ?? null, later: (f) => later.run(f, true) });
   function record(metric: string, unit: string, value: number, attrs: Record<string, string>) {
     instruments.histogram(metric, { unit }).record(value, attrs);
   }
@@ -207,7 +206,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
 
   const exportMetrics = () => {
     const t = now();
-    for (const point of metrics.collect()) {
+    for (const point of x?.collect() ?? []) {
       events.emit(events.base('metric', point.metric, point as unknown as Record<string, unknown>, t, events.sessionId), 'metrics');
     }
   };
@@ -233,7 +232,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   const rule = (add: (x: ClientExtras) => () => void): (() => void) => {
     let remove: (() => void) | null = null;
     let removed = false;
-    later((x) => {
+    run((x) => {
       if (!removed) remove = add(x);
     });
     return () => {
@@ -248,7 +247,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
       const o = options && typeof options === 'object' ? options : {};
       wantKernels();
       // The values recorded so far: in the rules' history once the deferred code holds them.
-      return metrics
+      return later
         .settled(10_000, true)
         .then(() => x?.forecast(name, o) ?? null)
         .catch((e: unknown) => {
@@ -274,7 +273,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
       diag.sampled++;
       delivery.countDrop('sampled');
     },
-    later: (f) => later(f, true),
+    later: (f) => run(f, true),
     dropped: () => void diag.droppedSpans++,
   });
 
@@ -288,7 +287,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     const types = ac.errors ? ['error', 'unhandledrejection'] : [];
     for (const t of types) window.addEventListener(t, keep);
     stopKeeping = () => types.forEach((t) => window.removeEventListener(t, keep));
-    later((x) => {
+    run((x) => {
       stopKeeping();
       x.autocapture(ac, early);
     });
@@ -326,7 +325,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   const flush = guardAsync(async (timeoutMs?: number) => {
     const until = Date.now() + (typeof timeoutMs === 'number' && timeoutMs >= 0 ? timeoutMs : 10_000);
     // Values recorded before the aggregation arrived are exported with it (within the same time).
-    await metrics.settled(until - Date.now());
+    await later.settled(until - Date.now());
     exportMetrics();
     await delivery.flush(Math.max(0, until - Date.now()));
   });
@@ -335,11 +334,11 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     for (const t of timers) clearInterval(t);
     stopKeeping();
     x?.stopAutocapture();
-    await metrics.settled(5000);
+    await later.settled(5000);
     exportMetrics();
     await delivery.shutdown();
     x?.close();
-    metrics.dispose();
+    later.dispose();
   });
 
   const client: Client = {
@@ -373,8 +372,8 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
         return () => {};
       }
     },
-    metricsText: guard(() => metrics.text() + (x?.runtimeText() ?? ''), ''),
-    metricsSnapshot: guard(() => metrics.snapshot(), []),
+    metricsText: guard(() => x?.metricsText() ?? '', ''),
+    metricsSnapshot: guard(() => x?.snapshot() ?? [], []),
     health: guard((): Health | null => {
       const h = x?.health() ?? null;
       const problem = (delivery as { storageProblem?: string | null }).storageProblem;
@@ -393,7 +392,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
         return Promise.resolve(emptyDeliveryStats());
       }
     },
-    diagnostics: () => ({ ...diag, unsketched: metrics.unsketched, refusedMetrics: metrics.refusedMetrics, droppedMetricValues: metrics.droppedMetricValues }),
+    diagnostics: () => ({ ...diag, unsketched: x?.unsketched ?? 0 }),
     consent,
     optOut,
     forget,
@@ -401,7 +400,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     shutdown,
     get ready() {
       wantKernels();
-      return metrics.settled(30_000, true).then(() => x?.ready());
+      return later.settled(30_000, true).then(() => x?.ready());
     },
     get anonymousId() {
       return identity.anonymousId;

@@ -5,5 +5,4 @@
 // records, the link to the on-demand code), fetched on its first use — at start when init() asks
 // for autocapture. Reached through load-deferred.ts; the heavy on-demand code (the worker
 // runtime, analysis) is on-demand.ts.
-export { Metrics } from './instruments/metrics.js';
 export { clientExtras } from './extras.js';

@@ -2,7 +2,7 @@
 // arrives (deferred.ts): the link to the on-demand code and to the page's one runtime, the rules
 // fed by each value (watch, alerts, SLOs), forecasts, autocapture, the records of ended spans and
 // the runtime's health. The page's first script (client.ts) holds the calls made before the chunk
-// arrives, in order with the values recorded around them (instruments/recording.ts), and answers
+// arrives, in order with the values recorded around them (later.ts), and answers
 // the synchronous ones (health, runtimeMetrics, an SLO's status) without it until then.
 import type { SpanRecord } from '../delivery/encode/otlp.js';
 import type { WireEvent } from '../delivery/types.js';
@@ -11,7 +11,8 @@ import { installAutocapture, type AutocaptureOptions } from './autocapture/autoc
 import type { Emitter } from './emitter.js';
 import type { EventPipeline } from './events.js';
 import type { ClientForecast, ClientForecastOptions } from './forecast/types.js';
-import type { Kernels } from '../kernels/index.js';
+import { Metrics } from './instruments/metrics.js';
+import { metricWriters } from './instruments/writers.js';
 import type { OnDemandParts } from './on-demand.js';
 import { PartsLink } from './parts.js';
 import { Rules } from './rules.js';
@@ -28,8 +29,8 @@ export interface ClientCore {
   host: ClientHost;
   emitter: Emitter<ClientEvents>;
   events: EventPipeline;
-  /** Hands the page's kernels to metric recording (histograms fold into sketches). */
-  attach: (kernels: Kernels) => void;
+  /** Counts events (here: metric values) dropped before the queue, reported to the collector. */
+  countDrop: (reason: 'invalid') => void;
   diag: ClientDiagnostics;
   now: () => number;
   fail: (e: unknown) => void;
@@ -65,6 +66,9 @@ export function clientExtras(c: ClientCore) {
     historySize,
     () => link.current?.kernels ?? null,
   );
+  /** Metric values, aggregated per interval and attribute set (sketches once the kernels are here). */
+  const maxMetrics = config.metrics?.maxMetrics ?? 1000;
+  const agg = new Metrics({ maxSeriesPerMetric: config.metrics?.maxSeriesPerMetric ?? 100, maxMetrics, maxPending: 65_536 }, now);
   let kernelsWanted = false;
   /** Stops every watcher on close: their detectors live in the page's runtime, which may outlive this client. */
   const watching = new Set<() => void>();
@@ -74,11 +78,27 @@ export function clientExtras(c: ClientCore) {
   const x = {
     rules,
     link,
+    /** The writer of a metric's values (instruments.ts hands each over with its time). */
+    writer: metricWriters({
+      agg,
+      maxMetrics,
+      diag: c.diag,
+      fail,
+      invalid: () => c.countDrop('invalid'),
+      onValue: (metric, v, t) => rules.push(metric, v, t),
+      onHistogram: () => x.wantKernels(),
+    }),
+    collect: () => agg.collect(),
+    snapshot: () => agg.snapshot(),
+    metricsText: () => agg.text() + (link.current?.metricsText() ?? ''),
+    get unsketched(): number {
+      return agg.unsketched;
+    },
     /** Starts the page's runtime (once); histograms fold into sketches when its kernels arrive. */
     wantKernels(): void {
       if (kernelsWanted) return;
       kernelsWanted = true;
-      link.whenRuntime((rt) => c.attach(rt.kernels));
+      link.whenRuntime((rt) => agg.attach(rt.kernels));
     },
     ready(): Promise<void> {
       x.wantKernels();
@@ -116,7 +136,6 @@ export function clientExtras(c: ClientCore) {
     },
     health: (): Health | null => link.current?.health() ?? null,
     runtimeMetrics: () => link.current?.metrics() ?? null,
-    runtimeText: () => link.current?.metricsText() ?? '',
     /** Installs autocapture with the errors the page raised before this code arrived. */
     autocapture(options: AutocaptureOptions, early: Event[]): void {
       if (closed) return;
@@ -149,10 +168,11 @@ export function clientExtras(c: ClientCore) {
       closed = true;
       for (const f of cleanups.splice(0)) f();
     },
-    /** Stops the watchers and gives back this client's lease on the runtime. */
+    /** Stops the watchers, frees the sketches and gives back this client's lease on the runtime. */
     close(): void {
       x.stopAutocapture();
       for (const unwatch of [...watching]) unwatch();
+      agg.dispose();
       link.close();
     },
   };

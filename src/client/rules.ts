@@ -1,6 +1,6 @@
 // The rules fed by each metric value — watch() detectors, alert rules, SLOs — and the recent values
 // forecast() fits: deferred code (deferred.ts), set up when that chunk arrives. The client's
-// calls made before then wait in order with the values recorded around them (recording.ts), so a
+// calls made before then wait in order with the values recorded around them (later.ts), so a
 // rule sees exactly the values recorded after it was asked for, as if it had been there at once.
 import type { Kernels } from '../kernels/index.js';
 import { Alerts } from './alerts/alerts.js';

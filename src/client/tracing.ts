@@ -2,7 +2,7 @@
 // (the 'traces' signal) when they end. The most recent open span is the default parent of
 // outgoing requests; spans never ended are forgotten after 1,000 more. A span's record is built by
 // the deferred code (span-record.ts): spans that end before it arrives wait for it, in order with
-// the metric values held meanwhile (instruments/recording.ts), and are counted in
+// the metric values held meanwhile (later.ts), and are counted in
 // `droppedSpans` beyond that bound.
 import type { IdSource } from '../delivery/ids.js';
 import type { EventPipeline } from './events.js';

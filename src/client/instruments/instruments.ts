@@ -1,19 +1,22 @@
-// counter(), gauge(), histogram() and timer(): validate once per instrument, then each value;
-// a bad name gives an instrument that does nothing (counted and reported), never a throw.
+// counter(), gauge(), histogram() and timer() in the page's first script: a name is checked at
+// once (a bad one gives an instrument that does nothing, counted and reported, never a throw);
+// each value goes, with its time, to the deferred code (writers.ts), which checks it and
+// aggregates it — at once when that code is there, else held in order until it arrives.
 import { sanitizeName, type SanitizeLimits, type SanitizeReport } from '../sanitize.js';
-import type { ClientDiagnostics, Counter, DeliveryPort, Gauge, Histogram } from '../types.js';
-import type { MetricKind, MetricOp, MetricOptions } from './metrics.js';
-import type { MetricDef, Recording } from './recording.js';
+import type { ClientDiagnostics, Counter, Gauge, Histogram } from '../types.js';
+import type { MetricKind, MetricOptions } from './metrics.js';
+import type { MetricWriter } from './writers.js';
 
 export interface InstrumentDeps {
-  metrics: Recording;
   limits: SanitizeLimits;
   report: SanitizeReport;
   diag: ClientDiagnostics;
-  delivery: DeliveryPort;
+  now: () => number;
   fail: (e: unknown) => void;
-  /** Called on every histogram value: the first one starts loading the kernels (sketches). */
-  onHistogram: () => void;
+  /** The deferred code's writer for a metric, once it is there (else null). */
+  writer: () => ((kind: MetricKind, verb: string, metric: string, options: MetricOptions | undefined) => MetricWriter) | null;
+  /** Runs `f` when the deferred code is there, in order; false when too much waits already. */
+  later: (f: () => void) => boolean;
 }
 
 export interface Instruments {
@@ -23,68 +26,46 @@ export interface Instruments {
   timer<T>(name: string, fn: () => T): T;
 }
 
-const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+const elapsed = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 export function createInstruments(d: InstrumentDeps): Instruments {
-  const finite = (v: unknown, what: string): number | null => {
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-    d.diag.invalid++;
-    d.delivery.countDrop('invalid');
-    d.fail(new TypeError(`${what} must be a finite number, got ${String(v)}`));
-    return null;
-  };
-
-  const instrument = (kind: MetricKind, verb: string, name: unknown, options: MetricOptions | undefined, op: MetricOp, after?: () => void) => {
+  const instrument = (kind: MetricKind, verb: string, name: unknown, options: MetricOptions | undefined) => {
     const metric = sanitizeName(name, d.limits, d.report);
     if (metric === null) {
       d.diag.invalid++;
       d.fail(new TypeError(`${kind}(name): name must be a non-empty string, got a ${typeof name}`));
       return () => {};
     }
-    let def: MetricDef | null;
-    const q = options?.quality;
-    if (q !== undefined && !(q && q.expectedIntervalMs > 0 && (!q.range || q.range[0] <= q.range[1]))) {
-      d.fail(new TypeError(`${kind}('${metric}'): options.quality needs expectedIntervalMs > 0 and range [min ≤ max]; kept without it`));
-      const { quality: _, ...rest } = options!;
-      options = rest;
-    }
-    try {
-      def = d.metrics.instrument(metric, kind, options);
-    } catch (e) {
-      d.fail(e);
-      return () => {};
-    }
-    if (!def) {
-      // Over metrics.maxMetrics names: this one keeps nothing; its values are counted.
-      return () => void d.metrics.droppedMetricValues++;
-    }
-    const live = def;
+    // Its kind and options are checked now if the deferred code is there, else with its first value.
+    const writer = () => d.writer()?.(kind, verb, metric, options) ?? null;
+    let w = writer();
+    const write = (value: unknown, attrs: Record<string, unknown> | undefined, t: number) => (w ??= writer()!)(value, attrs, t);
     return (value: unknown, attrs?: Record<string, unknown>) => {
       try {
-        const v = finite(value, `${kind}('${metric}').${verb}()`);
-        d.metrics.write(v === null ? 'invalid' : op, live, v ?? NaN, attrs);
-        if (v !== null) after?.();
+        const t = d.now();
+        if (d.writer()) return write(value, attrs, t);
+        // A copy: the caller may change its attributes object before the deferred code arrives.
+        const a = attrs && typeof attrs === 'object' && !Object.isFrozen(attrs) ? { ...attrs } : attrs;
+        if (!d.later(() => write(value, a, t))) d.diag.droppedMetricValues++;
       } catch (e) {
         d.fail(e);
       }
     };
   };
 
-  const histogram = (name: string, options?: MetricOptions): Histogram => ({
-    record: instrument('histogram', 'record', name, options, 'record', d.onHistogram),
-  });
+  const histogram = (name: string, options?: MetricOptions): Histogram => ({ record: instrument('histogram', 'record', name, options) });
 
   return {
     counter(name, options) {
-      const add = instrument('counter', 'add', name, options, 'add');
+      const add = instrument('counter', 'add', name, options);
       return { add: (n: number = 1, attrs?: Record<string, unknown>) => add(n, attrs) };
     },
-    gauge: (name, options) => ({ set: instrument('gauge', 'set', name, options, 'set') }),
+    gauge: (name, options) => ({ set: instrument('gauge', 'set', name, options) }),
     histogram,
     timer<T>(name: string, fn: () => T): T {
       const h = histogram(name, { unit: 'ms' });
-      const t0 = now();
-      const done = () => h.record(now() - t0);
+      const t0 = elapsed();
+      const done = () => h.record(elapsed() - t0);
       const out = fn(); // the host's function: its exceptions are its own
       if (out && typeof (out as { then?: unknown }).then === 'function') {
         (out as unknown as Promise<unknown>).then(done, done);

@@ -111,7 +111,7 @@ export type MetricOp = 'add' | 'set' | 'record' | 'invalid';
  * Counters, gauges and histograms aggregated per export interval and attribute set — never one
  * event per observation. Histograms keep their values in a DDSketch (1% relative error) built in
  * bulk from a small buffer, so `record()` is an append. Names, kinds and their limits are checked
- * before a value gets here (recording.ts, in the page's first script); this aggregation loads
+ * before a value gets here (writers.ts); this aggregation loads
  * with the deferred code (deferred.ts).
  */
 export class Metrics {
