@@ -7,26 +7,23 @@ import type * as Analysis from './index.js';
 
 type AnalysisApi = typeof Analysis;
 
-const ASYNC = ['ready', 'quantiles', 'summary', 'detectAnomalies', 'kmeans', 'predict', 'silhouette', 'elbow', 'arima', 'autoArima', 'runtimeHealth', 'runtimeMetrics', 'runtimeMetricsText'] as const;
+const ASYNC = 'ready quantiles summary detectAnomalies kmeans predict silhouette elbow arima autoArima runtimeHealth runtimeMetrics runtimeMetricsText'.split(' ');
 
 function lazyAnalysis(): AnalysisApi {
-  let api: AnalysisApi | null = null;
-  const load = () => loadParts().then((p) => (api = p.analysis));
-  const calls: Record<string, unknown> = {};
-  for (const name of ASYNC) {
-    calls[name] = (...args: unknown[]) => (api ? Promise.resolve() : load()).then(() => (api![name] as (...a: unknown[]) => unknown)(...args));
-  }
-  const notYet = (name: string) =>
-    function () {
-      throw new TypeError(`analysis.${name} is available once the analysis code has loaded: \`await analysis.ready()\` first`);
-    };
-  return new Proxy(calls, {
-    get(target, key) {
-      if (typeof key !== 'string' || key === 'then') return undefined; // not a thenable
-      if (api && key in api) return (api as unknown as Record<string, unknown>)[key];
-      return key in target ? target[key] : notYet(key);
-    },
-  }) as unknown as AnalysisApi;
+  let api: Record<string, (...a: unknown[]) => unknown> | null = null;
+  const load = () => loadParts().then((p) => (api = p.analysis as never));
+  return new Proxy({} as AnalysisApi, {
+    get: (_, key) =>
+      typeof key !== 'string' || key === 'then' // not a thenable
+        ? undefined
+        : api
+          ? api[key]
+          : ASYNC.includes(key)
+            ? (...args: unknown[]) => (api ? Promise.resolve() : load()).then(() => api![key]!(...args))
+            : () => {
+                throw new TypeError(`analysis.${key} is there once the analysis code has loaded: \`await analysis.ready()\` first`);
+              },
+  });
 }
 
 export const analysis: AnalysisApi = /* @__PURE__ */ lazyAnalysis();

@@ -204,30 +204,6 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     instruments.counter(metric).add(1, attrs);
   }
 
-  const exportMetrics = () => {
-    const t = now();
-    for (const point of x?.collect() ?? []) {
-      events.emit(events.base('metric', point.metric, point as unknown as Record<string, unknown>, t, events.sessionId), 'metrics');
-    }
-  };
-  const exportIntervalMs = config.metrics?.exportIntervalMs ?? 10_000;
-  const evaluateAlerts = () => x?.evaluateAlerts(now());
-  const timers = host.timers === false ? [] : [setInterval(guard(exportMetrics, undefined), exportIntervalMs), setInterval(guard(evaluateAlerts, undefined), 1000)];
-  for (const t of timers) (t as { unref?: () => void }).unref?.();
-  let lastExport = now();
-  let lastAlerts = lastExport;
-  const tick = guard(() => {
-    const t = now();
-    if (t - lastAlerts >= 1000) {
-      lastAlerts = t;
-      evaluateAlerts();
-    }
-    if (t - lastExport >= exportIntervalMs) {
-      lastExport = t;
-      exportMetrics();
-    }
-  }, undefined);
-
   /** Adds a rule once the deferred code is there (in order with the values recorded meanwhile); the function that removes it. */
   const rule = (add: (x: ClientExtras) => () => void): (() => void) => {
     let remove: (() => void) | null = null;
@@ -326,16 +302,15 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     const until = Date.now() + (typeof timeoutMs === 'number' && timeoutMs >= 0 ? timeoutMs : 10_000);
     // Values recorded before the aggregation arrived are exported with it (within the same time).
     await later.settled(until - Date.now());
-    exportMetrics();
+    x?.exportMetrics();
     await delivery.flush(Math.max(0, until - Date.now()));
   });
 
   const shutdown = guardAsync(async () => {
-    for (const t of timers) clearInterval(t);
     stopKeeping();
-    x?.stopAutocapture();
+    x?.stop();
     await later.settled(5000);
-    exportMetrics();
+    x?.exportMetrics();
     await delivery.shutdown();
     x?.close();
     later.dispose();
@@ -409,7 +384,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
       return sessions?.current?.id ?? null;
     },
   };
-  return { client, tick, delivery };
+  return { client, tick: guard(() => x?.tick(), undefined), delivery };
 }
 
 type AlertOptionsArg = Parameters<Client['alert']>[1];

@@ -74,6 +74,32 @@ export function clientExtras(c: ClientCore) {
   const watching = new Set<() => void>();
   const cleanups: (() => void)[] = [];
   let closed = false;
+  const guarded = (f: () => void) => () => {
+    try {
+      f();
+    } catch (e) {
+      fail(e);
+    }
+  };
+  /** Exports the metrics of the interval that ends now, as events (the 'metrics' signal). */
+  const exportMetrics = () => {
+    const t = now();
+    for (const point of agg.collect()) events.emit(events.base('metric', point.metric, point as unknown as Record<string, unknown>, t, events.sessionId), 'metrics');
+  };
+  /** Evaluates the alert rules: each transition goes to on('alert') and out as an event. */
+  const evaluateAlerts = () => {
+    const t = now();
+    for (const transition of rules.evaluate(t)) {
+      emitter.emit('alert', transition);
+      events.emit(events.make('alert', transition.name, { ...transition }, t));
+    }
+  };
+  const exportIntervalMs = config.metrics?.exportIntervalMs ?? 10_000;
+  // Where there are no timers (the edge), the host calls tick() instead.
+  const timers = c.host.timers === false ? [] : [setInterval(guarded(exportMetrics), exportIntervalMs), setInterval(guarded(evaluateAlerts), 1000)];
+  for (const t of timers) (t as { unref?: () => void }).unref?.();
+  let lastExport = now();
+  let lastAlerts = lastExport;
 
   const x = {
     rules,
@@ -88,7 +114,6 @@ export function clientExtras(c: ClientCore) {
       onValue: (metric, v, t) => rules.push(metric, v, t),
       onHistogram: () => x.wantKernels(),
     }),
-    collect: () => agg.collect(),
     snapshot: () => agg.snapshot(),
     metricsText: () => agg.text() + (link.current?.metricsText() ?? ''),
     get unsketched(): number {
@@ -122,11 +147,17 @@ export function clientExtras(c: ClientCore) {
     },
     alert: (name: string, options: AlertOptions) => rules.alert(name, options),
     slo: (name: string, options: SloOptions): (() => SloStatus) => rules.slo(name, options, now),
-    /** Evaluates the alert rules at `t`: each transition goes to on('alert') and out as an event. */
-    evaluateAlerts(t: number): void {
-      for (const transition of rules.evaluate(t)) {
-        emitter.emit('alert', transition);
-        events.emit(events.make('alert', transition.name, { ...transition }, t));
+    exportMetrics,
+    /** Exports metrics and evaluates alerts when due (what the timers do where there are timers). */
+    tick(): void {
+      const t = now();
+      if (t - lastAlerts >= 1000) {
+        lastAlerts = t;
+        evaluateAlerts();
+      }
+      if (t - lastExport >= exportIntervalMs) {
+        lastExport = t;
+        exportMetrics();
       }
     },
     forecast(metric: string, options: ClientForecastOptions): Promise<ClientForecast | null> {
@@ -163,14 +194,15 @@ export function clientExtras(c: ClientCore) {
       e.properties = clean as unknown as Record<string, unknown>;
       events.emit(e, 'traces');
     },
-    /** Undoes autocapture (code arriving later installs nothing). */
-    stopAutocapture(): void {
+    /** Stops the timers and undoes autocapture (code arriving later installs nothing). */
+    stop(): void {
       closed = true;
+      for (const t of timers) clearInterval(t);
       for (const f of cleanups.splice(0)) f();
     },
     /** Stops the watchers, frees the sketches and gives back this client's lease on the runtime. */
     close(): void {
-      x.stopAutocapture();
+      x.stop();
       for (const unwatch of [...watching]) unwatch();
       agg.dispose();
       link.close();

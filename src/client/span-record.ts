@@ -12,11 +12,12 @@ export function spanRecord(span: EndedSpan, ops: SpanOp[], endMs: number, fail: 
   const attributes = span.attributes;
   const events: SpanRecord['events'] = [];
   let status: SpanRecord['status'] = { code: 0 };
-  for (const op of ops) {
+  for (const [op, [a, b], time] of ops) {
     try {
-      if (op[0] === 0) attributes[op[1]] = op[2];
-      else if (op[0] === 1) events.push({ name: String(op[1]), time: isoTime(op[3]), ...(op[2] ? { attributes: op[2] } : {}) });
-      else status = { code: op[1] === 'ok' ? 1 : op[1] === 'error' ? 2 : 0, ...(op[2] ? { message: String(op[2]) } : {}) };
+      if (op === 0) {
+        if (typeof a === 'string') attributes[a] = b;
+      } else if (op === 1) events.push({ name: String(a), time: isoTime(time), ...(b ? { attributes: b as Record<string, unknown> } : {}) });
+      else status = { code: a === 'ok' ? 1 : a === 'error' ? 2 : 0, ...(b ? { message: String(b) } : {}) };
     } catch (e) {
       fail(e);
     }

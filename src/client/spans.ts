@@ -48,13 +48,11 @@ export function sampledByRatio(traceId: string, ratio: number): boolean {
 const KINDS = [1, 2, 3, 4, 5];
 
 /**
- * What a span's methods did, in order: the record is built from it when the span ends, by the
- * deferred code (span-record.ts), so the page's first script carries only this log.
+ * What a span's method was called with, and when: 0 setAttribute, 1 addEvent, 2 setStatus. The
+ * record is built from this log when the span ends, by the deferred code (span-record.ts), so the
+ * page's first script carries only the log.
  */
-export type SpanOp =
-  | [op: 0, key: string, value: unknown] // setAttribute
-  | [op: 1, name: unknown, attributes: Record<string, unknown> | undefined, time: number] // addEvent
-  | [op: 2, status: SpanStatus, message: unknown]; // setStatus
+export type SpanOp = [op: 0 | 1 | 2, args: unknown[], time: number];
 
 /** What the record of an ended span is built from, besides its log: the span's own fields. */
 export interface EndedSpan {
@@ -89,10 +87,16 @@ export function createSpan(
   const spanId = ids.randomHex(8);
   const start = now();
   let ops: SpanOp[] | null = [];
-  const log = (op: SpanOp) => {
-    ops?.push(op);
-    return span;
-  };
+  const log =
+    (op: SpanOp[0]) =>
+    (...args: unknown[]) => {
+      try {
+        if (sampled) ops?.push([op, args, now()]);
+      } catch (e) {
+        fail(e); // a test clock that throws
+      }
+      return span;
+    };
   const attributes = options.attributes;
   const span: Span & EndedSpan = {
     name,
@@ -103,16 +107,9 @@ export function createSpan(
     kind: KINDS.includes(options.kind as number) ? options.kind! : 1,
     start,
     attributes: sampled && attributes && typeof attributes === 'object' ? { ...attributes } : {},
-    setAttribute: (key, value) => (sampled && typeof key === 'string' ? log([0, key, value]) : span),
-    addEvent(eventName, attrs) {
-      try {
-        if (sampled) log([1, eventName, attrs, now()]);
-      } catch (e) {
-        fail(e); // a test clock that throws
-      }
-      return span;
-    },
-    setStatus: (status, message) => (sampled ? log([2, status, message]) : span),
+    setAttribute: log(0),
+    addEvent: log(1),
+    setStatus: log(2),
     end(endTime) {
       const o = ops;
       if (!o) return;
