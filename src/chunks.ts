@@ -5,7 +5,11 @@
 const RETRY_FIRST_MS = 5_000;
 const RETRY_MAX_MS = 5 * 60_000;
 
-export function lazily<T>(load: () => Promise<T>, failure: (cause: unknown) => Error): () => Promise<T> {
+/**
+ * `load`, once; `what` names the chunk in the error (chunkError), which goes to `report` the first
+ * time it fails — one actionable error, not one per attempt.
+ */
+export function lazily<T>(load: () => Promise<T>, what: string, report: (e: Error) => void): () => Promise<T> {
   let loading: Promise<T> | null = null;
   let error: Error | null = null;
   let failedAt = 0;
@@ -14,16 +18,14 @@ export function lazily<T>(load: () => Promise<T>, failure: (cause: unknown) => E
     if (loading) return loading;
     if (error && Date.now() < failedAt + delay) return Promise.reject(error);
     return (loading = load().then(
-      (m) => {
-        error = null;
-        delay = 0;
-        return m;
-      },
+      (m) => m,
       (cause: unknown) => {
         loading = null;
         failedAt = Date.now();
+        error = chunkError(what, cause);
+        if (!delay) report(error);
         delay = delay ? Math.min(RETRY_MAX_MS, 2 * delay) : RETRY_FIRST_MS;
-        throw (error = failure(cause));
+        throw error;
       },
     ));
   };

@@ -13,7 +13,7 @@ import type { ClientForecast, ClientForecastOptions } from './forecast/types.js'
 import { Identity } from './identity.js';
 import { createInstruments } from './instruments/instruments.js';
 import { Later } from './later.js';
-import { lazily, chunkError } from '../chunks.js';
+import { lazily } from '../chunks.js';
 import { loadDeferred } from './load-deferred.js';
 import { loadParts } from './load-parts.js';
 import { DEFAULT_SANITIZE, sanitizeName, type SanitizeLimits } from './sanitize.js';
@@ -102,22 +102,12 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
       ? null
       : new Sessions(store, `${config.storageKey ?? 'avila'}:session`, { timeoutMs: config.session?.timeoutMs ?? 30 * 60_000, maxLengthMs: config.session?.maxLengthMs ?? 24 * 3_600_000, ids });
 
-  const reported = new Set<string>();
-  const reportOnce = (e: unknown): Error => {
-    const error = e instanceof Error ? e : new Error(String(e));
-    if (!reported.has(error.message)) {
-      reported.add(error.message);
-      fail(error);
-    }
-    return error;
-  };
-  /** The on-demand code (the page's runtime, detectors, forecasts, OTLP encoding), loaded on first use. */
-  const parts = lazily(host.parts ?? loadParts, (cause) => reportOnce(chunkError('on-demand code (watch, forecasts, analysis)', cause)));
   const delivery: DeliveryPort = (host.delivery ?? ((o: DeliveryOptions) => new Delivery(o)))({
     ...config.delivery,
     endpoint,
     otlpEndpoint,
-    otlp: () => parts().then((p) => p.otlpBodies),
+    // OTLP encoding is on-demand code, reached through the deferred code (or its load error).
+    otlp: () => later.load().then(deferred).then(() => x!.otlpBodies()),
     apiKey: config.apiKey,
     resource: { serviceName: config.app?.name ?? 'web', serviceVersion: config.app?.version, environment: config.app?.env },
     onError: fail,
@@ -172,30 +162,20 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
 
   /** The deferred code's part of the client (extras.ts), once its chunk arrived. */
   let x: ClientExtras | null = null;
-  let kernelsWanted = false;
   /** The deferred chunk (metric aggregation, rules, autocapture, span records), loaded on first use. */
-  const deferred = lazily(loadDeferred, (cause) => reportOnce(chunkError('on-demand code (metrics, watch, alerts, SLOs, autocapture)', cause)));
+  const deferred = lazily(loadDeferred, 'on-demand code (metrics, watch, alerts, SLOs, autocapture)', fail);
   /** Calls waiting for the deferred code: metric values, rules, ended spans (65,536 at most). */
   const later = new Later(
     65_536,
     deferred,
     (m) => {
-      x = m.clientExtras({ config, host, emitter, events, countDrop: (r) => delivery.countDrop(r), diag, now, fail, reportOnce, parts, track, page, record, count, endpoints: [endpoint, otlpEndpoint] });
-      if (kernelsWanted) x.wantKernels();
+      x = m.clientExtras({ config, host, emitter, events, countDrop: (r) => delivery.countDrop(r), diag, now, fail, loadParts: host.parts ?? loadParts, track, page, record, count, endpoints: [endpoint, otlpEndpoint] });
     },
     fail,
     host.deferred,
   );
   /** Runs `f` with the deferred code once it is there: now, or in order with the values recorded meanwhile. */
   const run = (f: (x: ClientExtras) => void, bounded?: boolean) => later.run(() => f(x!), bounded);
-  /** Starts the page's runtime (once the deferred code is there) and fetches the on-demand code meanwhile. */
-  const wantKernels = () => {
-    if (kernelsWanted) return;
-    kernelsWanted = true;
-    void parts().catch(() => {});
-    if (x) x.wantKernels();
-    else void later.load(); // then set up (above), without taking a held value's place
-  };
   const instruments = createInstruments({ limits, report: events.report, diag, now, fail, writer: () => x?.writer ?? null, later: (f) => later.run(f, true) });
   function record(metric: string, unit: string, value: number, attrs: Record<string, string>) {
     instruments.histogram(metric, { unit }).record(value, attrs);
@@ -217,24 +197,15 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     };
   };
 
-  const forecast = (metric: string, options: ClientForecastOptions = {}): Promise<ClientForecast | null> => {
-    try {
-      const name = String(metric);
-      const o = options && typeof options === 'object' ? options : {};
-      wantKernels();
-      // The values recorded so far: in the rules' history once the deferred code holds them.
-      return later
-        .settled(10_000, true)
-        .then(() => x?.forecast(name, o) ?? null)
-        .catch((e: unknown) => {
-          fail(e);
-          return null;
-        });
-    } catch (e) {
-      fail(e);
-      return Promise.resolve(null);
-    }
-  };
+  /** A forecast of the values recorded so far (in the rules' history once the deferred code holds them). */
+  const forecast = (metric: string, options?: ClientForecastOptions): Promise<ClientForecast | null> =>
+    later
+      .settled(10_000, true)
+      .then(() => x?.forecast(metric, options) ?? null)
+      .catch((e: unknown) => {
+        fail(e);
+        return null;
+      });
 
   // ---- spans ----
 
@@ -329,9 +300,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     startSpan: guard(tracing.startSpan, NOOP_SPAN),
     injectTraceHeaders: tracing.injectTraceHeaders,
     watch: guard((metric: string, options: WatchOptions = {}) => {
-      wantKernels();
-      const o: WatchOptions = options && typeof options === 'object' ? options : {};
-      return rule((x) => x.watch(String(metric), o));
+      return rule((x) => x.watch(metric, options));
     }, () => {}),
     alert: guard((name: string, options: AlertOptionsArg) => rule((x) => x.alert(String(name), options)), () => {}),
     slo: guard((name: string, options: SloOptionsArg) => {
@@ -374,7 +343,6 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     flush,
     shutdown,
     get ready() {
-      wantKernels();
       return later.settled(30_000, true).then(() => x?.ready());
     },
     get anonymousId() {

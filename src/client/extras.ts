@@ -14,6 +14,7 @@ import type { ClientForecast, ClientForecastOptions } from './forecast/types.js'
 import { Metrics } from './instruments/metrics.js';
 import { metricWriters } from './instruments/writers.js';
 import type { OnDemandParts } from './on-demand.js';
+import { lazily } from '../chunks.js';
 import { PartsLink } from './parts.js';
 import { Rules } from './rules.js';
 import type { SloOptions, SloStatus } from './slo/types.js';
@@ -34,10 +35,8 @@ export interface ClientCore {
   diag: ClientDiagnostics;
   now: () => number;
   fail: (e: unknown) => void;
-  /** Reports an error once per distinct message (a missing file fails every call that needs it). */
-  reportOnce: (e: unknown) => Error;
-  /** The on-demand chunk (loaded once; a failure reported once, retried after a back-off). */
-  parts: () => Promise<OnDemandParts>;
+  /** How the on-demand chunk is loaded. */
+  loadParts: () => Promise<OnDemandParts>;
   track: (name: string, props?: Record<string, unknown>) => void;
   page: (props?: Record<string, unknown>) => void;
   record: (metric: string, unit: string, value: number, attrs: Record<string, string>) => void;
@@ -59,7 +58,18 @@ function runtimeOptionsOf(config: ClientConfig): RuntimeOptions {
 
 export function clientExtras(c: ClientCore) {
   const { config, events, emitter, now, fail } = c;
-  const link = new PartsLink(c.parts, runtimeOptionsOf(config), c.host.workers !== false, c.reportOnce);
+  const reported = new Set<string>();
+  /** Reports an error once per distinct message (a missing file fails every call that needs it). */
+  const reportOnce = (e: unknown) => {
+    const error = e instanceof Error ? e : new Error(String(e));
+    if (!reported.has(error.message)) {
+      reported.add(error.message);
+      fail(error);
+    }
+  };
+  /** The on-demand chunk (loaded once; a failure reported once, retried after a back-off). */
+  const parts = lazily(c.loadParts, 'on-demand code (watch, forecasts, analysis)', reportOnce);
+  const link = new PartsLink(parts, runtimeOptionsOf(config), c.host.workers !== false, reportOnce);
   const historySize = Math.max(20, Math.min(100_000, Math.floor(Number(config.metrics?.historySize) || 1000)));
   const rules = new Rules(
     { link, fail, maxPending: Math.max(1, Math.floor(Number(config.maxPendingValues) || 10_000)), onPendingDrop: () => void c.diag.pendingDropped++ },
@@ -132,9 +142,9 @@ export function clientExtras(c: ClientCore) {
         () => {},
       );
     },
-    watch(metric: string, options: WatchOptions): () => void {
+    watch(metric: unknown, options: WatchOptions | undefined): () => void {
       x.wantKernels();
-      const stop = rules.watch(metric, options, (a) => {
+      const stop = rules.watch(String(metric), options && typeof options === 'object' ? options : {}, (a) => {
         emitter.emit('anomaly', a);
         events.emit(events.make('anomaly', 'anomaly', { ...a, timestamp: new Date(a.timestamp).toISOString() }, now()));
       });
@@ -160,11 +170,13 @@ export function clientExtras(c: ClientCore) {
         exportMetrics();
       }
     },
-    forecast(metric: string, options: ClientForecastOptions): Promise<ClientForecast | null> {
+    forecast(metric: unknown, options: ClientForecastOptions | undefined): Promise<ClientForecast | null> {
       x.wantKernels();
-      const values = rules.values(metric);
-      return Promise.all([link.runtime(), link.parts()]).then(([, p]) => p.forecastMetric(metric, values, options));
+      const name = String(metric);
+      const values = rules.values(name);
+      return Promise.all([link.runtime(), link.parts()]).then(([, p]) => p.forecastMetric(name, values, options && typeof options === 'object' ? options : {}));
     },
+    otlpBodies: () => parts().then((p) => p.otlpBodies),
     health: (): Health | null => link.current?.health() ?? null,
     runtimeMetrics: () => link.current?.metrics() ?? null,
     /** Installs autocapture with the errors the page raised before this code arrived. */

@@ -2,7 +2,6 @@
 // on-demand.mjs, next to the script. The script's URL is read while it runs: later,
 // document.currentScript no longer names it.
 import type { OnDemandParts } from './on-demand.js';
-
-const base = import.meta.url;
+import { base } from '../script-base.js';
 
 export const loadParts = (): Promise<OnDemandParts> => import(new URL('./on-demand.mjs', base).href);

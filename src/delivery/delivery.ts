@@ -166,45 +166,25 @@ export class Delivery {
   }
 
   async #openQueue(): Promise<QueueStore> {
-    const limits = this.#limits;
-    let q: QueueStore;
+    let q: QueueStore | null = null;
     if (this.#o.storage !== 'memory' && typeof indexedDB !== 'undefined') {
+      // Bounded: a blocked upgrade or a hung open must not hold every event forever.
+      const ms = this.#o.storageTimeoutMs ?? 5000;
+      const opening = IdbWriter.open(this.#name);
       try {
-        q = await this.#openIdb();
+        q = await within(opening, Date.now() + ms);
+        if (!q) {
+          // Opened after we gave up: the memory queue has taken over.
+          void opening.then((late) => late.close(), () => {});
+          throw new Error(`no answer within ${ms} ms`);
+        }
       } catch (e) {
         // Reported once, counted in stats().storageProblem; events stay in a bounded memory queue.
         this.storageProblem = `IndexedDB unusable (${(e as Error)?.message}); events are kept in memory`;
         this.#report(new Error(`avila-telemetry: ${this.storageProblem}`));
-        q = new MemoryStore(limits);
       }
-    } else {
-      q = new MemoryStore(limits);
     }
-    this.#queue = q;
-    return q;
-  }
-
-  /** IdbWriter.open, bounded: a blocked upgrade or a hung open must not hold every event forever. */
-  #openIdb(): Promise<QueueStore> {
-    const ms = this.#o.storageTimeoutMs ?? 5000;
-    return new Promise((resolve, reject) => {
-      let late = false;
-      const timer = setTimeout(() => {
-        late = true;
-        reject(new Error(`no answer within ${ms} ms`));
-      }, ms);
-      IdbWriter.open(this.#name).then(
-        (q) => {
-          clearTimeout(timer);
-          if (late) q.close(); // opened after we gave up: the memory queue has taken over
-          else resolve(q);
-        },
-        (e: unknown) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      );
-    });
+    return (this.#queue = q ?? new MemoryStore(this.#limits));
   }
 
   #installListeners(): void {

@@ -2,7 +2,6 @@
 // sending.min.mjs, built self-contained for it, next to the script (its URL read while the
 // script runs).
 import type * as SendingModule from './sending.js';
-
-const base = import.meta.url;
+import { base } from '../script-base.js';
 
 export const loadSending = (): Promise<typeof SendingModule> => import(new URL('./sending.min.mjs', base).href);
