@@ -3,7 +3,8 @@
 // - ESM: one code-split build of every entry, so entries share chunks (one copy of each module,
 //   one KernelLoadError class) and the on-demand code is a chunk of its own (on-demand.mjs).
 //   Chunks sit flat in dist/ beside kernels.wasm and the worker, which they find by
-//   `new URL('./…', import.meta.url)`.
+//   `new URL('./…', import.meta.url)`. The client's sending side and deferred code are the
+//   script tag's self-contained sending.min.mjs and deferred.min.mjs (see `prebuilt`).
 // - IIFE (`Avila`, the script tag): the core only; it loads dist/sending.min.mjs (the sending
 //   side of delivery, self-contained) as it starts, dist/deferred.min.mjs (metric aggregation)
 //   on the first metric value and dist/on-demand.mjs on first use of the analysis, by import()
@@ -43,6 +44,27 @@ const iifeParts = {
   },
 };
 
+/**
+ * In the ESM build, the sending side and the deferred code are the self-contained minified
+ * modules the script tag fetches (sending.min.mjs, deferred.min.mjs), imported by a relative
+ * import() every bundler follows: shared chunks would be static imports of an app's entry (loaded
+ * before it runs, and glue between them), and these chunks load after it anyway.
+ */
+const prebuilt = {
+  name: 'prebuilt-chunks',
+  resolveId(source) {
+    if (source.endsWith('/load-sending.js')) return '\0load-sending';
+    if (source.endsWith('/load-deferred.js')) return '\0load-deferred';
+    if (source.endsWith('.min.mjs')) return { id: `avila-prebuilt:${source}`, external: true };
+    return null;
+  },
+  load(id) {
+    if (id === '\0load-sending') return "export const loadSending = () => import('./sending.min.mjs');";
+    if (id === '\0load-deferred') return "export const loadDeferred = () => import('./deferred.min.mjs');";
+    return null;
+  },
+};
+
 export default [
   {
     input: {
@@ -50,16 +72,14 @@ export default [
       analysis: 'src/analysis.ts',
       edge: 'src/edge.ts',
       'on-demand': 'src/client/on-demand.ts',
-      sending: 'src/delivery/sending.ts',
-      deferred: 'src/client/deferred.ts',
       collector: 'src/collector.ts',
       'collector-node': 'src/collector-node.ts',
       testing: 'src/testing.ts',
     },
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', sourcemap: true },
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', sourcemap: true, paths: (id) => id.replace(/^avila-prebuilt:/, '') },
     // The collector's Node entry: node's own modules, and DuckDB (an optional peer dependency).
     external: [/^node:/, '@duckdb/node-api'],
-    plugins: plugins(false),
+    plugins: [prebuilt, ...plugins(false)],
   },
   {
     input: 'src/index.ts',

@@ -24,7 +24,7 @@ for (const [f, s] of Object.entries(rows)) console.log(f.padEnd(32) + kb(s.raw) 
  * What an app's entry carries, as esbuild makes it (minified, code-split ESM) for an app of one
  * line of imports: the entry chunk and the chunks it imports statically (shared chunks load
  * before the entry runs, so they count). `withStart`: with what the client fetches as it starts,
- * our sending chunk (dist/sending.mjs: the drain and its retries) and the chunks that one imports.
+ * our sending chunk (dist/sending.min.mjs: the drain and its retries, self-contained).
  */
 async function entryChunk(code) {
   const dir = mkdtempSync(join(tmpdir(), 'avila-size-'));
@@ -45,7 +45,7 @@ async function entryChunk(code) {
     };
     const bytes = (paths) => Buffer.concat([...paths].map((p) => Buffer.from(fileOf(p).contents)));
     const entry = closure(outputs.find(([p]) => p.endsWith('/app.js'))[0]);
-    const sendingChunk = outputs.find(([, o]) => Object.keys(o.inputs).some((i) => i.endsWith('dist/sending.mjs')));
+    const sendingChunk = outputs.find(([, o]) => Object.keys(o.inputs).some((i) => i.endsWith('dist/sending.min.mjs')));
     const atStart = sendingChunk ? closure(sendingChunk[0], new Set(entry)) : null;
     return { ...sizeOf(bytes(entry)), withStart: atStart ? sizeOf(bytes(atStart)) : null };
   } finally {
