@@ -90,6 +90,6 @@ let over = 0;
 for (const b of budgets) {
   const ok = b.size <= b.limit;
   if (!ok) over++;
-  console.log(`${ok ? 'within' : 'OVER  '} ${b.name.padEnd(34)} ${kb(b.size)} of ${kb(b.limit)}`);
+  console.log(`${ok ? 'within' : 'OVER  '} ${b.name.padEnd(34)} ${kb(b.size)} of ${kb(b.limit)} (${b.size} of ${b.limit} bytes)`);
 }
 if (over && !process.argv.includes('--report')) process.exitCode = 1;

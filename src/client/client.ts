@@ -34,14 +34,9 @@ const NOOP_SPAN = noopSpan();
 /** init()'s endpoint check: an absolute http(s) URL, or a path on this page's origin. */
 function endpointUrl(value: unknown, option: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' && !(value instanceof URL)) throw new TypeError(`init(): ${option} must be a URL string, got a ${typeof value}`);
-  const text = String(value);
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
-    throw new TypeError(`init(): ${option} must be an http(s) URL, got '${text}' (scheme '${scheme}:')`);
-  }
-  if (scheme === undefined && !text.startsWith('/')) {
-    throw new TypeError(`init(): ${option} must be an absolute http(s) URL or a path starting with '/', got '${text}'`);
+  const text = typeof value === 'string' || value instanceof URL ? String(value) : null;
+  if (text === null || !/^(https?:\/\/|\/)/i.test(text)) {
+    throw new TypeError(`init(): ${option} must be an absolute http(s) URL or a path starting with '/', got ${text === null ? `a ${typeof value}` : `'${text}'`}`);
   }
   return text;
 }

@@ -85,9 +85,7 @@ const now = () => Date.now();
  * `enqueue()` is O(1) and never throws; everything else is asynchronous.
  */
 export class Delivery {
-  readonly #o: Required<Pick<DeliveryOptions, 'concurrency' | 'persistDelayMs' | 'compression'>> & DeliveryOptions;
-  readonly #batch: { maxEvents: number; maxBytes: number; intervalMs: number };
-  readonly #retry: { baseMs: number; maxMs: number };
+  readonly #o: DeliveryOptions;
   readonly #fetchFn: typeof fetch;
   /** Events not yet written to the queue; serialized only when they are written, off the hot path. */
   #buffer: { event: WireEvent; signal: QueueItem['signal'] }[] = [];
@@ -113,11 +111,9 @@ export class Delivery {
   storageProblem: string | null = null;
 
   constructor(options: DeliveryOptions) {
-    this.#o = { concurrency: 2, persistDelayMs: 50, compression: 'gzip', ...options };
-    this.#batch = { maxEvents: 100, maxBytes: 64 * 1024, intervalMs: 5000, ...options.batch };
-    this.#retry = { baseMs: 1000, maxMs: 60_000, ...options.retry };
+    this.#o = options;
     this.#fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
-    this.exit = new ExitFlush({ name: this.#name, endpoint: this.#o.endpoint, apiKey: this.#o.apiKey, fetch: this.#fetchFn, maxEvents: this.#batch.maxEvents, persistent: this.#o.storage !== 'memory' });
+    this.exit = new ExitFlush({ name: this.#name, endpoint: options.endpoint, apiKey: options.apiKey, fetch: this.#fetchFn, maxEvents: options.batch?.maxEvents ?? 100, persistent: options.storage !== 'memory' });
     this.#limits = { ...DEFAULT_QUEUE_LIMITS, ...options.queue };
     this.#queueReady = this.#openQueue();
     this.#sendingReady = this.#startSending();
@@ -143,7 +139,7 @@ export class Delivery {
     return (this.#o.loadSending ?? loadSending)().then(
       (m) => {
         if (this.#closed) return null;
-        this.#sending = m.startSending(host, this.#queueReady, this.#limits, { ...this.#o, name: this.#name, batch: this.#batch, retry: this.#retry, fetch: this.#fetchFn }, this.#counters);
+        this.#sending = m.startSending(host, this.#queueReady, this.#limits, { ...this.#o, name: this.#name, fetch: this.#fetchFn }, this.#counters);
         void this.#sending.queue.then((q) => (this.full = q), () => {});
         return this.#sending;
       },
@@ -220,7 +216,7 @@ export class Delivery {
     this.#buffer.push({ event, signal });
     // Writes are batched: IndexedDB costs milliseconds per transaction, microseconds per event.
     if (this.#buffer.length >= PERSIST_EVENTS) this.#persistSoon(0);
-    else this.#persistSoon(this.#o.persistDelayMs);
+    else this.#persistSoon(this.#o.persistDelayMs ?? 50);
   }
 
   /** Counts events the client dropped before they reached the queue (consent, sampling, invalid). */

@@ -25,14 +25,10 @@ export interface SendingOptions extends DrainOptions {
 /** What the delivery stage reads of its host, less the leadership (owned here). */
 export type SendingHost = Omit<DrainHost, 'leadership'>;
 
-/** What the sending side reads of the delivery stage's options (their defaults applied). */
-export interface SendingConfig extends Omit<DeliveryOptions, 'batch' | 'retry'> {
+/** What the sending side reads of the delivery stage's options (the defaults are applied here). */
+export interface SendingConfig extends DeliveryOptions {
   name: string;
   fetch: typeof fetch;
-  concurrency: number;
-  compression: 'gzip' | false;
-  batch: DrainOptions['batch'];
-  retry: DrainOptions['retry'];
 }
 
 export interface Sending {
@@ -59,12 +55,12 @@ export function startSending(host: SendingHost, store: Promise<QueueStore>, limi
     endpoint: c.endpoint,
     headers: c.headers,
     fetch: c.fetch,
-    concurrency: c.concurrency,
-    batch: c.batch,
-    retry: c.retry,
+    concurrency: c.concurrency ?? 2,
+    batch: { maxEvents: 100, maxBytes: 64 * 1024, intervalMs: 5000, ...c.batch },
+    retry: { baseMs: 1000, maxMs: 60_000, ...c.retry },
     onFlush: c.onFlush,
     circuit: { failures: 5, cooldownMs: 30_000, ...c.circuit },
-    sender: c,
+    sender: { ...c, compression: c.compression ?? 'gzip' },
   };
   let leadership = pending(queue);
   const policy = new SendPolicy(o.retry, o.circuit);

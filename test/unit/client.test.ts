@@ -278,7 +278,7 @@ describe('client', () => {
     }
     expect(logged).toHaveLength(3);
     expect(logged[0]).toMatch(/init\(\) needs a config object/);
-    expect(logged[1]).toMatch(/endpoint must be an http\(s\) URL, got 'htps:\/\/collector.example.com\/collect'/);
+    expect(logged[1]).toMatch(/endpoint must be an absolute http\(s\) URL or a path starting with '\/', got 'htps:\/\/collector.example.com\/collect'/);
     expect(logged[2]).toMatch(/endpoint must be an absolute http\(s\) URL or a path starting with '\/', got 'http\/\/collector/);
   });
 

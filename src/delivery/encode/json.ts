@@ -24,11 +24,6 @@ export function sharedContext(entries: QueueEntry[]): string | undefined {
   return best;
 }
 
-/** An event as the collector sees it: its own context, or the batch's. */
-export function fullEvent(e: QueueEntry): string {
-  return withContext(e, undefined);
-}
-
 /**
  * The native batch body (docs/wire-format.md), assembled from the stored event JSON without
  * parsing it again. The context most events share goes once at batch level (`context`); an event

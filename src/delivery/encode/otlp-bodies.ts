@@ -1,11 +1,12 @@
 // The OTLP/HTTP request bodies of one batch: one per signal that has entries.
-import { fullEvent } from './json.js';
 import { encodeOtlpLogs, encodeOtlpMetrics, encodeOtlpTraces, type OtlpResource } from './otlp.js';
 import type { QueueEntry } from '../queue/types.js';
 import type { WireEvent } from '../types.js';
 
 export function otlpBodies(entries: QueueEntry[], resource: OtlpResource): [signal: string, body: string][] {
-  const by = (signal: QueueEntry['signal']) => entries.filter((e) => e.signal === signal).map((e) => JSON.parse(fullEvent(e)) as WireEvent);
+  // An event with its context (stored apart from it: queue/types.ts).
+  const event = (e: QueueEntry): WireEvent => Object.assign(JSON.parse(e.json), e.ctx ? { context: JSON.parse(e.ctx) } : {});
+  const by = (signal: QueueEntry['signal']) => entries.filter((e) => e.signal === signal).map(event);
   const out: [string, string][] = [];
   const logs = by('logs'), metrics = by('metrics'), traces = by('traces');
   if (logs.length) out.push(['logs', encodeOtlpLogs(logs, resource)]);

@@ -190,12 +190,9 @@ export class IdbWriter {
     return mergeDrops({ ...stored }, this.unstoredDrops);
   }
 
-  /** Entries and bytes stored, and when the oldest was written. */
-  async stats(): Promise<{ count: number; bytes: number; oldestAt: number | null }> {
-    const tx = this.db.transaction(['chunks', 'meta']);
-    const totals = await readTotals(tx.objectStore('meta'), false);
-    const first = (await result(tx.objectStore('chunks').openCursor())) as IDBCursorWithValue | null;
-    return { ...totals, oldestAt: first ? (first.value as Chunk).at : null };
+  /** Entries and bytes stored (when the oldest was written is the read side's: idb.ts). */
+  stats(): Promise<Totals> {
+    return readTotals(this.db.transaction('meta').objectStore('meta'), false);
   }
 
   /** Deletes every event; resolves to how many there were. */

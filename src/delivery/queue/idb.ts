@@ -5,7 +5,7 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPObjectStore } from 'idb';
 import type { DropReason, Drops } from '../types.js';
 import { DEFAULT_QUEUE_LIMITS, mergeDrops, type EventQueue, type QueueEntry, type QueueItem, type QueueLimits } from './types.js';
-import { readDrops, readTotals, RELAXED, SEQ_SPAN, type Chunk, type IdbWriter, type Totals } from './idb-writer.js';
+import { readDrops, readTotals, result, RELAXED, SEQ_SPAN, type Chunk, type IdbWriter, type Totals } from './idb-writer.js';
 
 interface Schema extends DBSchema {
   chunks: { key: number; value: Chunk };
@@ -153,8 +153,12 @@ export class IdbQueue implements EventQueue {
     return new Set(seqs.filter((s) => have.has(s)));
   }
 
-  stats(): Promise<{ count: number; bytes: number; oldestAt: number | null }> {
-    return this.writer.stats();
+  /** Entries and bytes stored, and when the oldest was written. */
+  async stats(): Promise<{ count: number; bytes: number; oldestAt: number | null }> {
+    const tx = this.writer.db.transaction(['chunks', 'meta']);
+    const totals = await readTotals(tx.objectStore('meta'), false);
+    const first = await result(tx.objectStore('chunks').openCursor());
+    return { ...totals, oldestAt: first ? (first.value as Chunk).at : null };
   }
 
   addDrops(reason: DropReason, n: number): Promise<void> {

@@ -69,7 +69,10 @@ export interface EventQueue {
  * counts, totals, clearing. The IndexedDB queue's write side (idb-writer.ts) is this much until
  * the sending code arrives with the rest (idb.ts).
  */
-export type QueueStore = Pick<EventQueue, 'kind' | 'append' | 'appendNow' | 'addDrops' | 'drops' | 'stats' | 'clear' | 'close'>;
+export type QueueStore = Pick<EventQueue, 'kind' | 'append' | 'appendNow' | 'addDrops' | 'drops' | 'clear' | 'close'> & {
+  /** Entries and bytes stored. */
+  stats(): Promise<{ count: number; bytes: number }>;
+};
 
 export const byteLength = (s: string): number => {
   // UTF-8 length without allocating: exact for any string.
