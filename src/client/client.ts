@@ -164,7 +164,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     65_536,
     deferred,
     (m) => {
-      x = m.clientExtras({ config, host, emitter, events, countDrop: (r) => delivery.countDrop(r), diag, now, fail, loadParts: host.parts ?? loadParts, track, page, record, count, endpoints: [endpoint, otlpEndpoint] });
+      x = m.clientExtras({ config, host, emitter, events, countDrop: (r) => delivery.countDrop(r), diag, now, fail, loadParts: host.parts ?? loadParts, track, page, endpoints: [endpoint, otlpEndpoint] });
     },
     fail,
     host.deferred,
@@ -172,12 +172,6 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
   /** Runs `f` with the deferred code once it is there: now, or in order with the values recorded meanwhile. */
   const run = (f: (x: ClientExtras) => void, bounded?: boolean) => later.run(() => f(x!), bounded);
   const instruments = createInstruments({ limits, report: events.report, diag, now, fail, writer: () => x?.writer ?? null, later: (f) => later.run(f, true) });
-  function record(metric: string, unit: string, value: number, attrs: Record<string, string>) {
-    instruments.histogram(metric, { unit }).record(value, attrs);
-  }
-  function count(metric: string, attrs: Record<string, string>) {
-    instruments.counter(metric).add(1, attrs);
-  }
 
   /** Adds a rule once the deferred code is there (in order with the values recorded meanwhile); the function that removes it. */
   const rule = (add: (x: ClientExtras) => () => void): (() => void) => {

@@ -12,7 +12,7 @@ import type { Emitter } from './emitter.js';
 import type { EventPipeline } from './events.js';
 import type { ClientForecast, ClientForecastOptions } from './forecast/types.js';
 import { Metrics } from './instruments/metrics.js';
-import { metricWriters } from './instruments/writers.js';
+import { metricWriters, type MetricWriter } from './instruments/writers.js';
 import type { OnDemandParts } from './on-demand.js';
 import { lazily } from '../chunks.js';
 import { PartsLink } from './parts.js';
@@ -39,8 +39,6 @@ export interface ClientCore {
   loadParts: () => Promise<OnDemandParts>;
   track: (name: string, props?: Record<string, unknown>) => void;
   page: (props?: Record<string, unknown>) => void;
-  record: (metric: string, unit: string, value: number, attrs: Record<string, string>) => void;
-  count: (metric: string, attrs: Record<string, string>) => void;
   /** The SDK's own endpoints (their requests are not the page's traffic). */
   endpoints: (string | undefined)[];
 }
@@ -189,9 +187,22 @@ export function clientExtras(c: ClientCore) {
           return e ?? '';
         }
       });
-      const { track, record } = c;
+      const { track } = c;
+      // Autocapture's own metrics (names and units are ours): straight to their writers.
+      const writers = new Map<string, MetricWriter>();
+      const write = (kind: 'histogram' | 'counter', metric: string, unit: string | undefined, value: number, attrs: Record<string, string>) => {
+        try {
+          let w = writers.get(metric);
+          if (!w) writers.set(metric, (w = x.writer(kind, kind === 'counter' ? 'add' : 'record', metric, unit ? { unit } : undefined)));
+          w(value, attrs, now());
+        } catch (e) {
+          fail(e);
+        }
+      };
+      const record = (metric: string, unit: string, value: number, attrs: Record<string, string>) => write('histogram', metric, unit, value, attrs);
+      const count = (metric: string, attrs: Record<string, string>) => write('counter', metric, undefined, 1, attrs);
       const webVitals = () => void link.parts().then((p) => p.observeWebVitals({ track, record }), () => {});
-      cleanups.push(...installAutocapture(options, { page: c.page, track, record, count: c.count, webVitals, ownEndpoints }, early));
+      cleanups.push(...installAutocapture(options, { page: c.page, track, record, count, webVitals, ownEndpoints }, early));
     },
     /** Sends an ended span's record (`e`: its event, as of its end). */
     spanEnded(e: WireEvent, span: EndedSpan, ops: SpanOp[], endMs: number): void {
