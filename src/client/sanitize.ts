@@ -138,28 +138,14 @@ export function sanitizeProperties(input: unknown, limits: SanitizeLimits, repor
  */
 function flat(source: object, limits: SanitizeLimits): Record<string, unknown> | null {
   try {
-    if (Object.getPrototypeOf(source) !== Object.prototype) return null;
+    if (Object.getPrototypeOf(source) !== Object.prototype || Object.getOwnPropertySymbols(source).length > 0) return null;
     let n = 0;
     for (const key in source) {
-      if (++n > limits.maxKeys || key === '__proto__' || key === 'constructor' || key === 'prototype' || key.length > limits.maxStringLength) return null;
       const v = (source as Record<string, unknown>)[key];
-      switch (typeof v) {
-        case 'string':
-          if (v.length > limits.maxStringLength) return null;
-          break;
-        case 'number':
-          if (v - v !== 0) return null; // NaN or ±Infinity
-          break;
-        case 'boolean':
-          break;
-        case 'object':
-          if (v !== null) return null;
-          break;
-        default:
-          return null; // undefined (dropped by the general path), bigint, function, symbol
-      }
+      // undefined (dropped by the general path), bigint, function, symbol, objects, NaN, ±Infinity, long strings: the general path.
+      const plain = v === null || typeof v === 'boolean' || (typeof v === 'number' ? v - v === 0 : typeof v === 'string' && v.length <= limits.maxStringLength);
+      if (!plain || ++n > limits.maxKeys || FORBIDDEN.has(key) || key.length > limits.maxStringLength) return null;
     }
-    if (Object.getOwnPropertySymbols(source).length > 0) return null;
     return { ...(source as Record<string, unknown>) };
   } catch {
     return null; // a throwing getter or proxy: the general path reports it key by key
