@@ -2,13 +2,13 @@
 // one delivery stage. What every page needs at once is here; the rest (the rules fed by
 // metric values, forecasts, autocapture, the page's runtime) is deferred code (extras.ts), set up
 // when its chunk arrives, and the calls made before then wait for it in order.
-import { Delivery, type DeliveryOptions } from '../delivery/delivery.js';
+import { Delivery, emptyDeliveryStats, type DeliveryOptions } from '../delivery/delivery.js';
 import type { Health } from '../runtime/index.js';
 import { clock } from './context.js';
 import { Emitter } from './emitter.js';
 import { EventPipeline } from './events.js';
 import type { ClientExtras } from './extras.js';
-import { emptyDeliveryStats, noDiagnostics } from './noop.js';
+import { noDiagnostics } from './noop.js';
 import type { ClientForecast, ClientForecastOptions } from './forecast/types.js';
 import { Identity } from './identity.js';
 import { createInstruments } from './instruments/instruments.js';
@@ -291,20 +291,14 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     watch: guard((metric: string, options: WatchOptions = {}) => {
       return rule((x) => x.watch(metric, options));
     }, () => {}),
-    alert: guard((name: string, options: AlertOptionsArg) => rule((x) => x.alert(String(name), options)), () => {}),
+    alert: guard((name: string, options: AlertOptionsArg) => rule((x) => x.alert(name, options)), () => {}),
     slo: guard((name: string, options: SloOptionsArg) => {
       let status: (() => SloStatus) | null = null;
-      rule((x) => ((status = x.slo(String(name), options)), () => {}));
+      rule((x) => ((status = x.slo(name, options)), () => {}));
       return () => status?.() ?? emptyStatus(String(name), Number(options?.objective) || 0);
     }, () => emptyStatus('', 0)),
     forecast,
-    on: (type, listener) => {
-      try {
-        return emitter.on(type, listener);
-      } catch {
-        return () => {};
-      }
-    },
+    on: (type, listener) => emitter.on(type, listener), // Map and Set operations only: never throws
     metricsText: guard(() => x?.metricsText() ?? '', ''),
     metricsSnapshot: guard(() => x?.snapshot() ?? [], []),
     health: guard((): Health | null => {
@@ -317,14 +311,10 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     }, null),
     runtimeMetrics: guard(() => x?.runtimeMetrics() ?? null, null),
     // Never rejects (after shutdown, or with storage gone): reported, and an empty answer.
-    deliveryStats: () => {
-      try {
-        return delivery.stats().catch((e: unknown) => (fail(e), emptyDeliveryStats()));
-      } catch (e) {
-        fail(e);
-        return Promise.resolve(emptyDeliveryStats());
-      }
-    },
+    deliveryStats: () =>
+      Promise.resolve()
+        .then(() => delivery.stats())
+        .catch((e: unknown) => (fail(e), emptyDeliveryStats())),
     diagnostics: () => ({ ...diag, unsketched: x?.unsketched ?? 0 }),
     consent,
     optOut,

@@ -19,7 +19,7 @@ import { PartsLink } from './parts.js';
 import { Rules } from './rules.js';
 import type { SloOptions, SloStatus } from './slo/types.js';
 import { spanRecord } from './span-record.js';
-import type { EndedSpan, SpanOp } from './spans.js';
+import type { EndedSpan, Span, SpanOp } from './spans.js';
 import type { ClientConfig, ClientDiagnostics, ClientEvents, ClientHost } from './types.js';
 import type { AlertOptions } from './alerts/types.js';
 import type { WatchOptions } from './watch/types.js';
@@ -153,8 +153,8 @@ export function clientExtras(c: ClientCore) {
       watching.add(unwatch);
       return unwatch;
     },
-    alert: (name: string, options: AlertOptions) => rules.alert(name, options),
-    slo: (name: string, options: SloOptions): (() => SloStatus) => rules.slo(name, options, now),
+    alert: (name: unknown, options: AlertOptions) => rules.alert(String(name), options),
+    slo: (name: unknown, options: SloOptions): (() => SloStatus) => rules.slo(String(name), options, now),
     exportMetrics,
     /** Exports metrics and evaluates alerts when due (what the timers do where there are timers). */
     tick(): void {
@@ -205,7 +205,9 @@ export function clientExtras(c: ClientCore) {
       cleanups.push(...installAutocapture(options, { page: c.page, track, record, count, webVitals, ownEndpoints }, early));
     },
     /** Sends an ended span's record (`e`: its event, as of its end). */
-    spanEnded(e: WireEvent, span: EndedSpan, ops: SpanOp[], endMs: number): void {
+    spanEnded(e: WireEvent, span: Span & EndedSpan, ops: SpanOp[], endMs: number): void {
+      e.traceId = span.traceId;
+      e.spanId = span.spanId;
       const record = spanRecord(span, ops, endMs, fail);
       // Only what user code could set needs sanitizing; the rest of the record is ours.
       const clean: SpanRecord = {

@@ -1,15 +1,10 @@
-import type { DeliveryStats } from '../delivery/delivery.js';
+import { emptyDeliveryStats } from '../delivery/delivery.js';
 import { emptyStatus } from './slo/status.js';
 import { noopSpan } from './spans.js';
 import type { Client, ClientDiagnostics } from './types.js';
 
 /** Diagnostics before anything happened. */
 export const noDiagnostics = (): ClientDiagnostics => ({ errors: 0, sanitized: 0, invalid: 0, sampled: 0, noConsent: 0, pendingDropped: 0, unsketched: 0, refusedMetrics: 0, droppedMetricValues: 0, droppedSpans: 0 });
-
-/** Delivery stats of a client that has nothing (a no-op client, or one whose stats failed). */
-export function emptyDeliveryStats(): DeliveryStats {
-  return { buffered: 0, queued: 0, queuedBytes: 0, inFlight: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0, drops: {}, circuit: 'closed', online: true, paused: true, leader: false, storage: 'memory', storageProblem: null, exitSends: { keepalive: 0, beacon: 0, plain: 0 } };
-}
 
 /** What init() returns when it cannot start: the same API, doing nothing. */
 export function noopClient(): Client {

@@ -62,9 +62,6 @@ export interface EndedSpan {
   readonly attributes: Record<string, unknown>;
 }
 
-const HEX32 = /^[0-9a-f]{32}$/;
-const HEX16 = /^[0-9a-f]{16}$/;
-
 /**
  * A span as recorded. It is handed to user code, so its methods never throw: they only log what
  * they were given (SpanOp), and what user values make fail (a throwing toString) is found when the
@@ -80,10 +77,10 @@ export function createSpan(
   ids: Pick<IdSource, 'randomHex'> = sharedIds,
 ): Span & EndedSpan {
   const p = options.parent;
-  // The parent: a span (its ids checked), or an incoming traceparent header.
-  const parent = typeof p === 'string' ? parseTraceparent(p) : p && typeof p === 'object' && HEX32.test(String(p.traceId)) && HEX16.test(String(p.spanId)) ? p : null;
+  // The parent: an incoming traceparent header, or a span (its ids checked the same way).
+  const parent = p ? parseTraceparent(typeof p === 'string' ? p : `00-${p.traceId}-${p.spanId}-0${p.sampled === true ? 1 : 0}`) : null;
   const traceId = parent?.traceId ?? ids.randomHex(16);
-  const sampled = parent ? parent.sampled === true : sampledByRatio(traceId, sampleRatio);
+  const sampled = parent ? parent.sampled : sampledByRatio(traceId, sampleRatio);
   const spanId = ids.randomHex(8);
   const start = now();
   let ops: SpanOp[] | null = [];

@@ -35,8 +35,6 @@ export function createTracing(d: TracingDeps) {
     if (!s.sampled) return d.sampledOut();
     // The event as of the span's end (its session and identity); its properties once built.
     const e = events.base('span', s.name, {}, endMs, events.sessionId);
-    e.traceId = s.traceId;
-    e.spanId = s.spanId;
     const queued = d.later((x) => x.spanEnded(e, s, ops, endMs));
     if (!queued) d.dropped();
   };

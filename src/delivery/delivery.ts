@@ -73,6 +73,11 @@ export interface DeliveryStats {
   exitSends: { keepalive: number; beacon: number; plain: number };
 }
 
+/** Delivery stats of a client that has nothing (a no-op client, or one whose stats failed). */
+export function emptyDeliveryStats(): DeliveryStats {
+  return { buffered: 0, queued: 0, queuedBytes: 0, inFlight: 0, batchesSent: 0, eventsSent: 0, bytesSent: 0, retries: 0, failures: 0, drops: {}, circuit: 'closed', online: true, paused: true, leader: false, storage: 'memory', storageProblem: null, exitSends: { keepalive: 0, beacon: 0, plain: 0 } };
+}
+
 /** Buffered events that trigger an immediate write to the queue. */
 const PERSIST_EVENTS = 500;
 /** A sending side that failed to load is tried again after this, doubling up to 5 minutes. */
@@ -309,12 +314,10 @@ export class Delivery {
     const q = this.#queue;
     const s = q ? await q.stats() : { count: 0, bytes: 0 };
     return {
+      ...emptyDeliveryStats(), // nothing in flight, no circuit open, no leadership, until the sending side says
       buffered: this.#buffer.length,
       queued: s.count,
       queuedBytes: s.bytes,
-      inFlight: 0,
-      circuit: 'closed',
-      leader: false,
       ...this.#sending?.state(),
       ...this.#counters,
       drops: q ? await q.drops() : {},

@@ -23,7 +23,6 @@ export function memoryQueue(store: MemoryStore): EventQueue {
       store.entries = store.entries.filter((e) => {
         if (!gone.has(e.seq)) return true;
         store.bytes -= e.bytes;
-        store.times.delete(e.seq);
         return false;
       });
     },

@@ -8,28 +8,24 @@ import { byteLength, mergeDrops, type QueueEntry, type QueueItem, type QueueLimi
  */
 export class MemoryStore implements QueueStore {
   readonly kind = 'memory';
-  entries: QueueEntry[] = [];
+  /** The events, oldest first, each with when it was written. */
+  entries: (QueueEntry & { at: number })[] = [];
   bytes = 0;
   #seq = 1;
   readonly dropCounts: Drops = {};
-  /** When each entry was written, by seq. */
-  readonly times = new Map<number, number>();
 
   constructor(private readonly limits: QueueLimits) {}
 
   async append(items: QueueItem[]): Promise<void> {
     const now = Date.now();
     for (const item of items) {
-      const entry: QueueEntry = { ...item, seq: this.#seq++, bytes: byteLength(item.json) + (item.ctx ? byteLength(item.ctx) : 0) };
+      const entry = { ...item, seq: this.#seq++, bytes: byteLength(item.json) + (item.ctx ? byteLength(item.ctx) : 0), at: now };
       this.entries.push(entry);
-      this.times.set(entry.seq, now);
       this.bytes += entry.bytes;
     }
     let dropped = 0;
     while (this.entries.length > this.limits.maxEvents || (this.bytes > this.limits.maxBytes && this.entries.length > 0)) {
-      const e = this.entries.shift()!;
-      this.bytes -= e.bytes;
-      this.times.delete(e.seq);
+      this.bytes -= this.entries.shift()!.bytes;
       dropped++;
     }
     if (dropped) mergeDrops(this.dropCounts, { queue_overflow: dropped });
@@ -40,8 +36,7 @@ export class MemoryStore implements QueueStore {
   }
 
   async stats() {
-    const first = this.entries[0];
-    return { count: this.entries.length, bytes: this.bytes, oldestAt: first ? this.times.get(first.seq)! : null };
+    return { count: this.entries.length, bytes: this.bytes, oldestAt: this.entries[0]?.at ?? null };
   }
 
   async addDrops(reason: DropReason, n: number): Promise<void> {
@@ -56,7 +51,6 @@ export class MemoryStore implements QueueStore {
     const n = this.entries.length;
     this.entries = [];
     this.bytes = 0;
-    this.times.clear();
     return n;
   }
 
