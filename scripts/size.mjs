@@ -80,9 +80,71 @@ for (const [name, s] of peers) {
   if (s.withStart) console.log(`${name} + the sending chunk (at start)`.padEnd(60) + kb(s.withStart.gzip) + kb(s.withStart.brotli));
 }
 
+/**
+ * An app of one line, `init()` then `track()`, built by each bundler as its users build it for
+ * production (Rollup with @rollup/plugin-terser, as a Rollup app would minify), from the package
+ * as an app sees it (node_modules/avila-telemetry). Measured: the entry chunk and the chunks it
+ * imports statically (gzip), next to the same bundler's own code for an app whose one line is an
+ * `import()` (its chunk-loading runtime, which our chunks need too and any code-split app has):
+ * what the package puts into the entry is the difference.
+ */
+async function bundlerEntry(bundler, code) {
+  const dir = mkdtempSync(join(tmpdir(), `avila-size-${bundler}-`));
+  try {
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules/avila-telemetry'), 'dir');
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src/main.js'), code);
+    writeFileSync(join(dir, 'src/other.js'), "export const f = () => console.log('other');\n");
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="/src/main.js"></script>');
+    const out = join(dir, 'dist');
+    let entry = 'main.js';
+    if (bundler === 'vite') {
+      const { build: vite } = await import('vite');
+      await vite({ root: dir, logLevel: 'silent', configFile: false, build: { outDir: out, emptyOutDir: true } });
+      entry = `assets/${readdirSync(join(out, 'assets')).find((f) => /^index-.*\.js$/.test(f))}`;
+    } else if (bundler === 'webpack') {
+      const { default: webpack } = await import('webpack');
+      await new Promise((ok, fail) =>
+        webpack({ mode: 'production', context: dir, entry: './src/main.js', output: { path: out, filename: 'main.js' }, performance: { hints: false } }, (e, st) => (e || st.hasErrors() ? fail(e ?? new Error(st.toString('errors-only'))) : ok())),
+      );
+    } else if (bundler === 'rollup') {
+      const { rollup } = await import('rollup');
+      const { nodeResolve } = await import('@rollup/plugin-node-resolve');
+      const { default: terser } = await import('@rollup/plugin-terser');
+      const b = await rollup({ input: join(dir, 'src/main.js'), plugins: [nodeResolve({ browser: true })], onwarn: () => {} });
+      await b.write({ dir: out, format: 'es', entryFileNames: 'main.js', plugins: [terser()] });
+      await b.close();
+    } else {
+      await build({ entryPoints: [join(dir, 'src/main.js')], bundle: true, splitting: true, format: 'esm', minify: true, outdir: out, logLevel: 'silent' });
+    }
+    /** `file` and what it imports statically (`import … from './x.js'`), transitively. */
+    const closure = (file, into = new Set()) => {
+      if (into.has(file)) return into;
+      into.add(file);
+      const text = readFileSync(join(out, file), 'utf8');
+      for (const m of text.matchAll(/(?:^|[;}\s])import\s*(?:[\w{}\s,*$]+from\s*)?["']\.\/([^"']+)["']/g)) closure(join(file, '..', m[1]), into);
+      return into;
+    };
+    return gzipSync(Buffer.concat([...closure(entry)].map((f) => readFileSync(join(out, f)))), { level: 9 }).length;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const bundlers = [];
+for (const bundler of ['vite', 'webpack', 'esbuild', 'rollup']) {
+  const total = await bundlerEntry(bundler, "import { init } from 'avila-telemetry';\ninit({ endpoint: '/collect' }).track('x');\n");
+  const runtime = await bundlerEntry(bundler, "import('./other.js').then((m) => m.f());\n");
+  bundlers.push({ bundler, total, runtime, ours: total - runtime });
+}
+console.log("\nan app's entry chunk, init() only (gzip)".padEnd(41) + 'entry'.padStart(10) + "bundler's import() code".padStart(26) + 'ours'.padStart(10));
+for (const b of bundlers) console.log(b.bundler.padEnd(40) + kb(b.total) + kb(b.runtime).padStart(26) + kb(b.ours));
+
 const budgets = [
   { name: 'avila-telemetry.iife.js (gzip)', size: rows['avila-telemetry.iife.js']?.gzip ?? 0, limit: 12 * 1024 },
   { name: 'ESM entry + its static chunks, init() (gzip)', size: peers.find(([n]) => n === 'ESM entry: init()')[1].gzip, limit: 12 * 1024 },
+  ...bundlers.map((b) => ({ name: `${b.bundler} app's entry, init(): ours (gzip)`, size: b.ours, limit: 12 * 1024 })),
   { name: 'worker + kernels.wasm (gzip)', size: (rows['avila-telemetry.worker.js']?.gzip ?? 0) + (rows['kernels.wasm']?.gzip ?? 0), limit: 44 * 1024 }, // 40 KB until the 'context' detector (assembly/context.ts: +2.2 KB gzip), the best on NAB
 ];
 console.log('\nbudgets');

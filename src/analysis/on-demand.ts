@@ -7,9 +7,9 @@ import type * as Analysis from './index.js';
 
 type AnalysisApi = typeof Analysis;
 
-const ASYNC = 'ready quantiles summary detectAnomalies kmeans predict silhouette elbow arima autoArima runtimeHealth runtimeMetrics runtimeMetricsText'.split(' ');
-
 function lazyAnalysis(): AnalysisApi {
+  // Inside: a module-level call would keep this in every app, the ones that never use analysis too.
+  const ASYNC = 'ready quantiles summary detectAnomalies kmeans predict silhouette elbow arima autoArima runtimeHealth runtimeMetrics runtimeMetricsText'.split(' ');
   let api: Record<string, (...a: unknown[]) => unknown> | null = null;
   const load = () => loadParts().then((p) => (api = p.analysis as never));
   return new Proxy({} as AnalysisApi, {
