@@ -8,6 +8,7 @@ import type { DeferredModule } from './load-deferred.js';
 
 export class Later {
   #ready = false;
+  #disposed = false;
   #held: (() => void)[] = [];
   #loading: Promise<void> | null = null;
 
@@ -40,6 +41,7 @@ export class Later {
    * `bounded`: not when `max` calls wait already (then false, and `f` never runs).
    */
   run(f: () => void, bounded = false): boolean {
+    if (this.#disposed) return false;
     if (this.#ready) return f(), true;
     if (bounded && this.#held.length >= this.#max) return false;
     this.#held.push(f);
@@ -49,9 +51,10 @@ export class Later {
 
   /** Loads the deferred code (once; after a failed load, again on a later call). */
   load(): Promise<void> {
-    if (this.#ready) return Promise.resolve();
+    if (this.#ready || this.#disposed) return Promise.resolve();
     return (this.#loading ??= this.#load().then(
       (m) => {
+        if (this.#disposed) return; // the client shut down meanwhile: nothing is set up (no timers)
         this.#setup(m);
         // Set first: a call made while the held ones run (an SLO's good() that records a value)
         // goes straight in rather than into a list nobody runs.
@@ -80,7 +83,9 @@ export class Later {
     return within(this.load(), Date.now() + ms).then(() => {});
   }
 
+  /** After shutdown: what is held goes, and nothing more is held, loaded or set up. */
   dispose(): void {
+    this.#disposed = true;
     this.#held = [];
   }
 }

@@ -72,6 +72,25 @@ describe('the deferred chunk', () => {
     expect(spans).toEqual(['early:1']);
   });
 
+  it('arriving after shutdown(): nothing is set up — no timers, no rules, no values taken', async () => {
+    let arrive!: () => void;
+    load.fn = () => new Promise((resolve) => (arrive = () => resolve(import('../../src/client/deferred.js') as never)));
+    const intervals = vi.spyOn(globalThis, 'setInterval');
+    const t = client();
+    const h = t.c.histogram('latency');
+    h.record(1);
+    t.c.watch('latency', { detector: 'zscore' });
+    const before = intervals.mock.calls.length;
+    await t.c.shutdown(); // waits up to 5 s for the chunk: give it less by arriving after
+    arrive();
+    await new Promise((r) => setTimeout(r, 20));
+    h.record(2);
+    expect(intervals.mock.calls.length).toBe(before);
+    expect(t.c.metricsSnapshot()).toEqual([]);
+    expect(t.c.diagnostics().droppedMetricValues).toBe(1);
+    intervals.mockRestore();
+  }, 10_000);
+
   it('never arriving: flush(timeout) keeps to its timeout and delivers the events', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     load.fn = () => new Promise(() => {});
