@@ -1,9 +1,10 @@
-// What the client defers besides the aggregation of metric values, set up when the deferred chunk
-// arrives (deferred.ts): the link to the on-demand code and to the page's one runtime, the rules
-// fed by each value (watch, alerts, SLOs), forecasts, autocapture, the records of ended spans and
-// the runtime's health. The page's first script (client.ts) holds the calls made before the chunk
-// arrives, in order with the values recorded around them (later.ts), and answers
-// the synchronous ones (health, runtimeMetrics, an SLO's status) without it until then.
+// The part of the client that can wait, set up when the deferred chunk arrives (deferred.ts): the
+// checks and aggregation of metric values (instruments/writers.ts, metrics.ts) and their export
+// timer, the rules fed by each value (watch, alerts, SLOs) and the alert timer, forecasts,
+// autocapture, the records of ended spans, and the link to the on-demand code and the page's one
+// runtime, with its health. The page's first script (client.ts) holds the calls made before the
+// chunk arrives, in order with the values recorded around them (later.ts), and answers the
+// synchronous ones (health, runtimeMetrics, metricsSnapshot, an SLO's status) without it until then.
 import type { SpanRecord } from '../delivery/encode/otlp.js';
 import type { WireEvent } from '../delivery/types.js';
 import type { Health, RuntimeOptions } from '../runtime/index.js';
