@@ -2,8 +2,8 @@
 // what a page that cannot load one is told. Loaded once; a failure is reported and not tried again
 // before a back-off has passed (5 s, doubling up to 5 minutes), so a missing file costs one request
 // per back-off, not one per call.
-const RETRY_FIRST_MS = 5_000;
-const RETRY_MAX_MS = 5 * 60_000;
+export const RETRY_FIRST_MS = 5_000;
+export const RETRY_MAX_MS = 5 * 60_000;
 
 /**
  * `load`, once; `what` names the chunk in the error (chunkError), which goes to `report` the first

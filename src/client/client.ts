@@ -164,7 +164,7 @@ export function hostClient(config: ClientConfig, host: ClientHost): HostedClient
     65_536,
     deferred,
     (m) => {
-      x = m.clientExtras({ config, host, emitter, events, countDrop: (r) => delivery.countDrop(r), diag, now, fail, loadParts: host.parts ?? loadParts, track, page, endpoints: [endpoint, otlpEndpoint] });
+      x = m.clientExtras({ config, host, emitter, events, countDrop: (r) => delivery.countDrop(r), diag, now, fail, guard, loadParts: host.parts ?? loadParts, track, page, endpoints: [endpoint, otlpEndpoint] });
     },
     fail,
     host.deferred,

@@ -36,6 +36,8 @@ export interface ClientCore {
   diag: ClientDiagnostics;
   now: () => number;
   fail: (e: unknown) => void;
+  /** `fn` that reports what it throws (to on('error')) and returns `fallback` instead: the client's own guard. */
+  guard: <A extends unknown[], R>(fn: (...args: A) => R, fallback: R) => (...args: A) => R;
   /** How the on-demand chunk is loaded. */
   loadParts: () => Promise<OnDemandParts>;
   track: (name: string, props?: Record<string, unknown>) => void;
@@ -83,13 +85,7 @@ export function clientExtras(c: ClientCore) {
   const watching = new Set<() => void>();
   const cleanups: (() => void)[] = [];
   let closed = false;
-  const guarded = (f: () => void) => () => {
-    try {
-      f();
-    } catch (e) {
-      fail(e);
-    }
-  };
+  const { guard } = c;
   /** Exports the metrics of the interval that ends now, as events (the 'metrics' signal). */
   const exportMetrics = () => {
     const t = now();
@@ -105,7 +101,7 @@ export function clientExtras(c: ClientCore) {
   };
   const exportIntervalMs = config.metrics?.exportIntervalMs ?? 10_000;
   // Where there are no timers (the edge), the host calls tick() instead.
-  const timers = c.host.timers === false ? [] : [setInterval(guarded(exportMetrics), exportIntervalMs), setInterval(guarded(evaluateAlerts), 1000)];
+  const timers = c.host.timers === false ? [] : [setInterval(guard(exportMetrics, undefined), exportIntervalMs), setInterval(guard(evaluateAlerts, undefined), 1000)];
   for (const t of timers) (t as { unref?: () => void }).unref?.();
   let lastExport = now();
   let lastAlerts = lastExport;
@@ -191,15 +187,11 @@ export function clientExtras(c: ClientCore) {
       const { track } = c;
       // Autocapture's own metrics (names and units are ours): straight to their writers.
       const writers = new Map<string, MetricWriter>();
-      const write = (kind: 'histogram' | 'counter', metric: string, unit: string | undefined, value: number, attrs: Record<string, string>) => {
-        try {
-          let w = writers.get(metric);
-          if (!w) writers.set(metric, (w = x.writer(kind, kind === 'counter' ? 'add' : 'record', metric, unit ? { unit } : undefined)));
-          w(value, attrs, now());
-        } catch (e) {
-          fail(e);
-        }
-      };
+      const write = guard((kind: 'histogram' | 'counter', metric: string, unit: string | undefined, value: number, attrs: Record<string, string>) => {
+        let w = writers.get(metric);
+        if (!w) writers.set(metric, (w = x.writer(kind, kind === 'counter' ? 'add' : 'record', metric, unit ? { unit } : undefined)));
+        w(value, attrs, now());
+      }, undefined);
       const record = (metric: string, unit: string, value: number, attrs: Record<string, string>) => write('histogram', metric, unit, value, attrs);
       const count = (metric: string, attrs: Record<string, string>) => write('counter', metric, undefined, 1, attrs);
       const webVitals = () => void link.parts().then((p) => p.observeWebVitals({ track, record }), () => {});

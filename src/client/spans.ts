@@ -48,7 +48,7 @@ export function sampledByRatio(traceId: string, ratio: number): boolean {
 const KINDS = [1, 2, 3, 4, 5];
 
 /**
- * What a span's method was called with, and when: 0 setAttribute, 1 addEvent, 2 setStatus. The
+ * What a span's method was called with (and an event, when): 0 setAttribute, 1 addEvent, 2 setStatus. The
  * record is built from this log when the span ends, by the deferred code (span-record.ts), so the
  * page's first script carries only the log.
  */
@@ -88,7 +88,7 @@ export function createSpan(
     (op: SpanOp[0]) =>
     (...args: unknown[]) => {
       try {
-        if (sampled) ops?.push([op, args, now()]);
+        if (sampled) ops?.push([op, args, op === 1 ? now() : 0]); // only an event has a time
       } catch (e) {
         fail(e); // a test clock that throws
       }

@@ -5,7 +5,7 @@
 // (reconcile.ts) — is sending.ts, loaded as the stage starts (load-sending.ts): the script tag
 // and an app's entry chunk carry only what must run at once.
 import type { OtlpResource } from './encode/otlp.js';
-import { chunkError } from '../chunks.js';
+import { chunkError, RETRY_FIRST_MS, RETRY_MAX_MS } from '../chunks.js';
 import { ExitFlush } from './exit-flush.js';
 import type { DrainHost } from './drain.js';
 import { loadSending } from './load-sending.js';
@@ -80,8 +80,6 @@ export function emptyDeliveryStats(): DeliveryStats {
 
 /** Buffered events that trigger an immediate write to the queue. */
 const PERSIST_EVENTS = 500;
-/** A sending side that failed to load is tried again after this, doubling up to 5 minutes. */
-const LOAD_RETRY_MS = 5_000;
 
 const now = () => Date.now();
 
@@ -152,7 +150,8 @@ export class Delivery {
         if (this.#loadDelay === 0) {
           this.#report(chunkError('sending code', cause, 'Events are kept in the queue until it loads, on this page or a later one.'));
         }
-        this.#loadDelay = this.#loadDelay ? Math.min(5 * 60_000, this.#loadDelay * 2) : LOAD_RETRY_MS;
+        // Tried again after the chunks' back-off (chunks.ts): 5 s, doubling up to 5 minutes.
+        this.#loadDelay = this.#loadDelay ? Math.min(RETRY_MAX_MS, this.#loadDelay * 2) : RETRY_FIRST_MS;
         const retry = setTimeout(() => {
           if (!this.#closed) this.#sendingReady = this.#startSending();
         }, this.#loadDelay);
